@@ -1,0 +1,77 @@
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Registry } from "prom-client";
+import type { ApiKeys } from "./api-keys.ts";
+import type { ProfileCatalogue } from "./domain/profiles.ts";
+import { ApiKeyAuthenticator, type Authenticator } from "./http/auth.ts";
+import { installCorrelator } from "./http/correlator.ts";
+import { installErrorHandling } from "./http/error-handler.ts";
+import { opsRoutes } from "./http/ops.ts";
+import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
+import { sandboxRoutes } from "./http/sandbox.ts";
+import { sessionsV1 } from "./http/sessions-v1.ts";
+import type { NetworkAdapter } from "./network/adapter.ts";
+import type { SessionService } from "./service/session-service.ts";
+
+export interface AppDeps {
+  sessions: SessionService;
+  profiles: ProfileCatalogue;
+  network: NetworkAdapter;
+  apiKeys: ApiKeys;
+  metrics: Registry;
+  ready: () => Promise<boolean>;
+  /** Unknown request properties are a 400 INVALID_ARGUMENT; when false they are dropped. @default true */
+  strictProperties?: boolean;
+  /** Mount the simulator controls at /sandbox/v1. @default false */
+  sandbox?: boolean;
+  /** Replaces API-key authentication (the seam for OAuth2). */
+  authenticator?: Authenticator;
+  logger?: FastifyServerOptions["logger"];
+  publicUrl?: string;
+}
+
+/** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Session requests are small; a larger body is a mistake or an attack.
+    bodyLimit: 64 * 1024,
+    ajv: {
+      customOptions: {
+        // Strict mode rejects unknown properties (additionalProperties: false); relaxed mode strips them.
+        removeAdditional: deps.strictProperties === false ? "all" : false,
+        // "10" is not an integer: no silent type coercion on a wire API.
+        coerceTypes: false,
+        allErrors: false,
+      },
+    },
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+  installCorrelator(app);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "OpenQoD",
+        version: "0.1.0",
+        description: "CAMARA Quality-On-Demand 1.1.0 and QoS Profiles 1.1.0, served by OpenQoD.",
+      },
+      servers: [{ url: deps.publicUrl ?? "http://127.0.0.1:9091" }],
+      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  const authenticator = deps.authenticator ?? new ApiKeyAuthenticator(deps.apiKeys);
+  await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
+  await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
+  await app.register(qosProfilesV1, {
+    prefix: "/qos-profiles/v1",
+    profiles: deps.profiles,
+    network: deps.network,
+    authenticator,
+  });
+  if (deps.sandbox === true) {
+    await app.register(sandboxRoutes, { prefix: "/sandbox/v1", sessions: deps.sessions, authenticator });
+  }
+  return app;
+}

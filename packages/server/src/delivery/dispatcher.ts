@@ -1,0 +1,184 @@
+import { performance } from "node:perf_hooks";
+import type { Clock } from "../clock.ts";
+import type { WorkerEvents } from "../events.ts";
+import type { Store } from "../store/store.ts";
+import type { AttemptResult, ClaimedDelivery } from "../store/types.ts";
+import { Wakeup } from "../wakeup.ts";
+import { nextAttemptAt, parseRetryAfter, type RetryPolicy } from "./retry-policy.ts";
+import type { Sender } from "./sender.ts";
+
+export interface DispatcherOptions {
+  store: Store;
+  sender: Sender;
+  clock: Clock;
+  events: WorkerEvents;
+  policy: RetryPolicy;
+  /** Attempts in flight at once. @default 64 */
+  concurrency?: number;
+  /** How long a claim lasts before another dispatcher may take the event over (ms). @default 60_000 */
+  leaseMs?: number;
+  /** Per-attempt timeout (ms), headers and body. @default 10_000 */
+  attemptTimeoutMs?: number;
+  /** Jitter source, injectable for tests. @default Math.random */
+  random?: () => number;
+}
+
+/** Longest sleep between checks, so a clock jump or a missed wake-up costs at most this (ms). */
+const MAX_SLEEP_MS = 60_000;
+
+/**
+ * Delivers outbox events at least once: claims due events, POSTs each to its sink with its token and
+ * records every attempt. A session's events go out in order (see Store.claimDeliveries).
+ */
+export class Dispatcher {
+  readonly #o: Required<Omit<DispatcherOptions, "random">> & { random: () => number };
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #wakeup = new Wakeup();
+
+  constructor(options: DispatcherOptions) {
+    this.#o = { concurrency: 64, leaseMs: 60_000, attemptTimeoutMs: 10_000, random: Math.random, ...options };
+    options.store.onCommit((info) => {
+      if (info.outboxChanged) this.#wakeup.notify();
+    });
+  }
+
+  /** Attempts every event due now, waits for all attempts to be recorded, and returns how many. */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.#o.store.claimDeliveries(
+        this.#o.clock.now(),
+        this.#o.concurrency,
+        this.#o.leaseMs,
+      );
+      if (claimed.length === 0) return total;
+      total += claimed.length;
+      await Promise.all(claimed.map((c) => this.#deliver(c)));
+    }
+  }
+
+  /** Delivers until `signal` aborts, then waits for attempts in flight. One timer: the next due time. */
+  async run({ signal }: { signal: AbortSignal }): Promise<void> {
+    const onAbort = () => this.#wakeup.notify();
+    signal.addEventListener("abort", onAbort);
+    try {
+      while (!signal.aborted) {
+        const free = this.#o.concurrency - this.#inFlight.size;
+        let claimed: ClaimedDelivery[] = [];
+        if (free > 0) {
+          try {
+            claimed = await this.#o.store.claimDeliveries(this.#o.clock.now(), free, this.#o.leaseMs);
+          } catch (error) {
+            this.#o.events.emit("worker:error", { worker: "dispatcher", error });
+          }
+          for (const delivery of claimed) this.#track(delivery);
+        }
+        if (free > 0 && claimed.length === free) continue;
+        const delay = free > 0 ? await this.#sleepMs() : MAX_SLEEP_MS;
+        await this.#wakeup.wait(delay);
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      await Promise.allSettled([...this.#inFlight]);
+    }
+  }
+
+  #track(delivery: ClaimedDelivery): void {
+    const attempt = this.#deliver(delivery).finally(() => {
+      this.#inFlight.delete(attempt);
+      this.#wakeup.notify();
+    });
+    this.#inFlight.add(attempt);
+  }
+
+  async #sleepMs(): Promise<number> {
+    const next = await this.#o.store.nextDeliveryAt().catch(() => null);
+    if (next === null) return MAX_SLEEP_MS;
+    return Math.min(MAX_SLEEP_MS, Math.max(0, next - this.#o.clock.now()));
+  }
+
+  async #deliver(d: ClaimedDelivery): Promise<void> {
+    const { store, sender, clock, events } = this.#o;
+    const startedAt = clock.now();
+    try {
+      if (d.tokenExpiresAt !== null && startedAt >= d.tokenExpiresAt) {
+        // The spec: once the consumer's token has expired, nothing more is sent with it.
+        await store.settleUnsent(d.eventId, "expired", startedAt, "access token expired before delivery");
+        return;
+      }
+      const t0 = performance.now();
+      let statusCode: number | null = null;
+      let retryAfterMs: number | null = null;
+      let error: string | null = null;
+      try {
+        const response = await sender.send(d.sink, d.headers, d.body, this.#o.attemptTimeoutMs);
+        statusCode = response.statusCode;
+        if (statusCode === 429 || statusCode === 503)
+          retryAfterMs = parseRetryAfter(response.retryAfter, clock.now());
+      } catch (e) {
+        error = describe(e);
+      }
+      const durationMs = Math.round(performance.now() - t0);
+      const now = clock.now();
+      const result = this.#judge(d, { statusCode, error, retryAfterMs, now, startedAt, durationMs });
+      await store.recordAttempt(result);
+      events.emit("delivery:attempt", {
+        eventId: d.eventId,
+        sessionId: d.sessionId,
+        sink: d.sink,
+        statusCode,
+        outcome: result.outcome,
+        durationMs,
+        latencyMs: now - d.createdAt,
+        error,
+      });
+    } catch (e) {
+      // The attempt could not be recorded; the lease runs out and the event is tried again.
+      events.emit("worker:error", { worker: "dispatcher", error: e });
+    }
+  }
+
+  #judge(
+    d: ClaimedDelivery,
+    r: {
+      statusCode: number | null;
+      error: string | null;
+      retryAfterMs: number | null;
+      now: number;
+      startedAt: number;
+      durationMs: number;
+    },
+  ): AttemptResult {
+    const base = {
+      eventId: d.eventId,
+      sink: d.sink,
+      attemptedAt: r.startedAt,
+      durationMs: r.durationMs,
+      statusCode: r.statusCode,
+    };
+    if (r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300) {
+      return { ...base, error: null, outcome: "delivered", state: "delivered", nextAttemptAt: null };
+    }
+    if (r.statusCode === 410) {
+      return {
+        ...base,
+        error: "sink answered 410 Gone",
+        outcome: "gone",
+        state: "gone",
+        nextAttemptAt: null,
+      };
+    }
+    const error = r.error ?? `sink answered HTTP ${r.statusCode}`;
+    const next = nextAttemptAt(this.#o.policy, d.attempts + 1, r.now, r.retryAfterMs, this.#o.random);
+    if (next === null) return { ...base, error, outcome: "failed", state: "failed", nextAttemptAt: null };
+    return { ...base, error, outcome: "retry", state: "pending", nextAttemptAt: next };
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as Error & { code?: unknown }).code;
+    return typeof code === "string" ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,54 @@
+import { Agent, request } from "undici";
+
+/** What came back from a sink. */
+export interface SendResponse {
+  statusCode: number;
+  retryAfter: string | undefined;
+}
+
+/** POSTs one notification. Rejects on connection errors and timeouts; never follows redirects. */
+export interface Sender {
+  send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * The production sender: undici with pooled keep-alive connections per sink origin. (On Node 20 the
+ * global fetch posts about 9x slower than an undici pool.) Redirects are not followed because
+ * undici's `request` never follows them unless asked.
+ */
+export class UndiciSender implements Sender {
+  readonly #agent: Agent;
+
+  constructor(options: { connectionsPerOrigin?: number } = {}) {
+    this.#agent = new Agent({ connections: options.connectionsPerOrigin ?? 32, keepAliveTimeout: 30_000 });
+  }
+
+  async send(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+  ): Promise<SendResponse> {
+    const response = await request(url, {
+      method: "POST",
+      headers: { ...headers, "user-agent": "OpenQoD" },
+      body,
+      dispatcher: this.#agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Drain the body so the connection goes back to the pool.
+    await response.body.dump();
+    const retryAfter = response.headers["retry-after"];
+    return {
+      statusCode: response.statusCode,
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}

@@ -1,0 +1,23 @@
+import { EventEmitter } from "node:events";
+
+/**
+ * What the workers report. The core never logs: main.ts subscribes to log, and metrics.ts to count.
+ */
+export interface WorkerEventMap {
+  "delivery:attempt": [
+    {
+      eventId: string;
+      sessionId: string;
+      sink: string;
+      statusCode: number | null;
+      outcome: string;
+      durationMs: number;
+      latencyMs: number;
+      error: string | null;
+    },
+  ];
+  "scheduler:processed": [{ count: number; latenessMs: number }];
+  "worker:error": [{ worker: "scheduler" | "dispatcher"; error: unknown }];
+}
+
+export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+import { ApiError } from "../errors.ts";
+import { XCorrelatorPattern } from "./schemas.ts";
+
+const pattern = new RegExp(XCorrelatorPattern);
+
+/**
+ * `x-correlator`: echoed on every response, errors included. A value breaking the spec's pattern is a
+ * 400 and is not echoed (it could carry header injection or log noise).
+ */
+export function installCorrelator(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request, reply) => {
+    const value = request.headers["x-correlator"];
+    if (value === undefined) return;
+    if (Array.isArray(value) || !pattern.test(value)) {
+      throw new ApiError("INVALID_ARGUMENT", "x-correlator must match ^[a-zA-Z0-9-_:;./<>{}]{0,256}$.");
+    }
+    reply.header("x-correlator", value);
+  });
+}

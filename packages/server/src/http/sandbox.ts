@@ -1,0 +1,34 @@
+import type { Static } from "@sinclair/typebox";
+import type { FastifyPluginAsync } from "fastify";
+import type { SessionService } from "../service/session-service.ts";
+import { type Authenticator, requireAuth } from "./auth.ts";
+import { errorResponses, SessionIdParams, SessionInfo } from "./schemas.ts";
+import { toSessionInfo } from "./session-info-v1.ts";
+
+export interface SandboxOptions {
+  sessions: SessionService;
+  authenticator: Authenticator;
+}
+
+/**
+ * Simulator controls, only in the sandbox, mounted at /sandbox/v1: make the network do what a real
+ * network does on its own, so consumers can test how they handle it.
+ */
+export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (app, { sessions, authenticator }) => {
+  app.addHook("preHandler", requireAuth(authenticator));
+
+  app.post<{ Params: Static<typeof SessionIdParams> }>(
+    "/sessions/:sessionId/network-terminate",
+    {
+      schema: {
+        operationId: "simulateNetworkTermination",
+        tags: ["Sandbox"],
+        summary: "The network terminates the session: UNAVAILABLE / NETWORK_TERMINATED, notified",
+        params: SessionIdParams,
+        response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      toSessionInfo(await sessions.networkTerminate(request.principal.clientId, request.params.sessionId)),
+  );
+};

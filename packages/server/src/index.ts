@@ -1,0 +1,6 @@
+export { type AppDeps, buildApp } from "./app.ts";
+export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { type Config, ConfigError, loadConfig } from "./config.ts";
+export type * from "./domain/types.ts";
+export { ApiError, ERRORS, type ErrorCode, type ErrorInfo } from "./errors.ts";
+export { createOpenQod, type OpenQod, type OpenQodOptions } from "./openqod.ts";

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { WorkerEvents } from "./events.ts";
+import type { Store } from "./store/store.ts";
+
+/**
+ * Prometheus metrics: sessions by status (counted at scrape time), delivery attempts by outcome, and
+ * the latency from an event's commit to its successful delivery.
+ */
+export function createMetrics(store: Store, events: WorkerEvents): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: "openqod_sessions",
+    help: "QoD sessions by qosStatus",
+    labelNames: ["qos_status"],
+    registers: [registry],
+    async collect() {
+      const counts = await store.countSessionsByStatus();
+      for (const status of ["REQUESTED", "AVAILABLE", "UNAVAILABLE"])
+        this.set({ qos_status: status }, counts[status] ?? 0);
+    },
+  });
+  const attempts = new Counter({
+    name: "openqod_delivery_attempts_total",
+    help: "Notification delivery attempts by outcome (delivered, retry, failed, gone)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "openqod_delivery_latency_seconds",
+    help: "Time from a status change's commit to its notification's successful delivery",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 36_000],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: "openqod_worker_errors_total",
+    help: "Errors in background workers",
+    labelNames: ["worker"],
+    registers: [registry],
+  });
+  events.on("delivery:attempt", (e) => {
+    attempts.inc({ outcome: e.outcome });
+    if (e.outcome === "delivered") latency.observe(e.latencyMs / 1000);
+  });
+  events.on("worker:error", (e) => errors.inc({ worker: e.worker }));
+  return registry;
+}

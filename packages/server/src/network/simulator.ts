@@ -1,0 +1,69 @@
+import type { ChosenDevice } from "../domain/device.ts";
+import type { DeviceStatus, NetworkAdapter, SessionVerdict } from "./adapter.ts";
+
+/** What the simulator does for a device: answer an error, refuse its sessions, or grant them. */
+export type DeviceOutcome = "NOT_FOUND" | "SERVICE_NOT_APPLICABLE" | "REFUSE" | "GRANT";
+
+/** One entry of the simulator's device registry; it matches a device by any one identifier. */
+export interface DeviceRule {
+  phoneNumber?: string;
+  networkAccessIdentifier?: string;
+  ipv4PublicAddress?: string;
+  ipv6Address?: string;
+  outcome: DeviceOutcome;
+}
+
+export interface SimulatorOptions {
+  /** How long the network takes to grant or refuse a session. @default 0 (AVAILABLE in the 201) */
+  activationDelayMs: number;
+  /** Registry entries checked before the test identifiers; the first match wins. */
+  rules: readonly DeviceRule[];
+  /** What happens to a device no rule matches. @default "GRANT" (any well-formed device is known) */
+  unknownDevices: DeviceOutcome;
+}
+
+/**
+ * Test identifiers that trigger the error paths in any sandbox, documented in the README.
+ * The +999 country code is reserved for future use, so no real subscriber has these numbers.
+ */
+export const TEST_DEVICES: readonly DeviceRule[] = [
+  { phoneNumber: "+99999990404", outcome: "NOT_FOUND" },
+  { phoneNumber: "+99999990422", outcome: "SERVICE_NOT_APPLICABLE" },
+  { phoneNumber: "+99999990503", outcome: "REFUSE" },
+];
+
+function matches(rule: DeviceRule, device: ChosenDevice["device"]): boolean {
+  return (
+    (rule.phoneNumber !== undefined && rule.phoneNumber === device.phoneNumber) ||
+    (rule.networkAccessIdentifier !== undefined &&
+      rule.networkAccessIdentifier === device.networkAccessIdentifier) ||
+    (rule.ipv4PublicAddress !== undefined && rule.ipv4PublicAddress === device.ipv4Address?.publicAddress) ||
+    (rule.ipv6Address !== undefined && rule.ipv6Address === device.ipv6Address)
+  );
+}
+
+/** The built-in network: a device registry and sessions that are granted (or refused) on a timer. */
+export class NetworkSimulator implements NetworkAdapter {
+  readonly #options: SimulatorOptions;
+
+  constructor(options: Partial<SimulatorOptions> = {}) {
+    this.#options = { activationDelayMs: 0, rules: [], unknownDevices: "GRANT", ...options };
+  }
+
+  outcomeFor(device: ChosenDevice): DeviceOutcome {
+    const rule = [...this.#options.rules, ...TEST_DEVICES].find((r) => matches(r, device.device));
+    return rule?.outcome ?? this.#options.unknownDevices;
+  }
+
+  async checkDevice(device: ChosenDevice): Promise<DeviceStatus> {
+    const outcome = this.outcomeFor(device);
+    return outcome === "NOT_FOUND" || outcome === "SERVICE_NOT_APPLICABLE" ? outcome : "KNOWN";
+  }
+
+  async requestSession(request: { device: ChosenDevice }): Promise<SessionVerdict> {
+    const refuse = this.outcomeFor(request.device) === "REFUSE";
+    return { verdict: refuse ? "REFUSE" : "GRANT", afterMs: this.#options.activationDelayMs };
+  }
+
+  async releaseSession(): Promise<void> {}
+}

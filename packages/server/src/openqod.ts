@@ -1,0 +1,166 @@
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import { ApiKeys } from "./api-keys.ts";
+import { buildApp } from "./app.ts";
+import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { Dispatcher } from "./delivery/dispatcher.ts";
+import { renderV1Notification } from "./delivery/envelope-v1.ts";
+import { type Sender, UndiciSender } from "./delivery/sender.ts";
+import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
+import { WorkerEvents } from "./events.ts";
+import { createMetrics } from "./metrics.ts";
+import type { NetworkAdapter } from "./network/adapter.ts";
+import { NetworkSimulator } from "./network/simulator.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { SessionService } from "./service/session-service.ts";
+import { openSqliteStore } from "./store/sqlite.ts";
+import type { Store } from "./store/store.ts";
+
+export interface OpenQodOptions {
+  config: Readonly<Config>;
+  /** @default the system clock */
+  clock?: Clock;
+  /** @default an undici sender with pooled connections */
+  sender?: Sender;
+  /** @default the built-in simulator, configured from `config` */
+  network?: NetworkAdapter;
+  /** Jitter source for retries. @default Math.random */
+  random?: () => number;
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** A wired OpenQoD: the HTTP app plus the workers, sharing one store. */
+export interface OpenQod {
+  app: FastifyInstance;
+  store: Store;
+  sessions: SessionService;
+  dispatcher: Dispatcher;
+  scheduler: Scheduler;
+  apiKeys: ApiKeys;
+  events: WorkerEvents;
+  /** The sandbox client's key (sandbox mode only), for the quickstart. */
+  sandboxKey: string | null;
+  /** Starts the scheduler and the dispatcher in the background. */
+  startWorkers(): void;
+  /** Stops the workers (finishing attempts in flight), closes the app and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the SQLite store in `config.dataDir`, loads catalogues, wires the
+ * service, workers and HTTP app. Nothing listens; main.ts does.
+ * @throws ConfigError for an unreadable or invalid profiles/devices file.
+ */
+export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const profiles = new ProfileCatalogue(
+    config.profilesFile === null ? BUILT_IN_PROFILES : await loadProfilesFile(config.profilesFile),
+  );
+  const simulatorOptions =
+    config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile);
+  const network =
+    options.network ??
+    new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
+  const store = await openSqliteStore(join(config.dataDir, "openqod.db"));
+  const events = new WorkerEvents();
+  const sessions = new SessionService({
+    store,
+    network,
+    profiles,
+    clock,
+    renderers: {
+      v1: (s, change, now) => renderV1Notification(s, change, now, config.publicUrl),
+      v0: () => null,
+    },
+    sinkPolicy: { allowLoopbackHttp: config.sandbox },
+    retentionMs: config.retentionMs,
+  });
+  const sender = options.sender ?? new UndiciSender();
+  const dispatcher = new Dispatcher({
+    store,
+    sender,
+    clock,
+    events,
+    policy: { scheduleMs: config.retryScheduleMs, jitter: 0.1 },
+    concurrency: config.deliveryConcurrency,
+    attemptTimeoutMs: config.deliveryTimeoutMs,
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
+  const scheduler = new Scheduler({ store, sessions, clock, events });
+  const apiKeys = new ApiKeys(store);
+  const sandboxKey = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
+  let closing = false;
+  const app = await buildApp({
+    sessions,
+    profiles,
+    network,
+    apiKeys,
+    metrics: createMetrics(store, events),
+    ready: async () => !closing && (await store.countSessionsByStatus().then(() => true)),
+    strictProperties: config.strictProperties,
+    sandbox: config.sandbox,
+    logger: options.logger ?? false,
+    publicUrl: config.publicUrl,
+  });
+
+  const abort = new AbortController();
+  const workers: Promise<void>[] = [];
+  return {
+    app,
+    store,
+    sessions,
+    dispatcher,
+    scheduler,
+    apiKeys,
+    events,
+    sandboxKey,
+    startWorkers() {
+      workers.push(scheduler.run({ signal: abort.signal }), dispatcher.run({ signal: abort.signal }));
+    },
+    async close() {
+      closing = true;
+      await app.close();
+      abort.abort();
+      await Promise.all(workers);
+      await sender.close();
+      await store.close();
+    },
+  };
+}
+
+const SANDBOX_CLIENT = "sandbox";
+
+/**
+ * The sandbox API client: its key comes from OPENQOD_SANDBOX_KEY, or is generated on first start and
+ * kept in DATA_DIR/sandbox-key (mode 0600) so the quickstart can print it on every start.
+ */
+async function ensureSandboxClient(
+  apiKeys: ApiKeys,
+  store: Store,
+  config: Config,
+  clock: Clock,
+): Promise<string> {
+  const keyFile = join(config.dataDir, "sandbox-key");
+  const existing = await store.clientByName(SANDBOX_CLIENT);
+  if (config.sandboxKey !== null) {
+    if (existing === undefined) await apiKeys.create(SANDBOX_CLIENT, clock.now(), config.sandboxKey);
+    else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
+    return config.sandboxKey;
+  }
+  const saved = await readFile(keyFile, "utf8").then(
+    (text) => text.trim(),
+    () => null,
+  );
+  if (existing !== undefined && saved !== null && (await apiKeys.verify(saved)) !== null) return saved;
+  const key =
+    existing === undefined
+      ? (await apiKeys.create(SANDBOX_CLIENT, clock.now())).key
+      : await apiKeys.rotate(SANDBOX_CLIENT);
+  await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
+  await chmod(keyFile, 0o600);
+  return key;
+}

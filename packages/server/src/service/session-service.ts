@@ -1,0 +1,271 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../clock.ts";
+import { chooseDeviceIdentifier } from "../domain/device.ts";
+import { flowsOverlap, parseFlow } from "../domain/flow.ts";
+import {
+  checkDuration,
+  end,
+  extend,
+  type StatusChange,
+  type Transition,
+  whenDue,
+} from "../domain/lifecycle.ts";
+import type { ProfileCatalogue } from "../domain/profiles.ts";
+import { checkSink, type SinkCredentialInput, type SinkPolicy } from "../domain/sink.ts";
+import type { ApplicationServer, Device, Dialect, PortsSpec, SessionRecord } from "../domain/types.ts";
+import { ApiError } from "../errors.ts";
+import type { NetworkAdapter } from "../network/adapter.ts";
+import type { Store, WriteTx } from "../store/store.ts";
+import type { OutboxEvent } from "../store/types.ts";
+
+/** A session request, whichever dialect it came in. */
+export interface CreateSessionInput {
+  device?: Device;
+  applicationServer: ApplicationServer;
+  devicePorts?: PortsSpec;
+  applicationServerPorts?: PortsSpec;
+  qosProfile: string;
+  sink?: string;
+  sinkCredential?: SinkCredentialInput;
+  duration: number;
+}
+
+/** Renders the notification of a status change in the dialect that created the session. */
+export type NotificationRenderer = (
+  session: SessionRecord,
+  change: StatusChange,
+  now: number,
+) => OutboxEvent | null;
+
+export interface SessionServiceOptions {
+  store: Store;
+  network: NetworkAdapter;
+  profiles: ProfileCatalogue;
+  clock: Clock;
+  renderers: Record<Dialect, NotificationRenderer>;
+  sinkPolicy: SinkPolicy;
+  /** How long an UNAVAILABLE session stays readable before it is removed (ms). @default 360_000 */
+  retentionMs: number;
+}
+
+/**
+ * The QoD use cases, shared by every dialect: each changes a session and queues its notification in
+ * one transaction. Ownership is checked here, so no route can forget it.
+ */
+export class SessionService {
+  readonly #o: SessionServiceOptions;
+
+  constructor(options: SessionServiceOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Creates a session: validates everything, asks the network, stores the session (AVAILABLE at once
+   * when the network grants immediately) and queues the AVAILABLE notification.
+   * @throws ApiError 400 (INVALID_ARGUMENT, OUT_OF_RANGE, DURATION_OUT_OF_RANGE, INVALID_SINK, INVALID_CREDENTIAL,
+   *   INVALID_TOKEN), 404 IDENTIFIER_NOT_FOUND, 409 CONFLICT, 422 (MISSING_IDENTIFIER, UNSUPPORTED_IDENTIFIER,
+   *   SERVICE_NOT_APPLICABLE, QOS_PROFILE_NOT_APPLICABLE).
+   */
+  async create(clientId: string, input: CreateSessionInput, dialect: Dialect): Promise<SessionRecord> {
+    const { profiles, clock, network, store } = this.#o;
+    const profile = profiles.get(input.qosProfile);
+    if (profile === undefined) {
+      throw new ApiError(
+        "INVALID_ARGUMENT",
+        `qosProfile "${input.qosProfile}" does not exist; see /qos-profiles/v1.`,
+      );
+    }
+    if (profile.status !== "ACTIVE") {
+      throw new ApiError(
+        "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
+        `The requested QoS Profile ${profile.name} is currently not available for session creation (status ${profile.status}).`,
+      );
+    }
+    const duration = checkDuration(input.duration, profiles.durationLimits(profile), profile.name);
+    const flow = parseFlow(
+      input.applicationServer,
+      input.devicePorts ?? null,
+      input.applicationServerPorts ?? null,
+    );
+    const now = clock.now();
+    const sink = checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now);
+    const device = chooseDeviceIdentifier(input.device);
+    const deviceStatus = await network.checkDevice(device);
+    if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
+    if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+
+    const id = randomUUID();
+    const verdict = await network.requestSession({
+      sessionId: id,
+      device,
+      flow,
+      qosProfile: profile.name,
+      duration,
+    });
+    const requested: SessionRecord = {
+      id,
+      clientId,
+      dialect,
+      device: device.device,
+      deviceKey: device.key,
+      applicationServer: input.applicationServer,
+      devicePorts: input.devicePorts ?? null,
+      applicationServerPorts: input.applicationServerPorts ?? null,
+      qosProfile: profile.name,
+      sink: input.sink ?? null,
+      sinkToken: sink.token,
+      sinkTokenExpiresAt: sink.tokenExpiresAt,
+      duration,
+      qosStatus: "REQUESTED",
+      statusInfo: null,
+      createdAt: now,
+      startedAt: null,
+      expiresAt: null,
+      dueAt: now + verdict.afterMs,
+      networkVerdict: verdict.verdict,
+    };
+    try {
+      return await store.write(async (tx) => {
+        for (const other of await tx.sessionsOfDevice(clientId, device.key)) {
+          const otherFlow = parseFlow(
+            other.applicationServer,
+            other.devicePorts,
+            other.applicationServerPorts,
+          );
+          if (flowsOverlap(flow, otherFlow)) {
+            throw new ApiError(
+              "CONFLICT",
+              `Conflict with an existing session for the same device: session ${other.id} (${other.qosStatus}) covers an overlapping flow. Delete it first.`,
+            );
+          }
+        }
+        if (verdict.verdict === "GRANT" && verdict.afterMs === 0) {
+          const transition = whenDue(requested, now, this.#o.retentionMs);
+          if (transition === "remove") throw new Error("unreachable: a REQUESTED session is never removed");
+          await tx.insertSession(transition.session);
+          await this.#notify(tx, transition, now);
+          return transition.session;
+        }
+        await tx.insertSession(requested);
+        return requested;
+      });
+    } catch (error) {
+      await network.releaseSession(id);
+      throw error;
+    }
+  }
+
+  /** @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED (another client's session). */
+  async get(clientId: string, sessionId: string): Promise<SessionRecord> {
+    return owned(await this.#o.store.getSession(sessionId), clientId);
+  }
+
+  /**
+   * Extends an AVAILABLE session, capped at the profile's maximum duration.
+   * @throws ApiError 404, 403, 409 SESSION_EXTENSION_NOT_ALLOWED, 400 DURATION_OUT_OF_RANGE (additional < 1).
+   */
+  async extend(clientId: string, sessionId: string, additional: number): Promise<SessionRecord> {
+    if (additional < 1) {
+      throw new ApiError(
+        "QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
+        `requestedAdditionalDuration must be at least 1 second; got ${additional}.`,
+      );
+    }
+    return this.#o.store.write(async (tx) => {
+      const session = owned(await tx.getSession(sessionId), clientId);
+      const profile = this.#o.profiles.get(session.qosProfile);
+      const max = profile === undefined ? session.duration : this.#o.profiles.durationLimits(profile).max;
+      const extended = extend(session, additional, max);
+      await tx.updateSession(extended);
+      return extended;
+    });
+  }
+
+  /**
+   * Deletes a session and releases its resources. An AVAILABLE session ends with UNAVAILABLE /
+   * DELETE_REQUESTED, notified; an UNAVAILABLE one goes silently.
+   * @throws ApiError 404, 403.
+   */
+  async delete(clientId: string, sessionId: string): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.store.write(async (tx) => {
+      const session = owned(await tx.getSession(sessionId), clientId);
+      if (session.qosStatus === "AVAILABLE") {
+        await this.#notify(tx, end(session, now, "DELETE_REQUESTED", 0), now);
+      }
+      await tx.deleteSession(sessionId);
+    });
+    await this.#o.network.releaseSession(sessionId);
+  }
+
+  /**
+   * The caller's sessions of one device (by the identifier OpenQoD chooses from it).
+   * @throws ApiError 422 MISSING_IDENTIFIER / UNSUPPORTED_IDENTIFIER, 404 IDENTIFIER_NOT_FOUND, 400.
+   */
+  async retrieve(clientId: string, device: Device | undefined): Promise<SessionRecord[]> {
+    const chosen = chooseDeviceIdentifier(device);
+    const status = await this.#o.network.checkDevice(chosen);
+    if (status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
+    if (status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+    return this.#o.store.sessionsOfDevice(clientId, chosen.key);
+  }
+
+  /**
+   * The network ends a session on its own (the simulator does it on demand): UNAVAILABLE /
+   * NETWORK_TERMINATED, notified, kept for the retention period.
+   * @throws ApiError 404, 403, 409 CONFLICT when the session has already ended.
+   */
+  async networkTerminate(clientId: string, sessionId: string): Promise<SessionRecord> {
+    const now = this.#o.clock.now();
+    return this.#o.store.write(async (tx) => {
+      const session = owned(await tx.getSession(sessionId), clientId);
+      if (session.qosStatus === "UNAVAILABLE") {
+        throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
+      }
+      const transition = end(session, now, "NETWORK_TERMINATED", this.#o.retentionMs);
+      await tx.updateSession(transition.session);
+      await this.#notify(tx, transition, now);
+      return transition.session;
+    });
+  }
+
+  /**
+   * Applies what is due at `now` to the given sessions (activation, refusal, expiry, removal) in one
+   * transaction. A session changed meanwhile (extended, deleted) is re-read and skipped if no longer due.
+   * @returns how many sessions changed.
+   */
+  async processDue(sessionIds: readonly string[], now: number): Promise<number> {
+    return await this.#o.store.write(async (tx) => {
+      let count = 0;
+      for (const id of sessionIds) {
+        const session = await tx.getSession(id);
+        if (session === undefined || session.dueAt === null || session.dueAt > now) continue;
+        const transition = whenDue(session, now, this.#o.retentionMs);
+        count++;
+        if (transition === "remove") {
+          await tx.deleteSession(id);
+          continue;
+        }
+        await tx.updateSession(transition.session);
+        await this.#notify(tx, transition, now);
+      }
+      return count;
+    });
+  }
+
+  async #notify(tx: WriteTx, transition: Transition, now: number): Promise<void> {
+    const { session, change } = transition;
+    if (change === null) return;
+    const event = this.#o.renderers[session.dialect](session, change, now);
+    if (event !== null) await tx.enqueue(event);
+  }
+}
+
+/** The session if `clientId` owns it. @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED. */
+function owned(session: SessionRecord | undefined, clientId: string): SessionRecord {
+  if (session === undefined) throw new ApiError("NOT_FOUND", "The specified session is not found.");
+  if (session.clientId !== clientId) {
+    throw new ApiError("PERMISSION_DENIED", "This session belongs to another API client.");
+  }
+  return session;
+}

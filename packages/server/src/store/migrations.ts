@@ -1,0 +1,112 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+
+/**
+ * Numbered migrations, applied in order at start. Only ever append: a released migration is never edited.
+ * Times are bigint so PostgreSQL can hold milliseconds since the epoch.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  "0001_initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("clients")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("key_hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("revoked_at", "bigint")
+        .execute();
+
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("client_id", "text", (c) => c.notNull().references("clients.id"))
+        .addColumn("dialect", "text", (c) => c.notNull())
+        .addColumn("device", "text", (c) => c.notNull())
+        .addColumn("device_key", "text", (c) => c.notNull())
+        .addColumn("application_server", "text", (c) => c.notNull())
+        .addColumn("device_ports", "text")
+        .addColumn("application_server_ports", "text")
+        .addColumn("qos_profile", "text", (c) => c.notNull())
+        .addColumn("sink", "text")
+        .addColumn("sink_token", "text")
+        .addColumn("sink_token_expires_at", "bigint")
+        .addColumn("duration", "integer", (c) => c.notNull())
+        .addColumn("qos_status", "text", (c) => c.notNull())
+        .addColumn("status_info", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("started_at", "bigint")
+        .addColumn("expires_at", "bigint")
+        .addColumn("due_at", "bigint")
+        .addColumn("network_verdict", "text")
+        .execute();
+      // Conflict checks and /retrieve-sessions look sessions up by owner and device.
+      await db.schema
+        .createIndex("sessions_device")
+        .on("sessions")
+        .columns(["client_id", "device_key"])
+        .execute();
+      // The scheduler's only query: what is due next.
+      await db.schema.createIndex("sessions_due").on("sessions").column("due_at").execute();
+
+      await db.schema
+        .createTable("outbox")
+        .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("event_id", "text", (c) => c.notNull().unique())
+        .addColumn("session_id", "text", (c) => c.notNull())
+        .addColumn("sink", "text", (c) => c.notNull())
+        .addColumn("headers", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("token_expires_at", "bigint")
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_attempt_at", "bigint", (c) => c.notNull())
+        .addColumn("lease_until", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("settled_at", "bigint")
+        .addColumn("last_error", "text")
+        .execute();
+      await db.schema.createIndex("outbox_due").on("outbox").columns(["state", "next_attempt_at"]).execute();
+      // Per-session ordering looks for an earlier unsettled event of the same session.
+      await db.schema.createIndex("outbox_session").on("outbox").columns(["session_id", "seq"]).execute();
+
+      await db.schema
+        .createTable("delivery_attempts")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("attempted_at", "bigint", (c) => c.notNull())
+        .addColumn("duration_ms", "integer", (c) => c.notNull())
+        .addColumn("status_code", "integer")
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("error", "text")
+        .execute();
+      await db.schema
+        .createIndex("delivery_attempts_event")
+        .on("delivery_attempts")
+        .column("event_id")
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/**
+ * Brings the database to the latest schema. Kysely's migrator holds a lock while it runs, so two
+ * instances starting together apply each migration once.
+ * @throws Error naming the migration that failed.
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: "openqod_migrations",
+    migrationLockTableName: "openqod_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(
+      `database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}

@@ -1,0 +1,70 @@
+import type { Generated } from "kysely";
+
+/** Table types for Kysely. Times are integers: milliseconds since the Unix epoch. */
+export interface Database {
+  clients: ClientsTable;
+  sessions: SessionsTable;
+  outbox: OutboxTable;
+  delivery_attempts: DeliveryAttemptsTable;
+}
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the API key; the key itself is never stored. */
+  key_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  client_id: string;
+  dialect: string;
+  device: string;
+  device_key: string;
+  application_server: string;
+  device_ports: string | null;
+  application_server_ports: string | null;
+  qos_profile: string;
+  sink: string | null;
+  sink_token: string | null;
+  sink_token_expires_at: number | null;
+  duration: number;
+  qos_status: string;
+  status_info: string | null;
+  created_at: number;
+  started_at: number | null;
+  expires_at: number | null;
+  due_at: number | null;
+  network_verdict: string | null;
+}
+
+/** One notification to deliver; written in the same transaction as the state change it announces. */
+export interface OutboxTable {
+  seq: Generated<number>;
+  event_id: string;
+  session_id: string;
+  sink: string;
+  /** JSON object of the HTTP headers to send (content type, authorization). */
+  headers: string;
+  body: string;
+  token_expires_at: number | null;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  created_at: number;
+  settled_at: number | null;
+  last_error: string | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  event_id: string;
+  attempted_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  outcome: string;
+  error: string | null;
+}

@@ -1,0 +1,498 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { SessionRecord } from "../domain/types.ts";
+import { rowToSession, sessionToRow } from "./rows.ts";
+import type { Database } from "./schema.ts";
+import type {
+  AttemptResult,
+  ClaimedDelivery,
+  ClientRecord,
+  DeliveryAttemptRow,
+  DeliveryState,
+  OutboxEvent,
+  OutboxRow,
+} from "./types.ts";
+
+/** What a committed write changed, so the workers can wake up without polling. */
+export interface CommitInfo {
+  outboxChanged: boolean;
+  /** The earliest `dueAt` a write set, if any. */
+  earliestDueAt: number | null;
+}
+
+/** The writes one unit of work may do; all of them commit together or not at all. */
+export class WriteTx {
+  readonly #trx: Transaction<Database>;
+  readonly #info: CommitInfo;
+
+  constructor(trx: Transaction<Database>, info: CommitInfo) {
+    this.#trx = trx;
+    this.#info = info;
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.#trx.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : rowToSession(row);
+  }
+
+  async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
+    const rows = await this.#trx
+      .selectFrom("sessions")
+      .selectAll()
+      .where("client_id", "=", clientId)
+      .where("device_key", "=", deviceKey)
+      .execute();
+    return rows.map(rowToSession);
+  }
+
+  async insertSession(session: SessionRecord): Promise<void> {
+    await this.#trx.insertInto("sessions").values(sessionToRow(session)).execute();
+    this.#noteDue(session.dueAt);
+  }
+
+  async updateSession(session: SessionRecord): Promise<void> {
+    const { id, ...rest } = sessionToRow(session);
+    await this.#trx.updateTable("sessions").set(rest).where("id", "=", id).execute();
+    this.#noteDue(session.dueAt);
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.#trx.deleteFrom("sessions").where("id", "=", id).execute();
+  }
+
+  async enqueue(event: OutboxEvent): Promise<void> {
+    await this.#trx
+      .insertInto("outbox")
+      .values({
+        event_id: event.eventId,
+        session_id: event.sessionId,
+        sink: event.sink,
+        headers: JSON.stringify(event.headers),
+        body: event.body,
+        token_expires_at: event.tokenExpiresAt,
+        state: "pending",
+        attempts: 0,
+        next_attempt_at: event.createdAt,
+        lease_until: null,
+        created_at: event.createdAt,
+        settled_at: null,
+        last_error: null,
+      })
+      .execute();
+    this.#info.outboxChanged = true;
+  }
+
+  markOutboxChanged(): void {
+    this.#info.outboxChanged = true;
+  }
+
+  /** Raw access for store-internal writes (claims, attempts). */
+  get trx(): Transaction<Database> {
+    return this.#trx;
+  }
+
+  #noteDue(dueAt: number | null): void {
+    if (dueAt === null) return;
+    const current = this.#info.earliestDueAt;
+    this.#info.earliestDueAt = current === null ? dueAt : Math.min(current, dueAt);
+  }
+}
+
+interface QueuedWrite {
+  work: (tx: WriteTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * OpenQoD's persistence. Writes are group-committed: units of work that arrive while a transaction is
+ * being prepared share its commit (each inside its own savepoint, so one failing does not undo the
+ * others). On SQLite with `synchronous=FULL`, the commit's fsync is the cost of a write, so sharing it
+ * is what lets concurrent creates scale.
+ */
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly #listeners = new Set<(info: CommitInfo) => void>();
+  #queue: QueuedWrite[] = [];
+  #flushScheduled = false;
+  #closed = false;
+
+  constructor(db: Kysely<Database>) {
+    this.db = db;
+  }
+
+  /** Calls `listener` after every commit. Returns a function that unsubscribes. */
+  onCommit(listener: (info: CommitInfo) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Runs `work` in a transaction and resolves with its result once committed.
+   * @throws whatever `work` throws (its writes are rolled back), or the commit's error.
+   */
+  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("store is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // setImmediate lets every request whose body has been parsed in this I/O turn join the batch.
+    setImmediate(() => void this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#queue;
+    this.#queue = [];
+    const info: CommitInfo = { outboxChanged: false, earliestDueAt: null };
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const tx = new WriteTx(trx, info);
+        if (batch.length === 1 && batch[0] !== undefined) {
+          outcomes.push({ ok: true, value: await batch[0].work(tx) });
+          return;
+        }
+        for (const item of batch) {
+          await sql`savepoint unit`.execute(trx);
+          try {
+            const value = await item.work(tx);
+            await sql`release savepoint unit`.execute(trx);
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            await sql`rollback to savepoint unit`.execute(trx);
+            await sql`release savepoint unit`.execute(trx);
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The single unit failed (its error is the one to report) or the commit failed (every unit did).
+      for (const item of batch) item.reject(error);
+      this.#afterFlush();
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+    if (info.outboxChanged || info.earliestDueAt !== null) {
+      for (const listener of this.#listeners) listener(info);
+    }
+    this.#afterFlush();
+  }
+
+  #afterFlush(): void {
+    this.#flushScheduled = false;
+    if (this.#queue.length > 0) this.#scheduleFlush();
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : rowToSession(row);
+  }
+
+  async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
+    const rows = await this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("client_id", "=", clientId)
+      .where("device_key", "=", deviceKey)
+      .orderBy("created_at")
+      .execute();
+    return rows.map(rowToSession);
+  }
+
+  async countSessionsByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom("sessions")
+      .select(["qos_status", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("qos_status")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.qos_status, Number(r.n)]));
+  }
+
+  // ---- scheduler -----------------------------------------------------------------------------------
+
+  async dueSessions(now: number, limit: number): Promise<SessionRecord[]> {
+    const rows = await this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("due_at", "<=", now)
+      .orderBy("due_at")
+      .limit(limit)
+      .execute();
+    return rows.map(rowToSession);
+  }
+
+  async nextSessionDueAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom("sessions")
+      .select((eb) => eb.fn.min("due_at").as("due"))
+      .executeTakeFirst();
+    return row?.due == null ? null : Number(row.due);
+  }
+
+  // ---- outbox --------------------------------------------------------------------------------------
+
+  /**
+   * Claims up to `limit` due events for `leaseMs`. An event is due when its time has come, no dispatcher
+   * holds an unexpired lease on it, and no earlier event of the same session is still pending: a
+   * session's next event never overtakes its previous one.
+   */
+  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.write(async (tx) => {
+      const rows = await tx.trx
+        .selectFrom("outbox as o")
+        .select([
+          "o.seq",
+          "o.event_id",
+          "o.session_id",
+          "o.sink",
+          "o.headers",
+          "o.body",
+          "o.token_expires_at",
+          "o.attempts",
+          "o.created_at",
+        ])
+        .where("o.state", "=", "pending")
+        .where("o.next_attempt_at", "<=", now)
+        .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", now)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("outbox as p")
+                .select("p.seq")
+                .whereRef("p.session_id", "=", "o.session_id")
+                .where("p.state", "=", "pending")
+                .whereRef("p.seq", "<", "o.seq"),
+            ),
+          ),
+        )
+        .orderBy("o.next_attempt_at")
+        .orderBy("o.seq")
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return [];
+      await tx.trx
+        .updateTable("outbox")
+        .set({ lease_until: now + leaseMs })
+        .where(
+          "seq",
+          "in",
+          rows.map((r) => r.seq),
+        )
+        .execute();
+      return rows.map((r) => ({
+        seq: r.seq,
+        eventId: r.event_id,
+        sessionId: r.session_id,
+        sink: r.sink,
+        headers: JSON.parse(r.headers) as Record<string, string>,
+        body: r.body,
+        tokenExpiresAt: r.token_expires_at === null ? null : Number(r.token_expires_at),
+        attempts: Number(r.attempts),
+        createdAt: Number(r.created_at),
+      }));
+    });
+  }
+
+  /** Records an attempt and settles or reschedules its event, in one transaction. */
+  recordAttempt(result: AttemptResult): Promise<void> {
+    return this.write(async (tx) => {
+      await tx.trx
+        .insertInto("delivery_attempts")
+        .values({
+          event_id: result.eventId,
+          attempted_at: result.attemptedAt,
+          duration_ms: result.durationMs,
+          status_code: result.statusCode,
+          outcome: result.outcome,
+          error: result.error,
+        })
+        .execute();
+      const settled = result.state !== "pending";
+      await tx.trx
+        .updateTable("outbox")
+        .set((eb) => ({
+          state: result.state,
+          attempts: eb("attempts", "+", 1),
+          lease_until: null,
+          last_error: result.error,
+          ...(settled
+            ? { settled_at: result.attemptedAt }
+            : { next_attempt_at: result.nextAttemptAt ?? result.attemptedAt }),
+        }))
+        .where("event_id", "=", result.eventId)
+        .execute();
+      if (result.state === "gone") {
+        // A 410 means the consumer removed this endpoint: nothing more goes there.
+        await tx.trx
+          .updateTable("outbox")
+          .set({ state: "gone", settled_at: result.attemptedAt, lease_until: null })
+          .where("sink", "=", result.sink)
+          .where("state", "=", "pending")
+          .execute();
+        await tx.trx
+          .updateTable("sessions")
+          .set({ sink: null, sink_token: null })
+          .where("sink", "=", result.sink)
+          .execute();
+      }
+      tx.markOutboxChanged();
+    });
+  }
+
+  /** Settles an event without an attempt (e.g. its token expired). */
+  settleUnsent(eventId: string, state: DeliveryState, now: number, reason: string): Promise<void> {
+    return this.write(async (tx) => {
+      await tx.trx
+        .updateTable("outbox")
+        .set({ state, settled_at: now, lease_until: null, last_error: reason })
+        .where("event_id", "=", eventId)
+        .execute();
+      tx.markOutboxChanged();
+    });
+  }
+
+  /** The earliest time a pending event may be attempted (its schedule or its lease), or null. */
+  async nextDeliveryAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.min(sql<number>`max(next_attempt_at, coalesce(lease_until, 0))`).as("due"))
+      .where("state", "=", "pending")
+      .executeTakeFirst();
+    return row?.due == null ? null : Number(row.due);
+  }
+
+  /** Frees every lease: on SQLite only one process runs, so at its start no claim is alive. */
+  async releaseAllLeases(): Promise<void> {
+    await this.db
+      .updateTable("outbox")
+      .set({ lease_until: null })
+      .where("lease_until", "is not", null)
+      .execute();
+  }
+
+  async outboxOfSession(sessionId: string): Promise<OutboxRow[]> {
+    const rows = await this.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("session_id", "=", sessionId)
+      .orderBy("seq")
+      .execute();
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      sessionId: r.session_id,
+      sink: r.sink,
+      state: r.state as DeliveryState,
+      attempts: Number(r.attempts),
+      nextAttemptAt: Number(r.next_attempt_at),
+      createdAt: Number(r.created_at),
+      settledAt: r.settled_at === null ? null : Number(r.settled_at),
+      lastError: r.last_error,
+    }));
+  }
+
+  async attemptsOf(eventId: string): Promise<DeliveryAttemptRow[]> {
+    const rows = await this.db
+      .selectFrom("delivery_attempts")
+      .selectAll()
+      .where("event_id", "=", eventId)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      attemptedAt: Number(r.attempted_at),
+      durationMs: Number(r.duration_ms),
+      statusCode: r.status_code === null ? null : Number(r.status_code),
+      outcome: r.outcome,
+      error: r.error,
+    }));
+  }
+
+  // ---- API clients ---------------------------------------------------------------------------------
+
+  async insertClient(client: {
+    id: string;
+    name: string;
+    keyHash: string;
+    createdAt: number;
+  }): Promise<void> {
+    await this.db
+      .insertInto("clients")
+      .values({
+        id: client.id,
+        name: client.name,
+        key_hash: client.keyHash,
+        created_at: client.createdAt,
+        revoked_at: null,
+      })
+      .execute();
+  }
+
+  async clientByKeyHash(keyHash: string): Promise<ClientRecord | undefined> {
+    const row = await this.db
+      .selectFrom("clients")
+      .selectAll()
+      .where("key_hash", "=", keyHash)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toClient(row);
+  }
+
+  async clientByName(name: string): Promise<ClientRecord | undefined> {
+    const row = await this.db.selectFrom("clients").selectAll().where("name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : toClient(row);
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    const rows = await this.db.selectFrom("clients").selectAll().orderBy("created_at").execute();
+    return rows.map(toClient);
+  }
+
+  async replaceClientKey(name: string, keyHash: string): Promise<void> {
+    await this.db
+      .updateTable("clients")
+      .set({ key_hash: keyHash, revoked_at: null })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  async revokeClient(name: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("clients")
+      .set({ revoked_at: now })
+      .where("name", "=", name)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#flushScheduled) await new Promise((resolve) => setImmediate(resolve));
+    await this.db.destroy();
+  }
+}
+
+function toClient(row: {
+  id: string;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+}): ClientRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: Number(row.created_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}

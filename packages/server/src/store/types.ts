@@ -1,0 +1,66 @@
+/** A notification waiting in the outbox, rendered once so every retry sends the same bytes and `id`. */
+export interface OutboxEvent {
+  eventId: string;
+  sessionId: string;
+  sink: string;
+  headers: Record<string, string>;
+  body: string;
+  /** After this instant (ms) the consumer's token is expired and nothing more is sent. */
+  tokenExpiresAt: number | null;
+  createdAt: number;
+}
+
+/**
+ * pending: to be sent (again). delivered: a 2xx came back. failed: every retry was used.
+ * gone: the sink answered 410. expired: the consumer's token expired before delivery.
+ */
+export type DeliveryState = "pending" | "delivered" | "failed" | "gone" | "expired";
+
+/** An outbox row claimed by a dispatcher for one attempt. */
+export interface ClaimedDelivery extends OutboxEvent {
+  seq: number;
+  attempts: number;
+}
+
+/** How one delivery attempt went, and what becomes of the event. */
+export interface AttemptResult {
+  eventId: string;
+  sink: string;
+  attemptedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  /** The outcome of this attempt, recorded for operators ("delivered", "retry", "gone", ...). */
+  outcome: string;
+  state: DeliveryState;
+  /** When state is "pending": the next attempt's time. */
+  nextAttemptAt: number | null;
+}
+
+export interface DeliveryAttemptRow {
+  eventId: string;
+  attemptedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  outcome: string;
+  error: string | null;
+}
+
+export interface OutboxRow {
+  eventId: string;
+  sessionId: string;
+  sink: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  settledAt: number | null;
+  lastError: string | null;
+}
+
+export interface ClientRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
