@@ -47,6 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     return503OnClosing: true,
   });
+  // Fastify parses text/plain by default; the API speaks JSON only, so anything else is a 415.
+  app.removeContentTypeParser("text/plain");
   installErrorHandling(app);
   installCorrelator(app);
   await app.register(swagger, {
