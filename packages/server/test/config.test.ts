@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { ConfigError, loadConfig, parseDurationMs } from "../src/config.ts";
+import { runServerCommand, startServerProcess } from "./helpers/process.ts";
+
+describe("configuration", () => {
+  test("defaults: 127.0.0.1:9091, ./data, sandbox on, strict properties", () => {
+    const config = loadConfig([], {});
+    assert.equal(config.host, "127.0.0.1");
+    assert.equal(config.port, 9091);
+    assert.equal(config.dataDir, join(process.cwd(), "data"));
+    assert.equal(config.publicUrl, "http://127.0.0.1:9091");
+    assert.equal(config.sandbox, true);
+    assert.equal(config.strictProperties, true);
+    assert.equal(config.retentionMs, 360_000);
+    assert.deepEqual(
+      config.retryScheduleMs,
+      [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    );
+    assert.ok(Object.isFrozen(config));
+  });
+
+  test("flags win over OPENQOD_* variables", () => {
+    const config = loadConfig(["--port", "8081", "--no-sandbox"], {
+      OPENQOD_PORT: "7000",
+      OPENQOD_HOST: "::1",
+      OPENQOD_RETRY_SCHEDULE: "0,1s,2m",
+    });
+    assert.equal(config.port, 8081);
+    assert.equal(config.host, "::1");
+    assert.equal(config.publicUrl, "http://[::1]:8081");
+    assert.equal(config.sandbox, false);
+    assert.deepEqual(config.retryScheduleMs, [0, 1_000, 120_000]);
+  });
+
+  test("every invalid setting is reported at once, by name", () => {
+    assert.throws(
+      () =>
+        loadConfig(["--retention", "10s"], {
+          OPENQOD_PORT: "99999",
+          OPENQOD_STRICT_PROPERTIES: "maybe",
+          OPENQOD_RETRY_SCHEDULE: "0,soon",
+          OPENQOD_PORTT: "1",
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.problems.join("\n");
+        for (const name of [
+          "OPENQOD_PORT=",
+          "--retention",
+          "OPENQOD_STRICT_PROPERTIES",
+          "OPENQOD_RETRY_SCHEDULE",
+          "unknown setting OPENQOD_PORTT",
+        ]) {
+          assert.ok(text.includes(name), `mentions ${name}: ${text}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  test("durations: 250ms, 5s, 5m, 2h and bare seconds", () => {
+    assert.deepEqual(["250ms", "5s", "5m", "2h", "7", "x", "5d"].map(parseDurationMs), [
+      250,
+      5_000,
+      300_000,
+      7_200_000,
+      7_000,
+      null,
+      null,
+    ]);
+  });
+
+  test("an invalid setting stops the server before it starts, exit code 2", async () => {
+    const { code, output } = await runServerCommand([], {
+      OPENQOD_PORT: "http",
+      OPENQOD_DATA_DIR: join(tmpdir(), "never-created"),
+    });
+    assert.equal(code, 2);
+    assert.match(output, /OPENQOD_PORT="http" must be a whole number/);
+  });
+
+  test("a first start creates the data folder, a sandbox key (0600) and prints a quickstart with a curl", async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), "openqod-first-")), "nested", "data");
+    const server = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
+    try {
+      const key = (await readFile(join(dataDir, "sandbox-key"), "utf8")).trim();
+      assert.match(key, /^oqd_[A-Za-z0-9_-]{43}$/);
+      assert.equal((await stat(join(dataDir, "sandbox-key"))).mode & 0o777, 0o600);
+      await stat(join(dataDir, "openqod.db"));
+      const deadline = Date.now() + 5_000;
+      while (!server.output().includes("curl") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(server.output().includes(`Authorization: Bearer ${key}`));
+      assert.ok(server.output().includes(`${server.url}/quality-on-demand/v1/sessions`));
+      const res = await fetch(`${server.url}/qos-profiles/v1/qos-profiles/QOS_E`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test("operators create, list and revoke API clients with a command", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "openqod-admin-"));
+    try {
+      const created = await runServerCommand(["clients", "create", "acme", "--data-dir", dataDir], {});
+      assert.equal(created.code, 0, created.output);
+      const key = created.output.trim().split("\n").at(-1) ?? "";
+      assert.match(key, /^oqd_/);
+      const duplicate = await runServerCommand(["clients", "create", "acme", "--data-dir", dataDir], {});
+      assert.equal(duplicate.code, 1);
+      const server = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
+      try {
+        const res = await fetch(`${server.url}/qos-profiles/v1/qos-profiles/QOS_E`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        assert.equal(res.status, 200);
+      } finally {
+        server.child.kill("SIGTERM");
+        await server.exited;
+      }
+      const list = await runServerCommand(["clients", "list", "--data-dir", dataDir], {});
+      assert.match(list.output, /^acme\t/m);
+      assert.match(list.output, /^sandbox\t/m);
+      const revoked = await runServerCommand(["clients", "revoke", "acme", "--data-dir", dataDir], {});
+      assert.equal(revoked.code, 0);
+      const usage = await runServerCommand(["clients", "frobnicate"], {});
+      assert.equal(usage.code, 2);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
