@@ -50,14 +50,14 @@ export class ApiKeys {
   }
 
   async verify(key: string): Promise<Principal | null> {
-    const hash = hashKey(key);
     const now = Date.now();
-    const cached = this.#cache.get(hash);
+    // Keyed by the key itself (already in this process's memory): a cached call hashes nothing.
+    const cached = this.#cache.get(key);
     if (cached !== undefined && cached.until > now) return cached.principal;
-    const client = await this.#store.clientByKeyHash(hash);
+    const client = await this.#store.clientByKeyHash(hashKey(key));
     const principal = client === undefined ? null : { clientId: client.id, name: client.name };
     if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(hash, { principal, until: now + this.#cacheMs });
+    this.#cache.set(key, { principal, until: now + this.#cacheMs });
     return principal;
   }
 }

@@ -32,6 +32,8 @@ export interface Config {
   deliveryConcurrency: number;
   /** OPENQOD_RETENTION / --retention: how long UNAVAILABLE sessions stay readable (ms; at least 360 s). @default 360_000 */
   retentionMs: number;
+  /** OPENQOD_SESSION_CACHE / --session-cache: sessions kept in memory for reads (SQLite only; 0 disables). @default 100_000 */
+  sessionCacheEntries: number;
   /** OPENQOD_LOG_LEVEL / --log-level. @default "info" */
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -62,6 +64,7 @@ const OPTIONS = {
   "delivery-timeout": { type: "string" },
   "delivery-concurrency": { type: "string" },
   retention: { type: "string" },
+  "session-cache": { type: "string" },
   "log-level": { type: "string" },
 } as const;
 
@@ -189,6 +192,7 @@ export function loadConfig(
     "OPENQOD_DELIVERY_CONCURRENCY",
     "OPENQOD_RETENTION",
     "OPENQOD_LOG_LEVEL",
+    "OPENQOD_SESSION_CACHE",
   ]);
   for (const name of Object.keys(env)) {
     // A misspelt variable would otherwise be silently ignored.
@@ -212,6 +216,7 @@ export function loadConfig(
     deliveryTimeoutMs: duration("delivery-timeout", "OPENQOD_DELIVERY_TIMEOUT", 10_000, 100),
     deliveryConcurrency: integer("delivery-concurrency", "OPENQOD_DELIVERY_CONCURRENCY", 64, 1, 10_000),
     retentionMs: duration("retention", "OPENQOD_RETENTION", 360_000, 360_000),
+    sessionCacheEntries: integer("session-cache", "OPENQOD_SESSION_CACHE", 100_000, 0, 10_000_000),
     logLevel: logLevel as Config["logLevel"],
   };
   if (problems.length > 0) throw new ConfigError(problems);

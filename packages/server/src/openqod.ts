@@ -65,7 +65,9 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   const network =
     options.network ??
     new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
-  const store = await openSqliteStore(join(config.dataDir, "openqod.db"));
+  const store = await openSqliteStore(join(config.dataDir, "openqod.db"), {
+    sessionCacheEntries: config.sessionCacheEntries,
+  });
   const events = new WorkerEvents();
   const sessions = new SessionService({
     store,

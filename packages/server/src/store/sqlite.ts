@@ -1,25 +1,75 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, type Selectable, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
 import { migrateToLatest } from "./migrations.ts";
-import type { Database } from "./schema.ts";
+import { rowToSession } from "./rows.ts";
+import type { Database, SessionsTable } from "./schema.ts";
 import { Store } from "./store.ts";
 
 /**
  * Opens (creating if needed) the SQLite file at `path` and migrates it. WAL lets reads go on during a
  * commit; `synchronous=FULL` makes every commit survive power loss, not only a process crash.
  */
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(
+  path: string,
+  options: { sessionCacheEntries?: number } = {},
+): Promise<Store> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // A GET is a point query: keep the working set in memory (64 MiB page cache, reads through mmap)
+  // instead of a pread() per page.
+  sqlite.pragma("cache_size = -65536");
+  sqlite.pragma("mmap_size = 1073741824");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db as Kysely<unknown>);
-  const store = new Store(db);
+  const sessionById = sqlite.prepare("select * from sessions where id = ?");
+  const store = new Store(db, {
+    // One process owns a SQLite database, so this store sees every write and may cache.
+    sessionCacheEntries: options.sessionCacheEntries ?? 0,
+    fastReads: {
+      // Inside an open transaction this connection would read uncommitted rows: null sends the
+      // caller the queued path, which waits for the transaction to end.
+      sessionById: (id) =>
+        sqlite.inTransaction ? null : (sessionById.get(id) as Selectable<SessionsTable> | undefined),
+    },
+  });
+  if (options.sessionCacheEntries) {
+    // Hold the newest sessions in memory from the start: a GET then costs no SQLite read at all.
+    const newest = sqlite.prepare("select * from sessions order by created_at desc limit ?");
+    const rows = newest.iterate(options.sessionCacheEntries) as IterableIterator<Selectable<SessionsTable>>;
+    store.warmSessionCache(
+      (function* () {
+        for (const row of rows) yield rowToSession(row);
+      })(),
+    );
+  }
   await store.releaseAllLeases();
   return store;
+}
+
+/**
+ * Kysely prepares every query it runs; preparing costs more than running a point query. OpenQoD's
+ * queries are a small fixed set of SQL texts, so each is prepared once and reused (better-sqlite3
+ * statements are reusable, and one connection runs one statement at a time).
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql) as unknown as SqliteStatement;
+        // Bulk inserts produce one-off texts; a bounded cache keeps them from piling up.
+        if (cache.size >= max) cache.clear();
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }

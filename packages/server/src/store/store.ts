@@ -1,7 +1,8 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { rowToSession, sessionToRow } from "./rows.ts";
-import type { Database } from "./schema.ts";
+import type { Database, SessionsTable } from "./schema.ts";
+import { SessionCache } from "./session-cache.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -17,12 +18,25 @@ export interface CommitInfo {
   outboxChanged: boolean;
   /** The earliest `dueAt` a write set, if any. */
   earliestDueAt: number | null;
+  /** Sessions written (the record) or deleted (null), applied to the cache once committed. */
+  sessions: Map<string, SessionRecord | null>;
+  /** A write touched sessions in bulk: the whole cache is stale. */
+  sessionsStale: boolean;
 }
+
+const emptyInfo = (): CommitInfo => ({
+  outboxChanged: false,
+  earliestDueAt: null,
+  sessions: new Map(),
+  sessionsStale: false,
+});
 
 /** The writes one unit of work may do; all of them commit together or not at all. */
 export class WriteTx {
   readonly #trx: Transaction<Database>;
   readonly #info: CommitInfo;
+  /** How many writes this unit did; a unit that fails before its first write needs no rollback. */
+  writes = 0;
 
   constructor(trx: Transaction<Database>, info: CommitInfo) {
     this.#trx = trx;
@@ -45,21 +59,28 @@ export class WriteTx {
   }
 
   async insertSession(session: SessionRecord): Promise<void> {
+    this.writes++;
     await this.#trx.insertInto("sessions").values(sessionToRow(session)).execute();
+    this.#info.sessions.set(session.id, session);
     this.#noteDue(session.dueAt);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {
     const { id, ...rest } = sessionToRow(session);
+    this.writes++;
     await this.#trx.updateTable("sessions").set(rest).where("id", "=", id).execute();
+    this.#info.sessions.set(id, session);
     this.#noteDue(session.dueAt);
   }
 
   async deleteSession(id: string): Promise<void> {
+    this.writes++;
     await this.#trx.deleteFrom("sessions").where("id", "=", id).execute();
+    this.#info.sessions.set(id, null);
   }
 
   async enqueue(event: OutboxEvent): Promise<void> {
+    this.writes++;
     await this.#trx
       .insertInto("outbox")
       .values({
@@ -85,8 +106,14 @@ export class WriteTx {
     this.#info.outboxChanged = true;
   }
 
-  /** Raw access for store-internal writes (claims, attempts). */
+  /** Call after changing sessions through `trx` directly: cached sessions can no longer be trusted. */
+  markSessionsStale(): void {
+    this.#info.sessionsStale = true;
+  }
+
+  /** Raw access for store-internal writes (claims, attempts); counted as a write. */
   get trx(): Transaction<Database> {
+    this.writes++;
     return this.#trx;
   }
 
@@ -105,19 +132,46 @@ interface QueuedWrite {
 
 /**
  * OpenQoD's persistence. Writes are group-committed: units of work that arrive while a transaction is
- * being prepared share its commit (each inside its own savepoint, so one failing does not undo the
- * others). On SQLite with `synchronous=FULL`, the commit's fsync is the cost of a write, so sharing it
+ * being prepared share its commit (a unit failing does not undo the others, see #commitBatch). On SQLite with `synchronous=FULL`, the commit's fsync is the cost of a write, so sharing it
  * is what lets concurrent creates scale.
  */
+/**
+ * Reads an engine can answer faster than through the query builder. SQLite answers them
+ * synchronously from prepared statements; a GET costs one point query and no promise chain.
+ */
+export interface FastReads {
+  /** The row, undefined when there is none, or null when the fast path cannot answer now. */
+  sessionById(id: string): Selectable<SessionsTable> | undefined | null;
+}
+
+export interface StoreOptions {
+  fastReads?: FastReads;
+  /**
+   * Sessions kept in memory for reads; only for a store that is its database's only writer. 0 disables.
+   * @default 0
+   */
+  sessionCacheEntries?: number;
+}
+
 export class Store {
   readonly db: Kysely<Database>;
+  readonly #fast: FastReads | null;
+  readonly #cache: SessionCache | null;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
   #closed = false;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, options: StoreOptions = {}) {
     this.db = db;
+    this.#fast = options.fastReads ?? null;
+    this.#cache = options.sessionCacheEntries ? new SessionCache(options.sessionCacheEntries) : null;
+  }
+
+  /** Fills the session cache (if any) from committed rows; for use before the store serves anything. */
+  warmSessionCache(sessions: Iterable<SessionRecord>): void {
+    if (this.#cache === null) return;
+    for (const session of sessions) this.#cache.set(session);
   }
 
   /** Calls `listener` after every commit. Returns a function that unsubscribes. */
@@ -148,43 +202,63 @@ export class Store {
   async #flush(): Promise<void> {
     const batch = this.#queue;
     this.#queue = [];
-    const info: CommitInfo = { outboxChanged: false, earliestDueAt: null };
+    try {
+      this.#notifyListeners(await this.#commitBatch(batch));
+    } catch (error) {
+      // The batch was rolled back: a unit failed after writing, or the commit failed. Run each unit
+      // alone so only the culprit fails (the units are plain functions of the database, safe to re-run).
+      if (batch.length > 1) {
+        for (const item of batch)
+          await this.#commitBatch([item]).then(this.#notifyListeners, () => undefined);
+      }
+    }
+    this.#afterFlush();
+  }
+
+  readonly #notifyListeners = (info: CommitInfo): void => {
+    if (info.outboxChanged || info.earliestDueAt !== null) {
+      for (const listener of this.#listeners) listener(info);
+    }
+  };
+
+  /**
+   * Runs the units in one transaction. A unit that throws before writing anything is settled with its
+   * error and the others go on (no savepoint needed); one that throws after writing rolls back the batch.
+   * Settles each unit once the commit is done.
+   */
+  async #commitBatch(batch: QueuedWrite[]): Promise<CommitInfo> {
+    const info = emptyInfo();
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        const tx = new WriteTx(trx, info);
-        if (batch.length === 1 && batch[0] !== undefined) {
-          outcomes.push({ ok: true, value: await batch[0].work(tx) });
-          return;
-        }
         for (const item of batch) {
-          await sql`savepoint unit`.execute(trx);
+          const tx = new WriteTx(trx, info);
           try {
-            const value = await item.work(tx);
-            await sql`release savepoint unit`.execute(trx);
-            outcomes.push({ ok: true, value });
+            outcomes.push({ ok: true, value: await item.work(tx) });
           } catch (error) {
-            await sql`rollback to savepoint unit`.execute(trx);
-            await sql`release savepoint unit`.execute(trx);
+            if (tx.writes > 0 || batch.length === 1) throw error;
             outcomes.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
-      // The single unit failed (its error is the one to report) or the commit failed (every unit did).
-      for (const item of batch) item.reject(error);
-      this.#afterFlush();
-      return;
+      if (batch.length === 1) batch[0]?.reject(error);
+      throw error;
+    }
+    // Committed: the cache follows before any caller can read again.
+    if (this.#cache !== null) {
+      if (info.sessionsStale) this.#cache.clear();
+      for (const [id, session] of info.sessions) {
+        if (session === null) this.#cache.delete(id);
+        else this.#cache.set(session);
+      }
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) item.resolve(outcome.value);
       else item.reject(outcome?.error);
     });
-    if (info.outboxChanged || info.earliestDueAt !== null) {
-      for (const listener of this.#listeners) listener(info);
-    }
-    this.#afterFlush();
+    return info;
   }
 
   #afterFlush(): void {
@@ -195,6 +269,15 @@ export class Store {
   // ---- reads -------------------------------------------------------------------------------------
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
+    const cached = this.#cache?.get(id);
+    if (cached !== undefined) return cached;
+    const fast = this.#fast === null ? null : this.#fast.sessionById(id);
+    if (fast !== null) {
+      const session = fast === undefined ? undefined : rowToSession(fast);
+      // Only a synchronous read outside a transaction is known to be committed state.
+      if (session !== undefined) this.#cache?.set(session);
+      return session;
+    }
     const row = await this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
     return row === undefined ? undefined : rowToSession(row);
   }
