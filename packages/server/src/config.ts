@@ -34,6 +34,8 @@ export interface Config {
   retentionMs: number;
   /** OPENQOD_SESSION_CACHE / --session-cache: sessions kept in memory for reads (SQLite only; 0 disables). @default 100_000 */
   sessionCacheEntries: number;
+  /** OPENQOD_SQLITE_SYNCHRONOUS / --sqlite-synchronous: FULL (survives power loss) or NORMAL (survives a process crash). @default "FULL" */
+  sqliteSynchronous: "FULL" | "NORMAL";
   /** OPENQOD_LOG_LEVEL / --log-level. @default "info" */
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -65,6 +67,7 @@ const OPTIONS = {
   "delivery-concurrency": { type: "string" },
   retention: { type: "string" },
   "session-cache": { type: "string" },
+  "sqlite-synchronous": { type: "string" },
   "log-level": { type: "string" },
 } as const;
 
@@ -172,6 +175,11 @@ export function loadConfig(
       retryScheduleMs = parsed as number[];
     }
   }
+  const syncSetting = setting("sqlite-synchronous", "OPENQOD_SQLITE_SYNCHRONOUS");
+  const sqliteSynchronous = (syncSetting?.value ?? "FULL").toUpperCase();
+  if (sqliteSynchronous !== "FULL" && sqliteSynchronous !== "NORMAL") {
+    problems.push(`${syncSetting?.name}="${syncSetting?.value}" must be FULL or NORMAL`);
+  }
   const logLevel = setting("log-level", "OPENQOD_LOG_LEVEL")?.value ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`log level "${logLevel}" must be one of ${LOG_LEVELS.join(", ")}`);
@@ -193,6 +201,7 @@ export function loadConfig(
     "OPENQOD_RETENTION",
     "OPENQOD_LOG_LEVEL",
     "OPENQOD_SESSION_CACHE",
+    "OPENQOD_SQLITE_SYNCHRONOUS",
   ]);
   for (const name of Object.keys(env)) {
     // A misspelt variable would otherwise be silently ignored.
@@ -216,6 +225,7 @@ export function loadConfig(
     deliveryTimeoutMs: duration("delivery-timeout", "OPENQOD_DELIVERY_TIMEOUT", 10_000, 100),
     deliveryConcurrency: integer("delivery-concurrency", "OPENQOD_DELIVERY_CONCURRENCY", 64, 1, 10_000),
     retentionMs: duration("retention", "OPENQOD_RETENTION", 360_000, 360_000),
+    sqliteSynchronous: sqliteSynchronous === "NORMAL" ? "NORMAL" : "FULL",
     sessionCacheEntries: integer("session-cache", "OPENQOD_SESSION_CACHE", 100_000, 0, 10_000_000),
     logLevel: logLevel as Config["logLevel"],
   };

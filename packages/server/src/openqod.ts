@@ -67,6 +67,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
   const store = await openSqliteStore(join(config.dataDir, "openqod.db"), {
     sessionCacheEntries: config.sessionCacheEntries,
+    synchronous: config.sqliteSynchronous,
   });
   const events = new WorkerEvents();
   const sessions = new SessionService({

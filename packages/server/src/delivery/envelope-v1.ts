@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { StatusChange } from "../domain/lifecycle.ts";
 import type { SessionRecord } from "../domain/types.ts";
+import { uuidv7 } from "../ids.ts";
 import type { OutboxEvent } from "../store/types.ts";
 
 export const QOS_STATUS_CHANGED_V1 = "org.camaraproject.quality-on-demand.v1.qos-status-changed";
@@ -28,7 +28,7 @@ export function renderV1Notification(
 ): OutboxEvent | null {
   if (session.sink === null) return null;
   const event: QosStatusChangedEvent = {
-    id: randomUUID(),
+    id: uuidv7(),
     source: `${publicUrl}/quality-on-demand/v1/sessions/${session.id}`,
     type: QOS_STATUS_CHANGED_V1,
     specversion: "1.0",

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import { chooseDeviceIdentifier } from "../domain/device.ts";
 import { flowsOverlap, parseFlow } from "../domain/flow.ts";
@@ -14,6 +13,7 @@ import type { ProfileCatalogue } from "../domain/profiles.ts";
 import { checkSink, type SinkCredentialInput, type SinkPolicy } from "../domain/sink.ts";
 import type { ApplicationServer, Device, Dialect, PortsSpec, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
+import { uuidv7 } from "../ids.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
 import type { Store, WriteTx } from "../store/store.ts";
 import type { OutboxEvent } from "../store/types.ts";
@@ -94,7 +94,7 @@ export class SessionService {
     if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
 
-    const id = randomUUID();
+    const id = uuidv7();
     const verdict = await network.requestSession({
       sessionId: id,
       device,

@@ -1,8 +1,9 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
-import { rowToSession, sessionToRow } from "./rows.ts";
+import { rowToSession } from "./rows.ts";
 import type { Database, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
+import { Statements } from "./statements.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -35,70 +36,51 @@ const emptyInfo = (): CommitInfo => ({
 export class WriteTx {
   readonly #trx: Transaction<Database>;
   readonly #info: CommitInfo;
+  readonly #sql: Statements;
   /** How many writes this unit did; a unit that fails before its first write needs no rollback. */
   writes = 0;
 
-  constructor(trx: Transaction<Database>, info: CommitInfo) {
+  constructor(trx: Transaction<Database>, info: CommitInfo, statements: Statements) {
     this.#trx = trx;
     this.#info = info;
+    this.#sql = statements;
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    const row = await this.#trx.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
-    return row === undefined ? undefined : rowToSession(row);
+    const { rows } = await this.#trx.executeQuery<Selectable<SessionsTable>>(this.#sql.sessionById(id));
+    return rows[0] === undefined ? undefined : rowToSession(rows[0]);
   }
 
   async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
-    const rows = await this.#trx
-      .selectFrom("sessions")
-      .selectAll()
-      .where("client_id", "=", clientId)
-      .where("device_key", "=", deviceKey)
-      .execute();
+    const { rows } = await this.#trx.executeQuery<Selectable<SessionsTable>>(
+      this.#sql.sessionsOfDevice(clientId, deviceKey),
+    );
     return rows.map(rowToSession);
   }
 
   async insertSession(session: SessionRecord): Promise<void> {
     this.writes++;
-    await this.#trx.insertInto("sessions").values(sessionToRow(session)).execute();
+    await this.#trx.executeQuery(this.#sql.insertSession(session));
     this.#info.sessions.set(session.id, session);
     this.#noteDue(session.dueAt);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {
-    const { id, ...rest } = sessionToRow(session);
     this.writes++;
-    await this.#trx.updateTable("sessions").set(rest).where("id", "=", id).execute();
-    this.#info.sessions.set(id, session);
+    await this.#trx.executeQuery(this.#sql.updateSession(session));
+    this.#info.sessions.set(session.id, session);
     this.#noteDue(session.dueAt);
   }
 
   async deleteSession(id: string): Promise<void> {
     this.writes++;
-    await this.#trx.deleteFrom("sessions").where("id", "=", id).execute();
+    await this.#trx.executeQuery(this.#sql.deleteSession(id));
     this.#info.sessions.set(id, null);
   }
 
   async enqueue(event: OutboxEvent): Promise<void> {
     this.writes++;
-    await this.#trx
-      .insertInto("outbox")
-      .values({
-        event_id: event.eventId,
-        session_id: event.sessionId,
-        sink: event.sink,
-        headers: JSON.stringify(event.headers),
-        body: event.body,
-        token_expires_at: event.tokenExpiresAt,
-        state: "pending",
-        attempts: 0,
-        next_attempt_at: event.createdAt,
-        lease_until: null,
-        created_at: event.createdAt,
-        settled_at: null,
-        last_error: null,
-      })
-      .execute();
+    await this.#trx.executeQuery(this.#sql.insertOutbox(event));
     this.#info.outboxChanged = true;
   }
 
@@ -157,6 +139,7 @@ export class Store {
   readonly db: Kysely<Database>;
   readonly #fast: FastReads | null;
   readonly #cache: SessionCache | null;
+  readonly #statements: Statements;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
@@ -165,6 +148,7 @@ export class Store {
   constructor(db: Kysely<Database>, options: StoreOptions = {}) {
     this.db = db;
     this.#fast = options.fastReads ?? null;
+    this.#statements = new Statements(db);
     this.#cache = options.sessionCacheEntries ? new SessionCache(options.sessionCacheEntries) : null;
   }
 
@@ -196,7 +180,7 @@ export class Store {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     // setImmediate lets every request whose body has been parsed in this I/O turn join the batch.
-    setImmediate(() => void this.#flush());
+    setImmediate(() => setImmediate(() => void this.#flush()));
   }
 
   async #flush(): Promise<void> {
@@ -232,7 +216,7 @@ export class Store {
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const item of batch) {
-          const tx = new WriteTx(trx, info);
+          const tx = new WriteTx(trx, info, this.#statements);
           try {
             outcomes.push({ ok: true, value: await item.work(tx) });
           } catch (error) {
