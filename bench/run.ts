@@ -22,6 +22,7 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "100000" },
     deliveries: { type: "string", default: "5000" },
     expiring: { type: "string", default: "10000" },
+    only: { type: "string", default: "http,delivery,expiry" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -29,6 +30,7 @@ const SECONDS = Number(values.seconds);
 const SESSIONS = Number(values.sessions);
 const DELIVERIES = Number(values.deliveries);
 const EXPIRING = Number(values.expiring);
+const ONLY = new Set(values.only.split(","));
 const ROOT = new URL("..", import.meta.url).pathname;
 const pinned = cpus().length >= 2;
 if (pinned) execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" });
@@ -204,8 +206,10 @@ async function main(): Promise<void> {
         `${name.padEnd(28)} OpenQoD ${median(oq).toFixed(0).padStart(6)} req/s   baseline ${median(bare).toFixed(0).padStart(6)} req/s   ratio ${ratio.toFixed(2)}x (target >= ${target}x)`,
       );
     };
-    row("GET /sessions/{id}", results.getOq, results.getBare, 0.6);
-    row("POST /sessions (no sink)", results.postOq, results.postBare, 0.4);
+    if (ONLY.has("http")) {
+      row("GET /sessions/{id}", results.getOq, results.getBare, 0.6);
+      row("POST /sessions (no sink)", results.postOq, results.postBare, 0.4);
+    }
 
     // ---- delivery ---------------------------------------------------------------------------------
     const receiver = await start("bench/receiver-server.ts", 1);
@@ -240,7 +244,7 @@ async function main(): Promise<void> {
     const deliveryOq: number[] = [];
     const deliveryBare: number[] = [];
     try {
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < (ONLY.has("delivery") ? ROUNDS : 0); round++) {
         await stats();
         const sender = await start("bench/undici-sender.ts", 0, {
           TARGET: sink,
@@ -268,8 +272,8 @@ async function main(): Promise<void> {
           await oq.stop();
         }
       }
-      row("notification delivery", deliveryOq, deliveryBare, 0.5);
-      lines[lines.length - 1] = lines.at(-1)!.replaceAll("req/s", "ev/s ");
+      if (ONLY.has("delivery")) row("notification delivery", deliveryOq, deliveryBare, 0.5);
+      if (!ONLY.has("expiry")) return;
 
       // ---- expiry lateness ------------------------------------------------------------------------
       await stats();

@@ -64,8 +64,10 @@ export class Dispatcher {
     try {
       while (!signal.aborted) {
         const free = this.#o.concurrency - this.#inFlight.size;
+        // Claim in bulk: one claim query for a quarter of the slots, not one per finished attempt.
+        const worthClaiming = this.#inFlight.size === 0 || free >= Math.max(1, this.#o.concurrency >> 2);
         let claimed: ClaimedDelivery[] = [];
-        if (free > 0) {
+        if (worthClaiming) {
           try {
             claimed = await this.#o.store.claimDeliveries(this.#o.clock.now(), free, this.#o.leaseMs);
           } catch (error) {
@@ -73,8 +75,8 @@ export class Dispatcher {
           }
           for (const delivery of claimed) this.#track(delivery);
         }
-        if (free > 0 && claimed.length === free) continue;
-        const delay = free > 0 ? await this.#sleepMs() : MAX_SLEEP_MS;
+        if (worthClaiming && claimed.length === free) continue;
+        const delay = worthClaiming ? await this.#sleepMs() : MAX_SLEEP_MS;
         await this.#wakeup.wait(delay);
       }
     } finally {

@@ -21,7 +21,11 @@ export class UndiciSender implements Sender {
   readonly #agent: Agent;
 
   constructor(options: { connectionsPerOrigin?: number } = {}) {
-    this.#agent = new Agent({ connections: options.connectionsPerOrigin ?? 32, keepAliveTimeout: 30_000 });
+    this.#agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 32,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: 10_000 },
+    });
   }
 
   async send(
@@ -35,9 +39,9 @@ export class UndiciSender implements Sender {
       headers: { ...headers, "user-agent": "OpenQoD" },
       body,
       dispatcher: this.#agent,
+      // Both phases are bounded; a connect that hangs is bounded by the agent's connect timeout.
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
     });
     // Drain the body so the connection goes back to the pool.
     await response.body.dump();

@@ -1,8 +1,8 @@
-import type { CompiledQuery, Kysely } from "kysely";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { sessionToRow } from "./rows.ts";
 import type { Database } from "./schema.ts";
-import type { OutboxEvent } from "./types.ts";
+import type { AttemptResult, OutboxEvent } from "./types.ts";
 
 /**
  * The hot path's queries, compiled once per store. Building a Kysely query costs more than SQLite
@@ -16,6 +16,11 @@ export class Statements {
   readonly #sessionById: CompiledQuery;
   readonly #sessionsOfDevice: CompiledQuery;
   readonly #insertOutbox: CompiledQuery;
+  readonly #dueDeliveries: CompiledQuery;
+  readonly #lease: CompiledQuery;
+  readonly #insertAttempt: CompiledQuery;
+  readonly #settle: CompiledQuery;
+  readonly #reschedule: CompiledQuery;
 
   constructor(db: Kysely<Database>) {
     const row = sessionToRow(SAMPLE);
@@ -32,6 +37,63 @@ export class Statements {
       .orderBy("created_at")
       .compile();
     this.#insertOutbox = db.insertInto("outbox").values(outboxRow(SAMPLE_EVENT)).compile();
+    // Due: its time has come, no live lease, and no earlier unsettled event of the same session
+    // (a session's events go out in order).
+    this.#dueDeliveries = db
+      .selectFrom("outbox as o")
+      .select(["o.seq", "o.event_id", "o.session_id", "o.sink", "o.headers", "o.body", "o.token_expires_at", "o.attempts", "o.created_at"])
+      .where("o.state", "=", "pending")
+      .where("o.next_attempt_at", "<=", 0)
+      .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", 0)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("outbox as p")
+              .select("p.seq")
+              .whereRef("p.session_id", "=", "o.session_id")
+              .where("p.state", "=", "pending")
+              .whereRef("p.seq", "<", "o.seq"),
+          ),
+        ),
+      )
+      .orderBy("o.next_attempt_at")
+      .orderBy("o.seq")
+      .limit(0)
+      .compile();
+    this.#lease = db.updateTable("outbox").set({ lease_until: 0 }).where("seq", "=", 0).compile();
+    this.#insertAttempt = db
+      .insertInto("delivery_attempts")
+      .values({ event_id: "", attempted_at: 0, duration_ms: 0, status_code: null, outcome: "", error: null })
+      .compile();
+    this.#settle = db
+      .updateTable("outbox")
+      .set({ state: "", attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", settled_at: 0 })
+      .where("event_id", "=", "")
+      .compile();
+    this.#reschedule = db
+      .updateTable("outbox")
+      .set({ attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", next_attempt_at: 0 })
+      .where("event_id", "=", "")
+      .compile();
+  }
+
+  dueDeliveries(now: number, limit: number): CompiledQuery {
+    return { ...this.#dueDeliveries, parameters: ["pending", now, now, "pending", limit] };
+  }
+
+  lease(seq: number, until: number): CompiledQuery {
+    return { ...this.#lease, parameters: [until, seq] };
+  }
+
+  insertAttempt(r: AttemptResult): CompiledQuery {
+    return { ...this.#insertAttempt, parameters: [r.eventId, r.attemptedAt, r.durationMs, r.statusCode, r.outcome, r.error] };
+  }
+
+  /** Settles the event (delivered, failed, gone) or reschedules it (pending). */
+  afterAttempt(r: AttemptResult): CompiledQuery {
+    return r.state === "pending"
+      ? { ...this.#reschedule, parameters: [r.error, r.nextAttemptAt ?? r.attemptedAt, r.eventId] }
+      : { ...this.#settle, parameters: [r.state, r.error, r.attemptedAt, r.eventId] };
   }
 
   insertSession(session: SessionRecord): CompiledQuery {

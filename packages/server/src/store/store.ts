@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { rowToSession } from "./rows.ts";
-import type { Database, SessionsTable } from "./schema.ts";
+import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
 import { Statements } from "./statements.ts";
 import type {
@@ -106,6 +106,14 @@ export class WriteTx {
   }
 }
 
+type ClaimRow = Pick<
+  Selectable<OutboxTable>,
+  "seq" | "event_id" | "session_id" | "sink" | "headers" | "body" | "token_expires_at" | "attempts" | "created_at"
+>;
+
+/** How long a relaxed write may wait for others to share its commit (ms). */
+const RELAXED_FLUSH_MS = 5;
+
 interface QueuedWrite {
   work: (tx: WriteTx) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -143,6 +151,7 @@ export class Store {
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
+  #relaxedTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(db: Kysely<Database>, options: StoreOptions = {}) {
@@ -168,19 +177,36 @@ export class Store {
    * Runs `work` in a transaction and resolves with its result once committed.
    * @throws whatever `work` throws (its writes are rolled back), or the commit's error.
    */
-  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+  write<T>(work: (tx: WriteTx) => Promise<T>, options: { relaxed?: boolean } = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("store is closed"));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.#scheduleFlush();
+      if (options.relaxed) this.#scheduleRelaxedFlush();
+      else this.#scheduleFlush();
     });
   }
 
   #scheduleFlush(): void {
+    if (this.#relaxedTimer !== null) {
+      clearTimeout(this.#relaxedTimer);
+      this.#relaxedTimer = null;
+    }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    // setImmediate lets every request whose body has been parsed in this I/O turn join the batch.
+    // Two turns of the event loop let the requests whose bodies arrive meanwhile join the batch.
     setImmediate(() => setImmediate(() => void this.#flush()));
+  }
+
+  /**
+   * Bookkeeping that nobody waits on (delivery attempts) may wait a few milliseconds for company, so
+   * a busy dispatcher commits its results in tens rather than one by one.
+   */
+  #scheduleRelaxedFlush(): void {
+    if (this.#flushScheduled || this.#relaxedTimer !== null) return;
+    this.#relaxedTimer = setTimeout(() => {
+      this.#relaxedTimer = null;
+      this.#scheduleFlush();
+    }, RELAXED_FLUSH_MS);
   }
 
   async #flush(): Promise<void> {
@@ -316,47 +342,8 @@ export class Store {
    */
   claimDeliveries(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.write(async (tx) => {
-      const rows = await tx.trx
-        .selectFrom("outbox as o")
-        .select([
-          "o.seq",
-          "o.event_id",
-          "o.session_id",
-          "o.sink",
-          "o.headers",
-          "o.body",
-          "o.token_expires_at",
-          "o.attempts",
-          "o.created_at",
-        ])
-        .where("o.state", "=", "pending")
-        .where("o.next_attempt_at", "<=", now)
-        .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", now)]))
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom("outbox as p")
-                .select("p.seq")
-                .whereRef("p.session_id", "=", "o.session_id")
-                .where("p.state", "=", "pending")
-                .whereRef("p.seq", "<", "o.seq"),
-            ),
-          ),
-        )
-        .orderBy("o.next_attempt_at")
-        .orderBy("o.seq")
-        .limit(limit)
-        .execute();
-      if (rows.length === 0) return [];
-      await tx.trx
-        .updateTable("outbox")
-        .set({ lease_until: now + leaseMs })
-        .where(
-          "seq",
-          "in",
-          rows.map((r) => r.seq),
-        )
-        .execute();
+      const { rows } = await tx.trx.executeQuery<ClaimRow>(this.#statements.dueDeliveries(now, limit));
+      for (const row of rows) await tx.trx.executeQuery(this.#statements.lease(row.seq, now + leaseMs));
       return rows.map((r) => ({
         seq: r.seq,
         eventId: r.event_id,
@@ -374,31 +361,8 @@ export class Store {
   /** Records an attempt and settles or reschedules its event, in one transaction. */
   recordAttempt(result: AttemptResult): Promise<void> {
     return this.write(async (tx) => {
-      await tx.trx
-        .insertInto("delivery_attempts")
-        .values({
-          event_id: result.eventId,
-          attempted_at: result.attemptedAt,
-          duration_ms: result.durationMs,
-          status_code: result.statusCode,
-          outcome: result.outcome,
-          error: result.error,
-        })
-        .execute();
-      const settled = result.state !== "pending";
-      await tx.trx
-        .updateTable("outbox")
-        .set((eb) => ({
-          state: result.state,
-          attempts: eb("attempts", "+", 1),
-          lease_until: null,
-          last_error: result.error,
-          ...(settled
-            ? { settled_at: result.attemptedAt }
-            : { next_attempt_at: result.nextAttemptAt ?? result.attemptedAt }),
-        }))
-        .where("event_id", "=", result.eventId)
-        .execute();
+      await tx.trx.executeQuery(this.#statements.insertAttempt(result));
+      await tx.trx.executeQuery(this.#statements.afterAttempt(result));
       if (result.state === "gone") {
         // A 410 means the consumer removed this endpoint: nothing more goes there.
         await tx.trx
@@ -407,14 +371,11 @@ export class Store {
           .where("sink", "=", result.sink)
           .where("state", "=", "pending")
           .execute();
-        await tx.trx
-          .updateTable("sessions")
-          .set({ sink: null, sink_token: null })
-          .where("sink", "=", result.sink)
-          .execute();
+        await tx.trx.updateTable("sessions").set({ sink: null, sink_token: null }).where("sink", "=", result.sink).execute();
+        tx.markSessionsStale();
       }
       tx.markOutboxChanged();
-    });
+    }, { relaxed: true });
   }
 
   /** Settles an event without an attempt (e.g. its token expired). */
@@ -432,9 +393,21 @@ export class Store {
   /** The earliest time a pending event may be attempted (its schedule or its lease), or null. */
   async nextDeliveryAt(): Promise<number | null> {
     const row = await this.db
-      .selectFrom("outbox")
-      .select((eb) => eb.fn.min(sql<number>`max(next_attempt_at, coalesce(lease_until, 0))`).as("due"))
-      .where("state", "=", "pending")
+      .selectFrom("outbox as o")
+      .select((eb) => eb.fn.min(sql<number>`max(o.next_attempt_at, coalesce(o.lease_until, 0))`).as("due"))
+      .where("o.state", "=", "pending")
+      // An event waiting behind its session's previous one is not due: that one's settling wakes us.
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("outbox as p")
+              .select("p.seq")
+              .whereRef("p.session_id", "=", "o.session_id")
+              .where("p.state", "=", "pending")
+              .whereRef("p.seq", "<", "o.seq"),
+          ),
+        ),
+      )
       .executeTakeFirst();
     return row?.due == null ? null : Number(row.due);
   }
@@ -545,6 +518,7 @@ export class Store {
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#relaxedTimer !== null) this.#scheduleFlush();
     while (this.#flushScheduled) await new Promise((resolve) => setImmediate(resolve));
     await this.db.destroy();
   }
