@@ -95,12 +95,13 @@ async function start(entry: string, core: number, env: Record<string, string> = 
   };
 }
 
-function startOpenQod(dataDir: string, core = 0) {
+function startOpenQod(dataDir: string, env: Record<string, string> = {}) {
   const port = nextPort;
-  return start("packages/server/src/main.ts", core, {
+  return start("packages/server/src/main.ts", 0, {
     OPENQOD_DATA_DIR: dataDir,
     OPENQOD_PORT: String(port),
     OPENQOD_LOG_LEVEL: "silent",
+    ...env,
   });
 }
 
@@ -145,70 +146,58 @@ async function main(): Promise<void> {
     report(`seeded ${ids.length} sessions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     // ---- GET and POST ---------------------------------------------------------------------------
+    // GET first, so it reads a database of exactly the seeded sessions; POST rounds add to it after.
     const headers = { authorization: `Bearer ${BENCH_KEY}` };
     const postHeaders = { ...headers, "content-type": "application/json" };
-    const results = {
-      getBare: [] as number[],
-      getOq: [] as number[],
-      postBare: [] as number[],
-      postOq: [] as number[],
-    };
-    for (let round = 0; round < ROUNDS; round++) {
-      const bare = await start("bench/bare-server.ts", 0);
-      const oq = await startOpenQod(dataDir);
-      try {
-        let i = 0;
-        const getRequests = [
-          {
-            setupRequest: (req: autocannon.Request) => ({
-              ...req,
-              path: `/quality-on-demand/v1/sessions/${ids[(i++ * 7919) % ids.length]}`,
-            }),
-          },
-        ];
-        const postRequests = [
-          {
-            method: "POST" as const,
-            path: "/quality-on-demand/v1/sessions",
-            setupRequest: (req: autocannon.Request) => ({ ...req, body: createBody() }),
-          },
-        ];
-        results.getBare.push(
-          await load({ url: `http://127.0.0.1:${bare.port}`, headers, requests: getRequests }),
-        );
-        results.getOq.push(
-          await load({ url: `http://127.0.0.1:${oq.port}`, headers, requests: getRequests }),
-        );
-        results.postBare.push(
-          await load({
-            url: `http://127.0.0.1:${bare.port}`,
-            headers: postHeaders,
-            method: "POST",
-            requests: postRequests,
-          }),
-        );
-        results.postOq.push(
-          await load({
-            url: `http://127.0.0.1:${oq.port}`,
-            headers: postHeaders,
-            method: "POST",
-            requests: postRequests,
-          }),
-        );
-      } finally {
-        await bare.stop();
-        await oq.stop();
+    let i = 0;
+    const getRequests = [
+      {
+        setupRequest: (req: autocannon.Request) => ({
+          ...req,
+          path: `/quality-on-demand/v1/sessions/${ids[(i++ * 7919) % ids.length]}`,
+        }),
+      },
+    ];
+    const postRequests = [
+      {
+        method: "POST" as const,
+        path: "/quality-on-demand/v1/sessions",
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: createBody() }),
+      },
+    ];
+    /** Alternates baseline and OpenQoD, a fresh process each, and returns the per-round rates. */
+    const compare = async (options: Omit<autocannon.Options, "url">, oqEnv: Record<string, string> = {}) => {
+      const bareRates: number[] = [];
+      const oqRates: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const bare = await start("bench/bare-server.ts", 0);
+        try {
+          bareRates.push(await load({ ...options, url: `http://127.0.0.1:${bare.port}` }));
+        } finally {
+          await bare.stop();
+        }
+        const oq = await startOpenQod(dataDir, oqEnv);
+        try {
+          oqRates.push(await load({ ...options, url: `http://127.0.0.1:${oq.port}` }));
+        } finally {
+          await oq.stop();
+        }
       }
-    }
-    const row = (name: string, oq: number[], bare: number[], target: number) => {
+      return { bareRates, oqRates };
+    };
+    const row = (name: string, oq: number[], bare: number[], target: number | null, unit = "req/s") => {
       const ratio = median(oq) / median(bare);
       report(
-        `${name.padEnd(28)} OpenQoD ${median(oq).toFixed(0).padStart(6)} req/s   baseline ${median(bare).toFixed(0).padStart(6)} req/s   ratio ${ratio.toFixed(2)}x (target >= ${target}x)`,
+        `${name.padEnd(34)} OpenQoD ${median(oq).toFixed(0).padStart(6)} ${unit}   baseline ${median(bare).toFixed(0).padStart(6)} ${unit}   ratio ${ratio.toFixed(2)}x${target === null ? "" : ` (target >= ${target}x)`}`,
       );
     };
     if (ONLY.has("http")) {
-      row("GET /sessions/{id}", results.getOq, results.getBare, 0.6);
-      row("POST /sessions (no sink)", results.postOq, results.postBare, 0.4);
+      const get = await compare({ headers, requests: getRequests });
+      row("GET /sessions/{id}", get.oqRates, get.bareRates, 0.6);
+      const uncached = await compare({ headers, requests: getRequests }, { OPENQOD_SESSION_CACHE: "0" });
+      row("GET /sessions/{id}, cache off", uncached.oqRates, uncached.bareRates, null);
+      const post = await compare({ headers: postHeaders, method: "POST", requests: postRequests });
+      row("POST /sessions (no sink)", post.oqRates, post.bareRates, 0.4);
     }
 
     // ---- delivery ---------------------------------------------------------------------------------
@@ -272,7 +261,7 @@ async function main(): Promise<void> {
           await oq.stop();
         }
       }
-      if (ONLY.has("delivery")) row("notification delivery", deliveryOq, deliveryBare, 0.5);
+      if (ONLY.has("delivery")) row("notification delivery", deliveryOq, deliveryBare, 0.5, "ev/s ");
       if (!ONLY.has("expiry")) return;
 
       // ---- expiry lateness ------------------------------------------------------------------------

@@ -56,7 +56,10 @@ for (const cache of [0, 1000]) {
           }),
           store.write((tx) => tx.insertSession(session("b", client))),
         ]);
-        assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+        assert.deepEqual(
+          results.map((r) => r.status),
+          ["fulfilled", "rejected", "fulfilled"],
+        );
         assert.ok(await store.getSession("a"));
         assert.ok(await store.getSession("b"));
       });
@@ -72,7 +75,10 @@ for (const cache of [0, 1000]) {
           }),
           store.write((tx) => tx.insertSession(session("b", client))),
         ]);
-        assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+        assert.deepEqual(
+          results.map((r) => r.status),
+          ["fulfilled", "rejected", "fulfilled"],
+        );
         assert.equal((results[1] as PromiseRejectedResult).reason.message, "failed after writing");
         assert.ok(await store.getSession("a"));
         assert.ok(await store.getSession("b"));
@@ -86,7 +92,13 @@ for (const cache of [0, 1000]) {
       await withStore(async (store, client) => {
         await store.write((tx) => tx.insertSession(session("a", client)));
         assert.equal((await store.getSession("a"))?.qosStatus, "AVAILABLE");
-        await store.write(async (tx) => tx.updateSession({ ...session("a", client), qosStatus: "UNAVAILABLE", statusInfo: "DELETE_REQUESTED" }));
+        await store.write(async (tx) =>
+          tx.updateSession({
+            ...session("a", client),
+            qosStatus: "UNAVAILABLE",
+            statusInfo: "DELETE_REQUESTED",
+          }),
+        );
         assert.equal((await store.getSession("a"))?.statusInfo, "DELETE_REQUESTED");
         await store.write((tx) => tx.deleteSession("a"));
         assert.equal(await store.getSession("a"), undefined);

@@ -34,12 +34,19 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
   sqlite.pragma("mmap_size = 1073741824");
   // Checkpoint every ~40 MiB of WAL rather than 4 MiB: a page written by many commits is copied back once.
   sqlite.pragma("wal_autocheckpoint = 10000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   await migrateToLatest(db as Kysely<unknown>);
   const sessionById = sqlite.prepare("select * from sessions where id = ?");
   const store = new Store(db, {
     // One process owns a SQLite database, so this store sees every write and may cache.
     sessionCacheEntries: options.sessionCacheEntries ?? 0,
+    directRunner: (query) => {
+      const statement = statements.prepare(query.sql);
+      if (statement.reader) return statement.all(query.parameters);
+      statement.run(query.parameters);
+      return [];
+    },
     fastReads: {
       // Inside an open transaction this connection would read uncommitted rows: null sends the
       // caller the queued path, which waits for the transaction to end.

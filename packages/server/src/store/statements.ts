@@ -41,7 +41,17 @@ export class Statements {
     // (a session's events go out in order).
     this.#dueDeliveries = db
       .selectFrom("outbox as o")
-      .select(["o.seq", "o.event_id", "o.session_id", "o.sink", "o.headers", "o.body", "o.token_expires_at", "o.attempts", "o.created_at"])
+      .select([
+        "o.seq",
+        "o.event_id",
+        "o.session_id",
+        "o.sink",
+        "o.headers",
+        "o.body",
+        "o.token_expires_at",
+        "o.attempts",
+        "o.created_at",
+      ])
       .where("o.state", "=", "pending")
       .where("o.next_attempt_at", "<=", 0)
       .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", 0)]))
@@ -86,7 +96,10 @@ export class Statements {
   }
 
   insertAttempt(r: AttemptResult): CompiledQuery {
-    return { ...this.#insertAttempt, parameters: [r.eventId, r.attemptedAt, r.durationMs, r.statusCode, r.outcome, r.error] };
+    return {
+      ...this.#insertAttempt,
+      parameters: [r.eventId, r.attemptedAt, r.durationMs, r.statusCode, r.outcome, r.error],
+    };
   }
 
   /** Settles the event (delivered, failed, gone) or reschedules it (pending). */

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import { type CompiledQuery, type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { rowToSession } from "./rows.ts";
 import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
@@ -40,19 +40,33 @@ export class WriteTx {
   /** How many writes this unit did; a unit that fails before its first write needs no rollback. */
   writes = 0;
 
-  constructor(trx: Transaction<Database>, info: CommitInfo, statements: Statements) {
+  readonly #direct: DirectRunner | null;
+
+  constructor(
+    trx: Transaction<Database>,
+    info: CommitInfo,
+    statements: Statements,
+    direct: DirectRunner | null,
+  ) {
     this.#trx = trx;
     this.#info = info;
     this.#sql = statements;
+    this.#direct = direct;
+  }
+
+  /** Runs a compiled statement inside this transaction: directly when the engine allows, else through Kysely. */
+  run<R>(query: CompiledQuery): Promise<{ rows: R[] }> {
+    if (this.#direct !== null) return Promise.resolve({ rows: this.#direct(query) as R[] });
+    return this.#trx.executeQuery<R>(query);
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    const { rows } = await this.#trx.executeQuery<Selectable<SessionsTable>>(this.#sql.sessionById(id));
+    const { rows } = await this.run<Selectable<SessionsTable>>(this.#sql.sessionById(id));
     return rows[0] === undefined ? undefined : rowToSession(rows[0]);
   }
 
   async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
-    const { rows } = await this.#trx.executeQuery<Selectable<SessionsTable>>(
+    const { rows } = await this.run<Selectable<SessionsTable>>(
       this.#sql.sessionsOfDevice(clientId, deviceKey),
     );
     return rows.map(rowToSession);
@@ -60,28 +74,33 @@ export class WriteTx {
 
   async insertSession(session: SessionRecord): Promise<void> {
     this.writes++;
-    await this.#trx.executeQuery(this.#sql.insertSession(session));
+    await this.run(this.#sql.insertSession(session));
     this.#info.sessions.set(session.id, session);
     this.#noteDue(session.dueAt);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {
     this.writes++;
-    await this.#trx.executeQuery(this.#sql.updateSession(session));
+    await this.run(this.#sql.updateSession(session));
     this.#info.sessions.set(session.id, session);
     this.#noteDue(session.dueAt);
   }
 
   async deleteSession(id: string): Promise<void> {
     this.writes++;
-    await this.#trx.executeQuery(this.#sql.deleteSession(id));
+    await this.run(this.#sql.deleteSession(id));
     this.#info.sessions.set(id, null);
   }
 
   async enqueue(event: OutboxEvent): Promise<void> {
     this.writes++;
-    await this.#trx.executeQuery(this.#sql.insertOutbox(event));
+    await this.run(this.#sql.insertOutbox(event));
     this.#info.outboxChanged = true;
+  }
+
+  /** Counts a write done through `run` with a store-internal statement. */
+  markWrite(): void {
+    this.writes++;
   }
 
   markOutboxChanged(): void {
@@ -108,7 +127,15 @@ export class WriteTx {
 
 type ClaimRow = Pick<
   Selectable<OutboxTable>,
-  "seq" | "event_id" | "session_id" | "sink" | "headers" | "body" | "token_expires_at" | "attempts" | "created_at"
+  | "seq"
+  | "event_id"
+  | "session_id"
+  | "sink"
+  | "headers"
+  | "body"
+  | "token_expires_at"
+  | "attempts"
+  | "created_at"
 >;
 
 /** How long a relaxed write may wait for others to share its commit (ms). */
@@ -134,8 +161,15 @@ export interface FastReads {
   sessionById(id: string): Selectable<SessionsTable> | undefined | null;
 }
 
+/**
+ * Runs a compiled statement synchronously on the connection that holds the open transaction (SQLite:
+ * one connection, better-sqlite3 is synchronous), skipping the driver's promise machinery.
+ */
+export type DirectRunner = (query: CompiledQuery) => unknown[];
+
 export interface StoreOptions {
   fastReads?: FastReads;
+  directRunner?: DirectRunner;
   /**
    * Sessions kept in memory for reads; only for a store that is its database's only writer. 0 disables.
    * @default 0
@@ -148,6 +182,7 @@ export class Store {
   readonly #fast: FastReads | null;
   readonly #cache: SessionCache | null;
   readonly #statements: Statements;
+  readonly #direct: DirectRunner | null;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
@@ -158,6 +193,7 @@ export class Store {
     this.db = db;
     this.#fast = options.fastReads ?? null;
     this.#statements = new Statements(db);
+    this.#direct = options.directRunner ?? null;
     this.#cache = options.sessionCacheEntries ? new SessionCache(options.sessionCacheEntries) : null;
   }
 
@@ -242,7 +278,7 @@ export class Store {
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const item of batch) {
-          const tx = new WriteTx(trx, info, this.#statements);
+          const tx = new WriteTx(trx, info, this.#statements, this.#direct);
           try {
             outcomes.push({ ok: true, value: await item.work(tx) });
           } catch (error) {
@@ -342,8 +378,9 @@ export class Store {
    */
   claimDeliveries(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.write(async (tx) => {
-      const { rows } = await tx.trx.executeQuery<ClaimRow>(this.#statements.dueDeliveries(now, limit));
-      for (const row of rows) await tx.trx.executeQuery(this.#statements.lease(row.seq, now + leaseMs));
+      tx.markWrite();
+      const { rows } = await tx.run<ClaimRow>(this.#statements.dueDeliveries(now, limit));
+      for (const row of rows) await tx.run(this.#statements.lease(row.seq, now + leaseMs));
       return rows.map((r) => ({
         seq: r.seq,
         eventId: r.event_id,
@@ -360,22 +397,30 @@ export class Store {
 
   /** Records an attempt and settles or reschedules its event, in one transaction. */
   recordAttempt(result: AttemptResult): Promise<void> {
-    return this.write(async (tx) => {
-      await tx.trx.executeQuery(this.#statements.insertAttempt(result));
-      await tx.trx.executeQuery(this.#statements.afterAttempt(result));
-      if (result.state === "gone") {
-        // A 410 means the consumer removed this endpoint: nothing more goes there.
-        await tx.trx
-          .updateTable("outbox")
-          .set({ state: "gone", settled_at: result.attemptedAt, lease_until: null })
-          .where("sink", "=", result.sink)
-          .where("state", "=", "pending")
-          .execute();
-        await tx.trx.updateTable("sessions").set({ sink: null, sink_token: null }).where("sink", "=", result.sink).execute();
-        tx.markSessionsStale();
-      }
-      tx.markOutboxChanged();
-    }, { relaxed: true });
+    return this.write(
+      async (tx) => {
+        tx.markWrite();
+        await tx.run(this.#statements.insertAttempt(result));
+        await tx.run(this.#statements.afterAttempt(result));
+        if (result.state === "gone") {
+          // A 410 means the consumer removed this endpoint: nothing more goes there.
+          await tx.trx
+            .updateTable("outbox")
+            .set({ state: "gone", settled_at: result.attemptedAt, lease_until: null })
+            .where("sink", "=", result.sink)
+            .where("state", "=", "pending")
+            .execute();
+          await tx.trx
+            .updateTable("sessions")
+            .set({ sink: null, sink_token: null })
+            .where("sink", "=", result.sink)
+            .execute();
+          tx.markSessionsStale();
+        }
+        tx.markOutboxChanged();
+      },
+      { relaxed: true },
+    );
   }
 
   /** Settles an event without an attempt (e.g. its token expired). */
