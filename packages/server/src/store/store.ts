@@ -250,7 +250,7 @@ export class Store {
     this.#queue = [];
     try {
       this.#notifyListeners(await this.#commitBatch(batch));
-    } catch (error) {
+    } catch {
       // The batch was rolled back: a unit failed after writing, or the commit failed. Run each unit
       // alone so only the culprit fails (the units are plain functions of the database, safe to re-run).
       if (batch.length > 1) {
