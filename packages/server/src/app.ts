@@ -9,6 +9,7 @@ import { installErrorHandling } from "./http/error-handler.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
+import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import type { SessionService } from "./service/session-service.ts";
@@ -66,6 +67,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const authenticator = deps.authenticator ?? new ApiKeyAuthenticator(deps.apiKeys);
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
   await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
+  await app.register(sessionsV0, {
+    prefix: "/qod/v0",
+    sessions: deps.sessions,
+    profiles: deps.profiles,
+    authenticator,
+  });
   await app.register(qosProfilesV1, {
     prefix: "/qos-profiles/v1",
     profiles: deps.profiles,

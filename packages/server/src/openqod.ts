@@ -7,6 +7,7 @@ import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
+import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
 import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
@@ -77,7 +78,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     clock,
     renderers: {
       v1: (s, change, now) => renderV1Notification(s, change, now, config.publicUrl),
-      v0: () => null,
+      v0: (s, change, now) => renderV0Notification(s, change, now, config.publicUrl),
     },
     sinkPolicy: { allowLoopbackHttp: config.sandbox },
     retentionMs: config.retentionMs,

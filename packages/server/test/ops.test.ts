@@ -38,12 +38,17 @@ describe("operations endpoints", () => {
       .sort();
     assert.deepEqual(operations, [
       "createSession",
+      "createSessionV0",
       "deleteSession",
+      "deleteSessionV0",
       "extendQosSessionDuration",
+      "extendSessionV0",
       "getQosProfile",
       "getSession",
+      "getSessionV0",
       "retrieveQoSProfiles",
       "retrieveSessionsByDevice",
+      "retrieveSessionsV0",
       "simulateNetworkTermination",
     ]);
   });

@@ -10,7 +10,10 @@ export interface Authenticator {
   authenticate(request: FastifyRequest): Promise<Principal | null>;
 }
 
-/** `Authorization: Bearer <api key>`, looked up by hash. */
+/**
+ * `Authorization: Bearer <api key>`, or the key alone in `x-rapidapi-key` (what Nokia's
+ * Network-as-Code SDKs send; `x-rapidapi-host` may come along and is ignored). Looked up by hash.
+ */
 export class ApiKeyAuthenticator implements Authenticator {
   readonly #keys: ApiKeys;
 
@@ -20,7 +23,9 @@ export class ApiKeyAuthenticator implements Authenticator {
 
   async authenticate(request: FastifyRequest): Promise<Principal | null> {
     const header = request.headers.authorization;
-    if (header === undefined) return null;
+    const rapidKey = request.headers["x-rapidapi-key"];
+    if (header === undefined)
+      return typeof rapidKey === "string" && rapidKey !== "" ? this.#keys.verify(rapidKey) : null;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) return null;
     return this.#keys.verify(match[1]);

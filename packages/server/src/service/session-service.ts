@@ -27,8 +27,18 @@ export interface CreateSessionInput {
   qosProfile: string;
   sink?: string;
   sinkCredential?: SinkCredentialInput;
+  /** Network-as-Code dialect: a plain token for the sink, with no expiry, instead of `sinkCredential`. */
+  webhookToken?: string;
   duration: number;
 }
+
+/**
+ * How far an extension may go. "profile" (CAMARA v1): the overall duration stays within the profile's
+ * maximum. "remaining-day" (Network-as-Code v0): the time left stays within 24 hours.
+ */
+export type ExtensionLimit = "profile" | "remaining-day";
+
+const DAY_MS = 86_400_000;
 
 /** Renders the notification of a status change in the dialect that created the session. */
 export type NotificationRenderer = (
@@ -62,11 +72,17 @@ export class SessionService {
   /**
    * Creates a session: validates everything, asks the network, stores the session (AVAILABLE at once
    * when the network grants immediately) and queues the AVAILABLE notification.
+   * `options.maxDuration` narrows the profile's maximum (a dialect's own limit).
    * @throws ApiError 400 (INVALID_ARGUMENT, OUT_OF_RANGE, DURATION_OUT_OF_RANGE, INVALID_SINK, INVALID_CREDENTIAL,
    *   INVALID_TOKEN), 404 IDENTIFIER_NOT_FOUND, 409 CONFLICT, 422 (MISSING_IDENTIFIER, UNSUPPORTED_IDENTIFIER,
    *   SERVICE_NOT_APPLICABLE, QOS_PROFILE_NOT_APPLICABLE).
    */
-  async create(clientId: string, input: CreateSessionInput, dialect: Dialect): Promise<SessionRecord> {
+  async create(
+    clientId: string,
+    input: CreateSessionInput,
+    dialect: Dialect,
+    options: { maxDuration?: number } = {},
+  ): Promise<SessionRecord> {
     const { profiles, clock, network, store } = this.#o;
     const profile = profiles.get(input.qosProfile);
     if (profile === undefined) {
@@ -81,14 +97,19 @@ export class SessionService {
         `The requested QoS Profile ${profile.name} is currently not available for session creation (status ${profile.status}).`,
       );
     }
-    const duration = checkDuration(input.duration, profiles.durationLimits(profile), profile.name);
+    const limits = profiles.durationLimits(profile);
+    const max = Math.min(limits.max, options.maxDuration ?? limits.max);
+    const duration = checkDuration(input.duration, { min: limits.min, max }, profile.name);
     const flow = parseFlow(
       input.applicationServer,
       input.devicePorts ?? null,
       input.applicationServerPorts ?? null,
     );
     const now = clock.now();
-    const sink = checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now);
+    const sink =
+      input.webhookToken === undefined
+        ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
+        : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.webhookToken };
     const device = chooseDeviceIdentifier(input.device);
     const deviceStatus = await network.checkDevice(device);
     if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
@@ -164,17 +185,28 @@ export class SessionService {
    * Extends an AVAILABLE session, capped at the profile's maximum duration.
    * @throws ApiError 404, 403, 409 SESSION_EXTENSION_NOT_ALLOWED, 400 DURATION_OUT_OF_RANGE (additional < 1).
    */
-  async extend(clientId: string, sessionId: string, additional: number): Promise<SessionRecord> {
+  async extend(
+    clientId: string,
+    sessionId: string,
+    additional: number,
+    limit: ExtensionLimit = "profile",
+  ): Promise<SessionRecord> {
     if (additional < 1) {
       throw new ApiError(
         "QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
         `requestedAdditionalDuration must be at least 1 second; got ${additional}.`,
       );
     }
+    const now = this.#o.clock.now();
     return this.#o.store.write(async (tx) => {
       const session = owned(await tx.getSession(sessionId), clientId);
       const profile = this.#o.profiles.get(session.qosProfile);
-      const max = profile === undefined ? session.duration : this.#o.profiles.durationLimits(profile).max;
+      const profileMax =
+        profile === undefined ? session.duration : this.#o.profiles.durationLimits(profile).max;
+      const max =
+        limit === "remaining-day" && session.startedAt !== null
+          ? Math.floor((now + DAY_MS - session.startedAt) / 1000)
+          : profileMax;
       const extended = extend(session, additional, max);
       await tx.updateSession(extended);
       return extended;

@@ -1,0 +1,61 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { ApplicationServer, Device, PortsSpec, QosProfileName } from "./schemas.ts";
+
+/**
+ * The Network-as-Code dialect: CAMARA QoD v0.10 bodies, as Nokia's SDKs send them. Device, servers
+ * and ports are the same types as v1; the sink is a `webhook` with a plain token, and times are Unix seconds.
+ */
+const closed = { additionalProperties: false } as const;
+
+export const Webhook = Type.Object(
+  {
+    notificationUrl: Type.String({ format: "uri", maxLength: 2048 }),
+    notificationAuthToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  },
+  closed,
+);
+
+export const CreateSessionV0 = Type.Object(
+  {
+    device: Type.Optional(Device),
+    applicationServer: ApplicationServer,
+    devicePorts: Type.Optional(PortsSpec),
+    applicationServerPorts: Type.Optional(PortsSpec),
+    qosProfile: QosProfileName,
+    // Optional here: the default (and maximum) is 86 400 s.
+    duration: Type.Optional(Type.Integer({ minimum: -2_147_483_648, maximum: 2_147_483_647 })),
+    webhook: Type.Optional(Webhook),
+  },
+  closed,
+);
+export type CreateSessionV0 = Static<typeof CreateSessionV0>;
+
+const Message = Type.Object({
+  severity: Type.Union([Type.Literal("INFO"), Type.Literal("WARNING")]),
+  description: Type.String(),
+});
+export type Message = Static<typeof Message>;
+
+/** Response schema: the token is not part of it, so it can never be written out. */
+export const SessionInfoV0 = Type.Object({
+  sessionId: Type.String({ format: "uuid" }),
+  duration: Type.Integer(),
+  device: Type.Optional(Device),
+  applicationServer: ApplicationServer,
+  devicePorts: Type.Optional(PortsSpec),
+  applicationServerPorts: Type.Optional(PortsSpec),
+  qosProfile: Type.String(),
+  webhook: Type.Optional(Type.Object({ notificationUrl: Type.String() })),
+  startedAt: Type.Optional(Type.Integer({ description: "Unix seconds" })),
+  expiresAt: Type.Optional(Type.Integer({ description: "Unix seconds" })),
+  qosStatus: Type.Union([Type.Literal("REQUESTED"), Type.Literal("AVAILABLE"), Type.Literal("UNAVAILABLE")]),
+  statusInfo: Type.Optional(
+    Type.Union([
+      Type.Literal("DURATION_EXPIRED"),
+      Type.Literal("NETWORK_TERMINATED"),
+      Type.Literal("DELETE_REQUESTED"),
+    ]),
+  ),
+  messages: Type.Optional(Type.Array(Message)),
+});
+export type SessionInfoV0 = Static<typeof SessionInfoV0>;
