@@ -26,7 +26,6 @@ export const ERRORS = {
   },
   NOT_FOUND: { status: 404, message: "The specified resource is not found." },
   IDENTIFIER_NOT_FOUND: { status: 404, message: "Device identifier not found." },
-  METHOD_NOT_ALLOWED: { status: 405, message: "The requested method is not allowed on this resource." },
   CONFLICT: { status: 409, message: "Conflict with an existing session for the same device." },
   "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED": {
     status: 409,
@@ -40,12 +39,10 @@ export const ERRORS = {
   },
   MISSING_IDENTIFIER: { status: 422, message: "The device cannot be identified." },
   UNSUPPORTED_IDENTIFIER: { status: 422, message: "The identifier provided is not supported." },
-  UNNECESSARY_IDENTIFIER: { status: 422, message: "The device is already identified by the access token." },
   "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE": {
     status: 422,
     message: "The requested QoS Profile is currently not available for session creation.",
   },
-  TOO_MANY_REQUESTS: { status: 429, message: "Rate limit reached." },
   INTERNAL: { status: 500, message: "Unknown server error. Typically a server bug." },
   UNAVAILABLE: { status: 503, message: "Service unavailable. Typically the server is down." },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
 import { nextAttemptAt, parseRetryAfter } from "../src/delivery/retry-policy.ts";
 import { flowsOverlap, parseFlow } from "../src/domain/flow.ts";
@@ -101,10 +102,16 @@ describe("retry policy", () => {
 });
 
 describe("error registry", () => {
-  test("every code has a 4xx/5xx status and a message", () => {
-    for (const [code, { status, message }] of Object.entries(ERRORS)) {
-      assert.ok(status >= 400 && status < 600, code);
-      assert.ok(message.length > 0, code);
+  test("the README's error table lists every code under its status, and nothing else", async () => {
+    const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("### Errors"), readme.indexOf("## ", readme.indexOf("### Errors") + 5));
+    const documented = new Map<string, string>();
+    for (const [, statuses, codes] of table.matchAll(/^\| ([\d, ]+) \| (.+) \|$/gm)) {
+      for (const [, code] of (codes ?? "").matchAll(/`([A-Z_.]+)`/g)) documented.set(code ?? "", statuses ?? "");
+    }
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(ERRORS).sort());
+    for (const [code, { status }] of Object.entries(ERRORS)) {
+      assert.ok(documented.get(code)?.includes(String(status)), `${code} is documented under ${status}`);
     }
   });
 });

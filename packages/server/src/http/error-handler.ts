@@ -49,7 +49,7 @@ export function toErrorInfo(error: FastifyError | ApiError | Error): ErrorInfo {
         `The request body is not valid JSON: ${fastifyError.message}`,
       ).toInfo();
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return { status: 413, code: "INVALID_ARGUMENT", message: "The request body is too large." };
+      return new ApiError("INVALID_ARGUMENT", "The request body is larger than 64 KiB.").toInfo();
   }
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return new ApiError("INVALID_ARGUMENT", `The request body is not valid JSON: ${error.message}`).toInfo();
