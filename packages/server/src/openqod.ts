@@ -80,10 +80,10 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
       v1: (s, change, now) => renderV1Notification(s, change, now, config.publicUrl),
       v0: (s, change, now) => renderV0Notification(s, change, now, config.publicUrl),
     },
-    sinkPolicy: { allowLoopbackHttp: config.sandbox },
+    sinkPolicy: { allowLoopbackHttp: config.sandbox, allowNonPublicHosts: config.sandbox },
     retentionMs: config.retentionMs,
   });
-  const sender = options.sender ?? new UndiciSender();
+  const sender = options.sender ?? new UndiciSender({ publicOnly: !config.sandbox });
   const dispatcher = new Dispatcher({
     store,
     sender,

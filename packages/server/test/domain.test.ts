@@ -104,10 +104,14 @@ describe("retry policy", () => {
 describe("error registry", () => {
   test("the README's error table lists every code under its status, and nothing else", async () => {
     const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
-    const table = readme.slice(readme.indexOf("### Errors"), readme.indexOf("## ", readme.indexOf("### Errors") + 5));
+    const table = readme.slice(
+      readme.indexOf("### Errors"),
+      readme.indexOf("## ", readme.indexOf("### Errors") + 5),
+    );
     const documented = new Map<string, string>();
     for (const [, statuses, codes] of table.matchAll(/^\| ([\d, ]+) \| (.+) \|$/gm)) {
-      for (const [, code] of (codes ?? "").matchAll(/`([A-Z_.]+)`/g)) documented.set(code ?? "", statuses ?? "");
+      for (const [, code] of (codes ?? "").matchAll(/`([A-Z_.]+)`/g))
+        documented.set(code ?? "", statuses ?? "");
     }
     assert.deepEqual([...documented.keys()].sort(), Object.keys(ERRORS).sort());
     for (const [code, { status }] of Object.entries(ERRORS)) {

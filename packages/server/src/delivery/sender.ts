@@ -1,4 +1,5 @@
 import { Agent, request } from "undici";
+import { publicOnlyLookup } from "./public-lookup.ts";
 
 /** What came back from a sink. */
 export interface SendResponse {
@@ -20,11 +21,12 @@ export interface Sender {
 export class UndiciSender implements Sender {
   readonly #agent: Agent;
 
-  constructor(options: { connectionsPerOrigin?: number } = {}) {
+  /** `publicOnly`: refuse to connect to names that resolve to loopback or private addresses (SSRF guard). */
+  constructor(options: { connectionsPerOrigin?: number; publicOnly?: boolean } = {}) {
     this.#agent = new Agent({
       connections: options.connectionsPerOrigin ?? 32,
       keepAliveTimeout: 30_000,
-      connect: { timeout: 10_000 },
+      connect: { timeout: 10_000, ...(options.publicOnly ? { lookup: publicOnlyLookup } : {}) },
     });
   }
 

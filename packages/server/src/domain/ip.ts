@@ -69,3 +69,33 @@ export function isLoopbackHost(host: string): boolean {
   if (range === null) return false;
   return range.version === 4 ? range.first >> 24n === 127n : range.first === 1n;
 }
+
+/** Ranges no public webhook lives in: loopback, private, shared, link-local, multicast, reserved. */
+const NON_PUBLIC = [
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "224.0.0.0/3",
+  "::/127",
+  "::ffff:0:0/96",
+  "64:ff9b::/96",
+  "fc00::/7",
+  "fe80::/10",
+  "ff00::/8",
+].map((r) => parseAddressRange(r) as AddressRange);
+
+/**
+ * True when `address` (an IP literal) is not a public unicast address. IPv4-mapped IPv6 addresses
+ * count as non-public too, so `::ffff:10.0.0.1` cannot slip past as "IPv6".
+ */
+export function isNonPublicAddress(address: string): boolean {
+  const range = parseAddressRange(address.startsWith("[") ? address.slice(1, -1) : address);
+  if (range === null) return false;
+  return NON_PUBLIC.some((r) => rangesOverlap(r, range));
+}

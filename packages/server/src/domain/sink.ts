@@ -1,5 +1,5 @@
 import { ApiError } from "../errors.ts";
-import { isLoopbackHost } from "./ip.ts";
+import { isLoopbackHost, isNonPublicAddress } from "./ip.ts";
 
 /** The sink credential as it arrives, before it is known to be an access token. */
 export interface SinkCredentialInput {
@@ -12,6 +12,11 @@ export interface SinkCredentialInput {
 export interface SinkPolicy {
   /** Accept `http://` sinks whose host is a loopback address, so a developer's local receiver works. */
   allowLoopbackHttp: boolean;
+  /**
+   * Accept sinks on loopback, private and link-local addresses. Off in production, so a session's sink
+   * cannot make the server POST into its own network (SSRF); the sandbox allows them.
+   */
+  allowNonPublicHosts: boolean;
 }
 
 /**
@@ -68,6 +73,9 @@ function checkSinkUrl(sink: string, policy: SinkPolicy): void {
     url = new URL(sink);
   } catch {
     throw new ApiError("INVALID_SINK", `sink "${sink}" is not an absolute URL.`);
+  }
+  if (!policy.allowNonPublicHosts && (url.hostname === "localhost" || isNonPublicAddress(url.hostname))) {
+    throw new ApiError("INVALID_SINK", `sink host ${url.hostname} is not a public address.`);
   }
   if (url.username !== "" || url.password !== "") {
     throw new ApiError("INVALID_SINK", "sink must not carry user credentials: use sinkCredential.");
