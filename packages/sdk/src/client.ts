@@ -1,0 +1,108 @@
+import { type Auth, keyAuth, type OAuth2ClientCredentials, oauth2Auth } from "./auth.ts";
+import type { Context } from "./context.ts";
+import { Devices } from "./device.ts";
+import { camaraV1, nacV0 } from "./dialects.ts";
+import { ValidationError } from "./errors.ts";
+import { QosProfiles } from "./qos-profiles.ts";
+import { Sessions } from "./session.ts";
+import { Transport } from "./transport.ts";
+
+/** Nokia Network as Code's QoD endpoint and the RapidAPI host its gateway expects. */
+export const NETWORK_AS_CODE = {
+  baseUrl: "https://quality-of-service-on-demand.p-eu.rapidapi.com",
+  rapidApiHost: "quality-of-service-on-demand.nokia.rapidapi.com",
+} as const;
+
+export interface ClientOptions {
+  /** Your application key / API key. Not needed with `oauth2`. */
+  token?: string;
+  /**
+   * Who you talk to. "openqod" (default): an OpenQoD server, CAMARA v1 paths, `Authorization: Bearer`.
+   * "nac": Nokia Network as Code, its base URL, the key in `x-rapidapi-key`, the v0 dialect.
+   * "camara": any CAMARA provider; give `baseUrl` (and usually `oauth2`).
+   * @default "openqod"
+   */
+  target?: "openqod" | "nac" | "camara";
+  /** The provider's API root. @default "http://127.0.0.1:9091" for openqod, NETWORK_AS_CODE.baseUrl for nac */
+  baseUrl?: string;
+  /** Which QoD API generation to speak. @default "v1" ("v0" for nac) */
+  dialect?: "v1" | "v0";
+  /**
+   * Path of the QoD API under `baseUrl`. @default "/quality-on-demand/v1" for v1, "/qod/v0" for v0 on
+   * OpenQoD, "" on Network as Code (whose base URL is the QoD API itself)
+   */
+  qodPath?: string;
+  /** Full URL of the QoS Profiles API. @default `${baseUrl}/qos-profiles/v1` (none on nac) */
+  qosProfilesUrl?: string | null;
+  /** OAuth2 client credentials: the SDK fetches and refreshes the access token. */
+  oauth2?: OAuth2ClientCredentials;
+  /** The fetch to use (tests, proxies, other runtimes). @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Per attempt, in ms. @default 30_000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt (reads and deletes; creates only after 429/503). @default 2 */
+  maxRetries?: number;
+  /** Longest wait between attempts, in ms, whatever Retry-After asks. @default 60_000 */
+  maxRetryDelayMs?: number;
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, "");
+
+/**
+ * The entry point, shaped like Nokia's Network-as-Code SDK:
+ * ```ts
+ * const client = new NetworkAsCodeClient({ token: "…" });
+ * const device = client.devices.get({ phoneNumber: "+36721601234567" });
+ * const session = await device.createQodSession({ profile: "QOS_L", serviceIpv4: "233.252.0.2" });
+ * ```
+ * @throws ValidationError when neither `token` nor `oauth2` is given.
+ */
+export class NetworkAsCodeClient {
+  readonly devices: Devices;
+  readonly sessions: Sessions;
+  readonly qosProfiles: QosProfiles;
+
+  constructor(options: ClientOptions) {
+    const target = options.target ?? "openqod";
+    const dialect = options.dialect ?? (target === "nac" ? "v0" : "v1");
+    const baseUrl = trimSlash(
+      options.baseUrl ?? (target === "nac" ? NETWORK_AS_CODE.baseUrl : "http://127.0.0.1:9091"),
+    );
+    const qodPath =
+      options.qodPath ?? (target === "nac" ? "" : dialect === "v0" ? "/qod/v0" : "/quality-on-demand/v1");
+    let auth: Auth;
+    if (options.oauth2 !== undefined) auth = oauth2Auth(options.oauth2);
+    else if (options.token !== undefined && options.token !== "") {
+      auth =
+        target === "nac"
+          ? keyAuth(options.token, "rapidapi", NETWORK_AS_CODE.rapidApiHost)
+          : keyAuth(options.token, "bearer");
+    } else
+      throw new ValidationError(
+        "token",
+        "give your application key as `token`, or `oauth2` client credentials",
+      );
+
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const ctx: Context = {
+      transport: new Transport({
+        auth,
+        fetch: fetchImpl,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        maxRetries: options.maxRetries ?? 2,
+        maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+      }),
+      dialect: dialect === "v0" ? nacV0 : camaraV1,
+      qodUrl: `${baseUrl}${qodPath}`,
+      qosProfilesUrl:
+        options.qosProfilesUrl !== undefined
+          ? options.qosProfilesUrl
+          : target === "nac"
+            ? null
+            : `${baseUrl}/qos-profiles/v1`,
+    };
+    this.devices = new Devices(ctx);
+    this.sessions = new Sessions(ctx);
+    this.qosProfiles = new QosProfiles(ctx);
+  }
+}

@@ -1,0 +1,12 @@
+import type { Dialect } from "./dialects.ts";
+import type { Transport } from "./transport.ts";
+
+/** What resources share: the request path, the dialect, and where each API lives. */
+export interface Context {
+  transport: Transport;
+  dialect: Dialect;
+  /** Base of `/sessions` and `/retrieve-sessions`, e.g. http://127.0.0.1:9091/quality-on-demand/v1. */
+  qodUrl: string;
+  /** Base of the QoS Profiles API, or null when the target has none. */
+  qosProfilesUrl: string | null;
+}

@@ -1,0 +1,25 @@
+export type { OAuth2ClientCredentials } from "./auth.ts";
+export { type ClientOptions, NETWORK_AS_CODE, NetworkAsCodeClient } from "./client.ts";
+export { Device, Devices } from "./device.ts";
+export {
+  APIConnectionError,
+  APIError,
+  type APIErrorInit,
+  APITimeoutError,
+  BadRequestError,
+  ClearSessionsError,
+  ConflictError,
+  InternalServerError,
+  isAPIError,
+  isOpenQodError,
+  NotFoundError,
+  OpenQodError,
+  PermissionDeniedError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnprocessableEntityError,
+  ValidationError,
+} from "./errors.ts";
+export { QosProfiles } from "./qos-profiles.ts";
+export { QodSession, Sessions } from "./session.ts";
+export type * from "./types.ts";
