@@ -36,9 +36,10 @@ export function oauth2Auth(credentials: OAuth2ClientCredentials): Auth {
   async function fetchToken(fetchImpl: typeof fetch, signal: AbortSignal): Promise<string> {
     const body = new URLSearchParams({ grant_type: "client_credentials" });
     if (credentials.scope) body.set("scope", credentials.scope);
-    const basic = Buffer.from(
+    // btoa rather than Buffer: the SDK runs wherever fetch does. The URI-encoded pair is ASCII.
+    const basic = btoa(
       `${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`,
-    ).toString("base64");
+    );
     let response: Response;
     try {
       response = await fetchImpl(credentials.tokenUrl, {
