@@ -25,7 +25,8 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+  const synchronous = options.synchronous ?? "FULL";
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   // A GET is a point query: keep the working set in memory (64 MiB page cache, reads through mmap)
@@ -38,9 +39,18 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   await migrateToLatest(db as Kysely<unknown>);
   const sessionById = sqlite.prepare("select * from sessions where id = ?");
+  let current: string = synchronous;
   const store = new Store(db, {
     // One process owns a SQLite database, so this store sees every write and may cache.
     sessionCacheEntries: options.sessionCacheEntries ?? 0,
+    // Bookkeeping-only batches commit without an fsync; the next durable commit covers them.
+    setCommitDurability: (durable) => {
+      const wanted = durable ? synchronous : "NORMAL";
+      if (wanted !== current) {
+        sqlite.pragma(`synchronous = ${wanted}`);
+        current = wanted;
+      }
+    },
     directRunner: (query) => {
       const statement = statements.prepare(query.sql);
       if (statement.reader) return statement.all(query.parameters);

@@ -141,7 +141,19 @@ type ClaimRow = Pick<
 /** How long a relaxed write may wait for others to share its commit (ms). */
 const RELAXED_FLUSH_MS = 5;
 
+export interface WriteOptions {
+  /**
+   * Bookkeeping (delivery leases and attempt records) is not fsynced on its own: losing the last few
+   * after a power cut only means an event is sent again, which at-least-once allows. The next durable
+   * commit makes it durable too (the WAL is written in order). @default false
+   */
+  bookkeeping?: boolean;
+  /** Nobody waits for it: it may wait a few milliseconds to share a commit. @default false */
+  canWait?: boolean;
+}
+
 interface QueuedWrite {
+  durable: boolean;
   work: (tx: WriteTx) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -169,6 +181,8 @@ export type DirectRunner = (query: CompiledQuery) => unknown[];
 
 export interface StoreOptions {
   fastReads?: FastReads;
+  /** Switches fsync-on-commit on (durable) or off for the next commit; SQLite only. */
+  setCommitDurability?: (durable: boolean) => void;
   directRunner?: DirectRunner;
   /**
    * Sessions kept in memory for reads; only for a store that is its database's only writer. 0 disables.
@@ -183,6 +197,7 @@ export class Store {
   readonly #cache: SessionCache | null;
   readonly #statements: Statements;
   readonly #direct: DirectRunner | null;
+  readonly #setDurability: ((durable: boolean) => void) | null;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
@@ -194,6 +209,7 @@ export class Store {
     this.#fast = options.fastReads ?? null;
     this.#statements = new Statements(db);
     this.#direct = options.directRunner ?? null;
+    this.#setDurability = options.setCommitDurability ?? null;
     this.#cache = options.sessionCacheEntries ? new SessionCache(options.sessionCacheEntries) : null;
   }
 
@@ -213,11 +229,16 @@ export class Store {
    * Runs `work` in a transaction and resolves with its result once committed.
    * @throws whatever `work` throws (its writes are rolled back), or the commit's error.
    */
-  write<T>(work: (tx: WriteTx) => Promise<T>, options: { relaxed?: boolean } = {}): Promise<T> {
+  write<T>(work: (tx: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("store is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (options.relaxed) this.#scheduleRelaxedFlush();
+      this.#queue.push({
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        durable: options.bookkeeping !== true,
+      });
+      if (options.bookkeeping && options.canWait) this.#scheduleRelaxedFlush();
       else this.#scheduleFlush();
     });
   }
@@ -274,6 +295,8 @@ export class Store {
    */
   async #commitBatch(batch: QueuedWrite[]): Promise<CommitInfo> {
     const info = emptyInfo();
+    const durable = batch.some((item) => item.durable);
+    this.#setDurability?.(durable);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -377,22 +400,25 @@ export class Store {
    * session's next event never overtakes its previous one.
    */
   claimDeliveries(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.write(async (tx) => {
-      tx.markWrite();
-      const { rows } = await tx.run<ClaimRow>(this.#statements.dueDeliveries(now, limit));
-      for (const row of rows) await tx.run(this.#statements.lease(row.seq, now + leaseMs));
-      return rows.map((r) => ({
-        seq: r.seq,
-        eventId: r.event_id,
-        sessionId: r.session_id,
-        sink: r.sink,
-        headers: JSON.parse(r.headers) as Record<string, string>,
-        body: r.body,
-        tokenExpiresAt: r.token_expires_at === null ? null : Number(r.token_expires_at),
-        attempts: Number(r.attempts),
-        createdAt: Number(r.created_at),
-      }));
-    });
+    return this.write(
+      async (tx) => {
+        tx.markWrite();
+        const { rows } = await tx.run<ClaimRow>(this.#statements.dueDeliveries(now, limit));
+        for (const row of rows) await tx.run(this.#statements.lease(row.seq, now + leaseMs));
+        return rows.map((r) => ({
+          seq: r.seq,
+          eventId: r.event_id,
+          sessionId: r.session_id,
+          sink: r.sink,
+          headers: JSON.parse(r.headers) as Record<string, string>,
+          body: r.body,
+          tokenExpiresAt: r.token_expires_at === null ? null : Number(r.token_expires_at),
+          attempts: Number(r.attempts),
+          createdAt: Number(r.created_at),
+        }));
+      },
+      { bookkeeping: true },
+    );
   }
 
   /** Records an attempt and settles or reschedules its event, in one transaction. */
@@ -419,7 +445,7 @@ export class Store {
         }
         tx.markOutboxChanged();
       },
-      { relaxed: true },
+      { bookkeeping: true, canWait: true },
     );
   }
 
