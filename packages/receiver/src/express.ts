@@ -1,0 +1,39 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "./node-http.ts";
+import type { Receiver } from "./receiver.ts";
+
+/** The parts of an Express request this adapter uses; Express is not a dependency. */
+interface ExpressLikeRequest extends IncomingMessage {
+  body?: unknown;
+}
+
+/**
+ * Express middleware for a notification route: `app.post("/qod", expressHandler(receiver))`. Mount it
+ * before (or instead of) `express.json()` for that route: the token and the body are checked on the raw
+ * bytes. If a raw-body parser already ran (`express.raw({ type: "*\/*" })`), its Buffer is used.
+ */
+export function expressHandler(receiver: Receiver) {
+  return async (
+    req: ExpressLikeRequest,
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ): Promise<void> => {
+    try {
+      let body: Buffer | string | null;
+      if (Buffer.isBuffer(req.body) || typeof req.body === "string") body = req.body;
+      else if (req.readableEnded) {
+        // A JSON parser consumed the stream: the original bytes are gone, re-serialise what it parsed.
+        body = JSON.stringify(req.body ?? null);
+      } else body = await readBody(req);
+      if (body === null) {
+        res.writeHead(413).end();
+        return;
+      }
+      const result = await receiver.receive({ body, headers: req.headers });
+      res.writeHead(result.status).end();
+      await result.after();
+    } catch (error) {
+      next(error);
+    }
+  };
+}

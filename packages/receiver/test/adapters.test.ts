@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import express from "express";
+import Fastify from "fastify";
+import {
+  bearer,
+  createHarness,
+  type Harness,
+  SANDBOX_KEY,
+  sessionBody,
+} from "../../server/test/helpers/harness.ts";
+import {
+  createReceiver,
+  expressHandler,
+  fastifyNotifications,
+  nodeHttpHandler,
+  type QodEvent,
+} from "../src/index.ts";
+
+type Started = { url: string; close(): Promise<void> };
+
+async function listen(server: Server): Promise<Started> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/qod`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const adapters: Record<string, (receiver: ReturnType<typeof createReceiver>) => Promise<Started>> = {
+  "node:http": (receiver) => listen(createServer(nodeHttpHandler(receiver))),
+  Express: (receiver) => {
+    const app = express();
+    // A JSON body parser for the rest of the app must not break the notification route.
+    app.use(express.json());
+    app.post("/qod", expressHandler(receiver));
+    return listen(createServer(app));
+  },
+  Fastify: async (receiver) => {
+    const app = Fastify();
+    app.get("/other", async () => ({ ok: true }));
+    await app.register(fastifyNotifications, { receiver, path: "/qod" });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    return {
+      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/qod`,
+      close: () => app.close(),
+    };
+  },
+};
+
+for (const [name, start] of Object.entries(adapters)) {
+  describe(`${name} adapter, receiving real OpenQoD notifications`, () => {
+    let h: Harness;
+    let server: Started;
+    const events: QodEvent[] = [];
+    before(async () => {
+      h = await createHarness();
+      server = await start(createReceiver({ tokens: ["rx-token"], onEvent: (e) => void events.push(e) }));
+    });
+    after(async () => {
+      await server.close();
+      await h.close();
+    });
+
+    test("CAMARA v1 and Network-as-Code notifications arrive as typed events, once each", async () => {
+      const v1 = (
+        await h.request(
+          "POST",
+          "/quality-on-demand/v1/sessions",
+          sessionBody({ sink: server.url, sinkCredential: bearer("rx-token") }),
+        )
+      ).json();
+      const v0 = (
+        await h.request(
+          "POST",
+          "/qod/v0/sessions",
+          {
+            ...sessionBody({ device: { phoneNumber: "+36709876543" } }),
+            webhook: { notificationUrl: server.url, notificationAuthToken: "Bearer rx-token" },
+          },
+          { key: null, headers: { "x-rapidapi-key": SANDBOX_KEY } },
+        )
+      ).json();
+      await h.tick();
+      await h.request("DELETE", `/quality-on-demand/v1/sessions/${v1.sessionId}`);
+      await h.request("DELETE", `/quality-on-demand/v1/sessions/${v0.sessionId}`);
+      await h.tick();
+      const summary = events
+        .map(
+          (e) =>
+            `${e.sessionId === v1.sessionId ? "v1" : "v0"} ${e.format} ${e.qosStatus} ${e.statusInfo ?? "-"}`,
+        )
+        .sort();
+      assert.deepEqual(summary, [
+        "v0 nac AVAILABLE SESSION_AVAILABLE",
+        "v0 nac UNAVAILABLE DELETE_REQUESTED",
+        "v1 cloudevent AVAILABLE -",
+        "v1 cloudevent UNAVAILABLE DELETE_REQUESTED",
+      ]);
+      for (const id of [v1.sessionId, v0.sessionId]) {
+        assert.deepEqual(
+          (await h.openqod.store.outboxOfSession(id)).map((e) => e.state),
+          ["delivered", "delivered"],
+        );
+      }
+    });
+
+    test("a sender with the wrong token gets 401, and OpenQoD records it and retries", async () => {
+      const before = events.length;
+      const s = (
+        await h.request(
+          "POST",
+          "/quality-on-demand/v1/sessions",
+          sessionBody({
+            device: { phoneNumber: "+36701111111" },
+            sink: server.url,
+            sinkCredential: bearer("stolen"),
+          }),
+        )
+      ).json();
+      await h.tick();
+      const [event] = await h.openqod.store.outboxOfSession(s.sessionId);
+      assert.equal(event?.state, "pending");
+      const attempts = await h.openqod.store.attemptsOf(event?.eventId ?? "");
+      assert.equal(attempts[0]?.statusCode, 401);
+      assert.equal(events.length, before);
+    });
+  });
+}
