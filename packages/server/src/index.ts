@@ -1,4 +1,5 @@
 export { type AppDeps, buildApp } from "./app.ts";
+export { runServerCli } from "./cli.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { type Config, ConfigError, loadConfig } from "./config.ts";
 export type * from "./domain/types.ts";

@@ -1,0 +1,59 @@
+import { runAdmin } from "./admin.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { createOpenQod } from "./openqod.ts";
+import { quickstart } from "./quickstart.ts";
+
+/**
+ * `openqod-server [serve] [flags]` serves until SIGTERM/SIGINT; `openqod-server clients|deliveries …`
+ * administers. Exits the process itself: 0 done, 1 failed, 2 invalid configuration or usage.
+ */
+export function runServerCli(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`openqod: ${error.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(
+        `openqod: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "clients" || argv[0] === "deliveries") return runAdmin(argv, process.env);
+  const args = argv[0] === "serve" ? argv.slice(1) : argv;
+  const config = loadConfig(args, process.env);
+  const openqod = await createOpenQod({
+    config,
+    logger: { level: config.logLevel, base: { service: "openqod" } },
+  });
+  const log = openqod.app.log;
+  openqod.events.on("delivery:attempt", (e) =>
+    log[e.outcome === "delivered" ? "debug" : "warn"]({ delivery: e }, `notification ${e.outcome}`),
+  );
+  openqod.events.on("worker:error", (e) => log.error({ err: e.error, worker: e.worker }, "worker error"));
+
+  await openqod.app.listen({ host: config.host, port: config.port });
+  openqod.startWorkers();
+  if (config.sandbox && openqod.sandboxKey !== null) {
+    process.stdout.write(quickstart(config.publicUrl, openqod.sandboxKey, config.dataDir));
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: no new requests, finishing in-flight work");
+    await openqod.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+  return -1;
+}
