@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Receiver } from "./receiver.ts";
+import type { Receiver, Verdict } from "./receiver.ts";
 
 /** Largest notification body read (bytes); a QoD notification is well under 2 KiB. */
 const MAX_BODY = 64 * 1024;
@@ -29,24 +29,40 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer
  * A handler failure with `awaitHandler` answers 500, so the sender retries.
  */
 export function nodeHttpHandler(receiver: Receiver) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== "POST") {
       res.writeHead(405, { allow: "POST" }).end();
       return;
     }
-    const body = await readBody(req);
-    if (body === null) {
-      res.writeHead(413).end();
-      return;
-    }
-    let result: Awaited<ReturnType<Receiver["receive"]>>;
-    try {
-      result = await receiver.receive({ body, headers: req.headers });
-    } catch {
-      res.writeHead(500).end();
-      return;
-    }
-    res.writeHead(result.status).end();
-    await result.after();
+    // Collected with plain callbacks: this is the hot path, and a promise per chunk costs.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (size > MAX_BODY) {
+        res.writeHead(413).end();
+        return;
+      }
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const answer = (result: Verdict) => {
+        res.writeHead(result.status).end();
+        return result.after();
+      };
+      let verdict: Verdict | Promise<Verdict>;
+      try {
+        verdict = receiver.receiveNow({ body, headers: req.headers });
+      } catch {
+        res.writeHead(500).end();
+        return;
+      }
+      if (verdict instanceof Promise) {
+        verdict.then(answer, () => {
+          res.writeHead(500).end();
+        });
+      } else void answer(verdict);
+    });
   };
 }

@@ -28,6 +28,7 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
 
 /** True for `application/json`, `application/cloudevents+json` and other `+json` types, with parameters. */
 export function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === "application/json" || contentType === "application/cloudevents+json") return true;
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }

@@ -1,4 +1,4 @@
-import { checkBearer } from "./auth.ts";
+import { bearerChecker } from "./auth.ts";
 import { parseNotification } from "./parse.ts";
 import { MemoryReceiverState, type ReceiverState } from "./state.ts";
 import type { QodEvent, ReceiveResult } from "./types.ts";
@@ -33,12 +33,19 @@ export interface IncomingNotification {
   headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
+export type Verdict = ReceiveResult & { after: () => Promise<void> };
+
 export interface Receiver {
   /**
    * Verifies and parses one request. Answer `result.status`; then call `result.after()` (adapters do).
    * With `awaitHandler`, `onEvent` has already run when this resolves.
    */
-  receive(request: IncomingNotification): Promise<ReceiveResult & { after: () => Promise<void> }>;
+  receive(request: IncomingNotification): Promise<Verdict>;
+  /**
+   * The same, without a promise when the state answers synchronously (the in-memory one does): the
+   * adapters' hot path.
+   */
+  receiveNow(request: IncomingNotification): Verdict | Promise<Verdict>;
 }
 
 const header = (headers: IncomingNotification["headers"], name: string): string | undefined => {
@@ -55,53 +62,62 @@ const nothing = async () => {};
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const state = options.state ?? new MemoryReceiverState();
+  const authorized = bearerChecker(options.tokens);
   const ttl = options.dedupeTtlMs ?? 30 * 3_600_000;
   const onError =
     options.onError ??
     ((error: unknown, event: QodEvent) =>
       process.stderr.write(`@openqod/receiver: handler failed for event ${event.id}: ${String(error)}\n`));
+  function receiveNow(request: IncomingNotification): Verdict | Promise<Verdict> {
+    if (options.tokens.length > 0 && !authorized(header(request.headers, "authorization"))) {
+      return { kind: "rejected", status: 401, reason: "missing or wrong bearer token", after: nothing };
+    }
+    const parsed = parseNotification(request.body, header(request.headers, "content-type"));
+    if (parsed.kind === "rejected") return { ...parsed, after: nothing };
+    if (parsed.kind === "ignored") return skipped({ status: 204, kind: "ignored", reason: parsed.reason });
+    const { event } = parsed;
+    const seen = state.seen(event.source, event.id, ttl);
+    return typeof seen === "boolean" ? afterSeen(event, seen) : seen.then((s) => afterSeen(event, s));
+  }
+
+  function afterSeen(event: QodEvent, seen: boolean): Verdict | Promise<Verdict> {
+    if (seen) return skipped({ status: 204, kind: "duplicate", event });
+    const time = Date.parse(event.time);
+    const stale = Number.isNaN(time) ? false : state.isStale(event.sessionId, time);
+    return typeof stale === "boolean" ? afterStale(event, stale) : stale.then((s) => afterStale(event, s));
+  }
+
+  function afterStale(event: QodEvent, stale: boolean): Verdict | Promise<Verdict> {
+    if (stale) return skipped({ status: 204, kind: "stale", event });
+    if (options.awaitHandler) {
+      return Promise.resolve(options.onEvent(event)).then(() => ({
+        status: 204,
+        kind: "event",
+        event,
+        after: nothing,
+      }));
+    }
+    return {
+      status: 204,
+      kind: "event",
+      event,
+      after: async () => {
+        try {
+          await options.onEvent(event);
+        } catch (error) {
+          onError(error, event);
+        }
+      },
+    };
+  }
+
+  function skipped(result: Extract<ReceiveResult, { kind: "duplicate" | "stale" | "ignored" }>): Verdict {
+    options.onSkipped?.(result);
+    return { ...result, after: nothing };
+  }
+
   return {
-    async receive(request) {
-      if (
-        options.tokens.length > 0 &&
-        !checkBearer(header(request.headers, "authorization"), options.tokens)
-      ) {
-        return { kind: "rejected", status: 401, reason: "missing or wrong bearer token", after: nothing };
-      }
-      const parsed = parseNotification(request.body, header(request.headers, "content-type"));
-      if (parsed.kind === "rejected") return { ...parsed, after: nothing };
-      if (parsed.kind === "ignored") {
-        const result = { status: 204 as const, kind: "ignored" as const, reason: parsed.reason };
-        options.onSkipped?.(result);
-        return { ...result, after: nothing };
-      }
-      const { event } = parsed;
-      if (await state.seen(event.source, event.id, ttl)) {
-        const result = { status: 204 as const, kind: "duplicate" as const, event };
-        options.onSkipped?.(result);
-        return { ...result, after: nothing };
-      }
-      const time = Date.parse(event.time);
-      if (!Number.isNaN(time) && (await state.isStale(event.sessionId, time))) {
-        const result = { status: 204 as const, kind: "stale" as const, event };
-        options.onSkipped?.(result);
-        return { ...result, after: nothing };
-      }
-      const result = { status: 204 as const, kind: "event" as const, event };
-      if (options.awaitHandler) {
-        await options.onEvent(event);
-        return { ...result, after: nothing };
-      }
-      return {
-        ...result,
-        after: async () => {
-          try {
-            await options.onEvent(event);
-          } catch (error) {
-            onError(error, event);
-          }
-        },
-      };
-    },
+    receiveNow,
+    receive: async (request) => receiveNow(request),
   };
 }

@@ -5,9 +5,9 @@
  */
 export interface ReceiverState {
   /** Records (source, id) and says whether it had been seen within `ttlMs`. */
-  seen(source: string, id: string, ttlMs: number): Promise<boolean>;
+  seen(source: string, id: string, ttlMs: number): boolean | Promise<boolean>;
   /** Records `time` for the session and says whether an event newer than it was already recorded. */
-  isStale(sessionId: string, time: number): Promise<boolean>;
+  isStale(sessionId: string, time: number): boolean | Promise<boolean>;
 }
 
 /**
@@ -23,7 +23,8 @@ export class MemoryReceiverState implements ReceiverState {
     this.#max = options.maxEntries ?? 100_000;
   }
 
-  async seen(source: string, id: string, ttlMs: number): Promise<boolean> {
+  // Synchronous on purpose: the receiver awaits only states that need it.
+  seen(source: string, id: string, ttlMs: number): boolean {
     const key = `${source}\u0000${id}`;
     const now = Date.now();
     const until = this.#events.get(key);
@@ -34,7 +35,7 @@ export class MemoryReceiverState implements ReceiverState {
     return false;
   }
 
-  async isStale(sessionId: string, time: number): Promise<boolean> {
+  isStale(sessionId: string, time: number): boolean {
     const newest = this.#sessions.get(sessionId);
     if (newest !== undefined && newest > time) return true;
     this.#sessions.delete(sessionId);
