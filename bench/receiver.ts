@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "3" } },
+});
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -38,8 +40,17 @@ async function start(command: string[]): Promise<{ child: ChildProcess; port: nu
     out += d.toString();
   });
   const deadline = Date.now() + 30_000;
-  while (!(out.includes("ready") && (await fetch(`http://127.0.0.1:${port}/qod`, { method: "POST" }).then(() => true, () => false)))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${args.join(" ")} did not start: ${out}`);
+  while (
+    !(
+      out.includes("ready") &&
+      (await fetch(`http://127.0.0.1:${port}/qod`, { method: "POST" }).then(
+        () => true,
+        () => false,
+      ))
+    )
+  ) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${args.join(" ")} did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, port };
@@ -55,7 +66,11 @@ const stop = (child: ChildProcess) =>
 let n = 0;
 function notification(): string {
   const id = `${Date.now().toString(16)}-${(n++).toString(16)}`;
-  const detail = { sessionId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", qosStatus: "AVAILABLE", statusInfo: "SESSION_AVAILABLE" };
+  const detail = {
+    sessionId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    qosStatus: "AVAILABLE",
+    statusInfo: "SESSION_AVAILABLE",
+  };
   const time = new Date().toISOString();
   return JSON.stringify({
     id,
@@ -80,10 +95,18 @@ async function load(port: number, seconds = SECONDS): Promise<number> {
     duration: seconds,
     method: "POST",
     headers: { "content-type": "application/json", authorization: "Bearer my-token" },
-    requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, body: BODIES[next++ % BODIES.length] }) }],
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: BODIES[next++ % BODIES.length] }),
+      },
+    ],
   });
   const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) throw new Error(`port ${port}: ${bad} failed of ${result.requests.total}: ${JSON.stringify(result.statusCodeStats)}`);
+  if (bad > 0)
+    throw new Error(
+      `port ${port}: ${bad} failed of ${result.requests.total}: ${JSON.stringify(result.statusCodeStats)}`,
+    );
   return result.requests.average;
 }
 
@@ -102,16 +125,21 @@ for (let round = 0; round < ROUNDS; round++) {
     try {
       // One second of warm-up for every server alike, so the JIT has compiled the hot path.
       await load(port, 1);
-      (rates[name] ??= []).push(await load(port));
+      const rate = await load(port);
+      rates[name] = [...(rates[name] ?? []), rate];
     } finally {
       await stop(child);
     }
   }
 }
 const bare = median(rates.bare ?? []);
-process.stdout.write(`receiver benchmark: ${ROUNDS} rounds x ${SECONDS} s, 32 connections, servers on core 0${pinned ? "" : " (NOT pinned)"}\n`);
+process.stdout.write(
+  `receiver benchmark: ${ROUNDS} rounds x ${SECONDS} s, 32 connections, servers on core 0${pinned ? "" : " (NOT pinned)"}\n`,
+);
 for (const [name, list] of Object.entries(rates)) {
   const target = name === "openqod" ? " (target >= 0.85x)" : "";
-  process.stdout.write(`${name.padEnd(8)} ${median(list).toFixed(0).padStart(7)} req/s   ratio to bare node:http ${(median(list) / bare).toFixed(2)}x${target}\n`);
+  process.stdout.write(
+    `${name.padEnd(8)} ${median(list).toFixed(0).padStart(7)} req/s   ratio to bare node:http ${(median(list) / bare).toFixed(2)}x${target}\n`,
+  );
 }
 if (!hasFastApi) process.stdout.write("fastapi  skipped: apt-get install python3-fastapi python3-uvicorn\n");
