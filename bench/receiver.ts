@@ -116,7 +116,14 @@ const servers: Record<string, string[]> = {
   openqod: tsx("bench/receiver-openqod.ts"),
 };
 const hasFastApi = spawnSync(PYTHON, ["-c", "import fastapi, uvicorn"], { stdio: "ignore" }).status === 0;
-if (hasFastApi) servers.fastapi = [PYTHON, join(ROOT, "bench/seed_receiver_bench.py"), "$PORT"];
+if (hasFastApi) {
+  servers.fastapi = [
+    PYTHON,
+    join(ROOT, "packages/server/test/fixtures/seed_receiver.py"),
+    "$PORT",
+    "--no-record",
+  ];
+}
 
 const rates: Record<string, number[]> = {};
 for (let round = 0; round < ROUNDS; round++) {

@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { sessionToRow } from "./rows.ts";
 import type { Database } from "./schema.ts";
@@ -55,17 +55,7 @@ export class Statements {
       .where("o.state", "=", "pending")
       .where("o.next_attempt_at", "<=", 0)
       .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", 0)]))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("outbox as p")
-              .select("p.seq")
-              .whereRef("p.session_id", "=", "o.session_id")
-              .where("p.state", "=", "pending")
-              .whereRef("p.seq", "<", "o.seq"),
-          ),
-        ),
-      )
+      .where(noEarlierPendingEvent)
       .orderBy("o.next_attempt_at")
       .orderBy("o.seq")
       .limit(0)
@@ -185,3 +175,23 @@ const SAMPLE_EVENT: OutboxEvent = {
   tokenExpiresAt: null,
   createdAt: 0,
 };
+
+/**
+ * For a query over `outbox as o`: no earlier event of the same session is still pending. A session's
+ * events go out in order, so an event behind an unsettled one is neither due nor worth a timer.
+ */
+export function noEarlierPendingEvent({
+  not,
+  exists,
+  selectFrom,
+}: ExpressionBuilder<Database & { o: Database["outbox"] }, "o">) {
+  return not(
+    exists(
+      selectFrom("outbox as p")
+        .select("p.seq")
+        .whereRef("p.session_id", "=", "o.session_id")
+        .where("p.state", "=", "pending")
+        .whereRef("p.seq", "<", "o.seq"),
+    ),
+  );
+}

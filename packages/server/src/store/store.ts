@@ -3,7 +3,7 @@ import type { SessionRecord } from "../domain/types.ts";
 import { rowToSession } from "./rows.ts";
 import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
-import { Statements } from "./statements.ts";
+import { noEarlierPendingEvent, Statements } from "./statements.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -468,17 +468,7 @@ export class Store {
       .select((eb) => eb.fn.min(sql<number>`max(o.next_attempt_at, coalesce(o.lease_until, 0))`).as("due"))
       .where("o.state", "=", "pending")
       // An event waiting behind its session's previous one is not due: that one's settling wakes us.
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("outbox as p")
-              .select("p.seq")
-              .whereRef("p.session_id", "=", "o.session_id")
-              .where("p.state", "=", "pending")
-              .whereRef("p.seq", "<", "o.seq"),
-          ),
-        ),
-      )
+      .where(noEarlierPendingEvent)
       .executeTakeFirst();
     return row?.due == null ? null : Number(row.due);
   }
