@@ -2,6 +2,7 @@ import type { StatusChange } from "../domain/lifecycle.ts";
 import type { SessionRecord } from "../domain/types.ts";
 import { uuidv7 } from "../ids.ts";
 import type { OutboxEvent } from "../store/types.ts";
+import { toOutboxEvent } from "./outbox-event.ts";
 
 export const QOS_STATUS_CHANGED_V0 = "org.camaraproject.qod.v0.qos-status-changed";
 
@@ -63,15 +64,11 @@ export function renderV0Notification(
     event: { eventType: "QOS_STATUS_CHANGED", eventTime: time, eventDetail: detail },
     data: detail,
   };
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (session.sinkToken !== null) headers.authorization = webhookAuthorization(session.sinkToken);
-  return {
-    eventId: event.id,
-    sessionId: session.id,
-    sink: session.sink,
-    headers,
-    body: JSON.stringify(event),
-    tokenExpiresAt: session.sinkTokenExpiresAt,
-    createdAt: now,
-  };
+  return toOutboxEvent(
+    { ...session, sink: session.sink },
+    event,
+    "application/json",
+    webhookAuthorization,
+    now,
+  );
 }

@@ -2,6 +2,7 @@ import type { StatusChange } from "../domain/lifecycle.ts";
 import type { SessionRecord } from "../domain/types.ts";
 import { uuidv7 } from "../ids.ts";
 import type { OutboxEvent } from "../store/types.ts";
+import { toOutboxEvent } from "./outbox-event.ts";
 
 export const QOS_STATUS_CHANGED_V1 = "org.camaraproject.quality-on-demand.v1.qos-status-changed";
 
@@ -36,15 +37,11 @@ export function renderV1Notification(
     time: new Date(now).toISOString(),
     data: { sessionId: session.id, ...change },
   };
-  const headers: Record<string, string> = { "content-type": "application/cloudevents+json" };
-  if (session.sinkToken !== null) headers.authorization = `Bearer ${session.sinkToken}`;
-  return {
-    eventId: event.id,
-    sessionId: session.id,
-    sink: session.sink,
-    headers,
-    body: JSON.stringify(event),
-    tokenExpiresAt: session.sinkTokenExpiresAt,
-    createdAt: now,
-  };
+  return toOutboxEvent(
+    { ...session, sink: session.sink },
+    event,
+    "application/cloudevents+json",
+    (token) => `Bearer ${token}`,
+    now,
+  );
 }
