@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
@@ -6,6 +7,7 @@ import { buildApp } from "./app.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
@@ -66,10 +68,15 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   const network =
     options.network ??
     new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
+  mkdirSync(config.dataDir, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
   const store = await openSqliteStore(join(config.dataDir, "openqod.db"), {
     sessionCacheEntries: config.sessionCacheEntries,
     synchronous: config.sqliteSynchronous,
   });
+  // One server process owns a SQLite database, so at its start no claim is alive: claims of a crashed
+  // run are freed here. (Not in openSqliteStore: the admin commands open the same file while it runs.)
+  await store.releaseAllLeases();
   const events = new WorkerEvents();
   const sessions = new SessionService({
     store,
@@ -132,6 +139,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
       await Promise.all(workers);
       await sender.close();
       await store.close();
+      unlock();
     },
   };
 }

@@ -107,6 +107,25 @@ describe("configuration", () => {
     }
   });
 
+  test("a second server on the same data folder refuses to start; a crashed one's claim is taken over", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "openqod-lock-"));
+    const first = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
+    try {
+      const second = await runServerCommand([], { OPENQOD_DATA_DIR: dataDir, OPENQOD_PORT: "0" });
+      assert.equal(second.code, 2);
+      assert.match(second.output, new RegExp(`another OpenQoD server \\(pid ${first.child.pid}\\) is using`));
+      // The admin commands may still open the folder while the server runs.
+      assert.equal((await runServerCommand(["clients", "list", "--data-dir", dataDir], {})).code, 0);
+    } finally {
+      first.child.kill("SIGKILL");
+      await first.exited;
+    }
+    const after = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
+    after.child.kill("SIGTERM");
+    assert.equal(await after.exited, 0);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
   test("operators create, list and revoke API clients with a command", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "openqod-admin-"));
     try {

@@ -74,7 +74,6 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
       })(),
     );
   }
-  await store.releaseAllLeases();
   return store;
 }
 

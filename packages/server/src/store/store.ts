@@ -473,7 +473,7 @@ export class Store {
     return row?.due == null ? null : Number(row.due);
   }
 
-  /** Frees every lease: on SQLite only one process runs, so at its start no claim is alive. */
+  /** Frees every lease. Only for the start of the one server process of a SQLite database. */
   async releaseAllLeases(): Promise<void> {
     await this.db
       .updateTable("outbox")
