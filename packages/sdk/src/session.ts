@@ -59,34 +59,9 @@ export class QodSession implements SessionData {
     return this;
   }
 
+  /** The session's data without its connection (private fields are not own enumerable properties). */
   toJSON(): SessionData {
-    const {
-      id,
-      profile,
-      status,
-      statusInfo,
-      duration,
-      startedAt,
-      expiresAt,
-      device,
-      serviceIpv4,
-      serviceIpv6,
-    } = this;
-    return {
-      id,
-      profile,
-      status,
-      statusInfo,
-      duration,
-      startedAt,
-      expiresAt,
-      device,
-      serviceIpv4,
-      serviceIpv6,
-      servicePorts: this.servicePorts,
-      devicePorts: this.devicePorts,
-      notificationUrl: this.notificationUrl,
-    };
+    return { ...this };
   }
 }
 
