@@ -1,37 +1,47 @@
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ApiKeys } from "./api-keys.ts";
-import { ConfigError } from "./config.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { openStore } from "./store/open-store.ts";
 
 const USAGE = `usage:
-  openqod-server clients create NAME [--data-dir DIR]   create an API client; prints its key once
-  openqod-server clients rotate NAME [--data-dir DIR]   give a client a new key (the old one stops working)
-  openqod-server clients revoke NAME [--data-dir DIR]   revoke a client's key
-  openqod-server clients list [--data-dir DIR]
-  openqod-server deliveries SESSION_ID [--data-dir DIR] a session's notifications and every delivery attempt
+  openqod-server clients create NAME [DB]    create an API client; prints its key once
+  openqod-server clients rotate NAME [DB]    give a client a new key (the old one stops working)
+  openqod-server clients revoke NAME [DB]    revoke a client's key
+  openqod-server clients list [DB]
+  openqod-server deliveries SESSION_ID [DB]  a session's notifications and every delivery attempt
+DB: --data-dir DIR (SQLite, default ./data) or --database-url postgres://… (or OPENQOD_DATA_DIR,
+OPENQOD_DATABASE_URL)
 `;
 
 /**
- * Operator commands that work on the data directory directly, so no database tool is needed.
+ * Operator commands that work on the database directly (the data folder's SQLite file, or PostgreSQL),
+ * so no database tool is needed.
  * @returns the exit code: 0 done, 1 not found / failed, 2 usage.
  */
 export async function runAdmin(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
-  let parsed: { values: { "data-dir"?: string | undefined }; positionals: string[] };
+  let parsed: {
+    values: { "data-dir"?: string | undefined; "database-url"?: string | undefined };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { "data-dir": { type: "string" } },
+      options: { "data-dir": { type: "string" }, "database-url": { type: "string" } },
       allowPositionals: true,
     });
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
   const [group, action, name] = parsed.positionals;
-  const dataDir = parsed.values["data-dir"] ?? env.OPENQOD_DATA_DIR ?? "data";
+  const config = loadConfig(
+    Object.entries(parsed.values).flatMap(([flag, value]) =>
+      value === undefined ? [] : [`--${flag}`, value],
+    ),
+    env,
+  );
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const usage = () => {
     process.stderr.write(USAGE);
@@ -42,7 +52,7 @@ export async function runAdmin(
     return usage();
   if (group === "deliveries" && action === undefined) return usage();
 
-  const store = await openSqliteStore(join(dataDir, "openqod.db"));
+  const { store, release } = await openStore(config, { asServer: false });
   try {
     const keys = new ApiKeys(store);
     if (group === "deliveries" && action !== undefined) {
@@ -97,5 +107,6 @@ export async function runAdmin(
     }
   } finally {
     await store.close();
+    release();
   }
 }

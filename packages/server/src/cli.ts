@@ -2,6 +2,7 @@ import { runAdmin } from "./admin.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createOpenQod } from "./openqod.ts";
 import { quickstart } from "./quickstart.ts";
+import { DatabaseStartError } from "./store/database-start-error.ts";
 
 /**
  * `openqod-server [serve] [flags]` serves until SIGTERM/SIGINT; `openqod-server clients|deliveries …`
@@ -16,6 +17,10 @@ export function runServerCli(argv: string[]): void {
       if (error instanceof ConfigError) {
         process.stderr.write(`openqod: ${error.message}\n`);
         process.exit(2);
+      }
+      if (error instanceof DatabaseStartError) {
+        process.stderr.write(`openqod: ${error.message}\n`);
+        process.exit(1);
       }
       process.stderr.write(
         `openqod: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -36,6 +36,22 @@ export interface Config {
   sessionCacheEntries: number;
   /** OPENQOD_SQLITE_SYNCHRONOUS / --sqlite-synchronous: FULL (survives power loss) or NORMAL (survives a process crash). @default "FULL" */
   sqliteSynchronous: "FULL" | "NORMAL";
+  /**
+   * OPENQOD_DATABASE_URL / --database-url: a `postgres://` URL selects PostgreSQL, shared by any number
+   * of instances; unset, the embedded SQLite file in the data directory. @default null
+   */
+  databaseUrl: string | null;
+  /** OPENQOD_DATABASE_POOL / --database-pool: PostgreSQL connections per instance. @default 10 */
+  databasePoolSize: number;
+  /** OPENQOD_DATABASE_STATEMENT_TIMEOUT / --database-statement-timeout: PostgreSQL cancels a statement after this (ms). @default 10_000 */
+  databaseStatementTimeoutMs: number;
+  /** OPENQOD_DATABASE_CONNECT_TIMEOUT / --database-connect-timeout: how long to wait for a PostgreSQL connection (ms). @default 5_000 */
+  databaseConnectTimeoutMs: number;
+  /**
+   * OPENQOD_DELIVERY_LEASE / --delivery-lease: how long an instance's claim on a notification lasts; a
+   * dead instance's claims are taken over after it (ms; longer than the delivery timeout). @default 30_000
+   */
+  deliveryLeaseMs: number;
   /** OPENQOD_LOG_LEVEL / --log-level. @default "info" */
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -69,6 +85,11 @@ const OPTIONS = {
   "session-cache": { type: "string" },
   "sqlite-synchronous": { type: "string" },
   "log-level": { type: "string" },
+  "database-url": { type: "string" },
+  "database-pool": { type: "string" },
+  "database-statement-timeout": { type: "string" },
+  "database-connect-timeout": { type: "string" },
+  "delivery-lease": { type: "string" },
 } as const;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -180,6 +201,23 @@ export function loadConfig(
   if (sqliteSynchronous !== "FULL" && sqliteSynchronous !== "NORMAL") {
     problems.push(`${syncSetting?.name}="${syncSetting?.value}" must be FULL or NORMAL`);
   }
+  const databaseSetting = setting("database-url", "OPENQOD_DATABASE_URL");
+  let databaseUrl: string | null = null;
+  if (databaseSetting !== undefined) {
+    databaseUrl = databaseSetting.value;
+    if (!isPostgresUrl(databaseSetting.value)) {
+      // Not echoed: the URL may carry a password.
+      problems.push(`${databaseSetting.name} must be a postgres:// or postgresql:// URL`);
+    }
+  }
+  const deliveryTimeoutMs = duration("delivery-timeout", "OPENQOD_DELIVERY_TIMEOUT", 10_000, 100);
+  const deliveryLeaseMs = duration("delivery-lease", "OPENQOD_DELIVERY_LEASE", 30_000, 1_000);
+  if (deliveryLeaseMs <= deliveryTimeoutMs) {
+    // A lease running out while its attempt is still waiting would let a second instance send it too.
+    problems.push(
+      `the delivery lease (${deliveryLeaseMs} ms) must be longer than the delivery timeout (${deliveryTimeoutMs} ms)`,
+    );
+  }
   const logLevel = setting("log-level", "OPENQOD_LOG_LEVEL")?.value ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`log level "${logLevel}" must be one of ${LOG_LEVELS.join(", ")}`);
@@ -202,6 +240,14 @@ export function loadConfig(
     "OPENQOD_LOG_LEVEL",
     "OPENQOD_SESSION_CACHE",
     "OPENQOD_SQLITE_SYNCHRONOUS",
+    "OPENQOD_DATABASE_URL",
+    "OPENQOD_DATABASE_POOL",
+    "OPENQOD_DATABASE_STATEMENT_TIMEOUT",
+    "OPENQOD_DATABASE_CONNECT_TIMEOUT",
+    "OPENQOD_DELIVERY_LEASE",
+    // The openqod CLI's client settings: one shell may set them and start a server.
+    "OPENQOD_URL",
+    "OPENQOD_TOKEN",
   ]);
   for (const name of Object.keys(env)) {
     // A misspelt variable would otherwise be silently ignored.
@@ -222,13 +268,37 @@ export function loadConfig(
     devicesFile: setting("devices-file", "OPENQOD_DEVICES_FILE")?.value ?? null,
     profilesFile: setting("profiles-file", "OPENQOD_PROFILES_FILE")?.value ?? null,
     retryScheduleMs,
-    deliveryTimeoutMs: duration("delivery-timeout", "OPENQOD_DELIVERY_TIMEOUT", 10_000, 100),
+    deliveryTimeoutMs,
+    deliveryLeaseMs,
     deliveryConcurrency: integer("delivery-concurrency", "OPENQOD_DELIVERY_CONCURRENCY", 64, 1, 10_000),
     retentionMs: duration("retention", "OPENQOD_RETENTION", 360_000, 360_000),
     sqliteSynchronous: sqliteSynchronous === "NORMAL" ? "NORMAL" : "FULL",
     sessionCacheEntries: integer("session-cache", "OPENQOD_SESSION_CACHE", 100_000, 0, 10_000_000),
+    databaseUrl,
+    databasePoolSize: integer("database-pool", "OPENQOD_DATABASE_POOL", 10, 2, 1_000),
+    databaseStatementTimeoutMs: duration(
+      "database-statement-timeout",
+      "OPENQOD_DATABASE_STATEMENT_TIMEOUT",
+      10_000,
+      100,
+    ),
+    databaseConnectTimeoutMs: duration(
+      "database-connect-timeout",
+      "OPENQOD_DATABASE_CONNECT_TIMEOUT",
+      5_000,
+      100,
+    ),
     logLevel: logLevel as Config["logLevel"],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "postgres:" || url.protocol === "postgresql:";
+  } catch {
+    return false;
+  }
 }

@@ -17,7 +17,7 @@ export interface WorkerEventMap {
     },
   ];
   "scheduler:processed": [{ count: number; latenessMs: number }];
-  "worker:error": [{ worker: "scheduler" | "dispatcher"; error: unknown }];
+  "worker:error": [{ worker: "scheduler" | "dispatcher" | "database"; error: unknown }];
 }
 
 export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

@@ -6,8 +6,7 @@ import { ApiKeys } from "./api-keys.ts";
 import { buildApp } from "./app.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { Config } from "./config.ts";
-import { lockDataDir } from "./data-dir-lock.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { Dispatcher } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
@@ -19,7 +18,7 @@ import type { NetworkAdapter } from "./network/adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SessionService } from "./service/session-service.ts";
-import { openSqliteStore } from "./store/sqlite.ts";
+import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 
 export interface OpenQodOptions {
@@ -53,7 +52,7 @@ export interface OpenQod {
 }
 
 /**
- * The composition root: opens the SQLite store in `config.dataDir`, loads catalogues, wires the
+ * The composition root: opens the store (SQLite in `config.dataDir`, or PostgreSQL), loads catalogues, wires the
  * service, workers and HTTP app. Nothing listens; main.ts does.
  * @throws ConfigError for an unreadable or invalid profiles/devices file.
  */
@@ -69,15 +68,11 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     options.network ??
     new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
   mkdirSync(config.dataDir, { recursive: true });
-  const unlock = lockDataDir(config.dataDir);
-  const store = await openSqliteStore(join(config.dataDir, "openqod.db"), {
-    sessionCacheEntries: config.sessionCacheEntries,
-    synchronous: config.sqliteSynchronous,
-  });
-  // One server process owns a SQLite database, so at its start no claim is alive: claims of a crashed
-  // run are freed here. (Not in openSqliteStore: the admin commands open the same file while it runs.)
-  await store.releaseAllLeases();
   const events = new WorkerEvents();
+  const { store, release } = await openStore(config, {
+    asServer: true,
+    onError: (error) => events.emit("worker:error", { worker: "database", error }),
+  });
   const sessions = new SessionService({
     store,
     network,
@@ -98,6 +93,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     events,
     policy: { scheduleMs: config.retryScheduleMs, jitter: 0.1 },
     concurrency: config.deliveryConcurrency,
+    leaseMs: config.deliveryLeaseMs,
     attemptTimeoutMs: config.deliveryTimeoutMs,
     ...(options.random === undefined ? {} : { random: options.random }),
   });
@@ -139,7 +135,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
       await Promise.all(workers);
       await sender.close();
       await store.close();
-      unlock();
+      release();
     },
   };
 }
@@ -159,8 +155,13 @@ async function ensureSandboxClient(
   const keyFile = join(config.dataDir, "sandbox-key");
   const existing = await store.clientByName(SANDBOX_CLIENT);
   if (config.sandboxKey !== null) {
-    if (existing === undefined) await apiKeys.create(SANDBOX_CLIENT, clock.now(), config.sandboxKey);
-    else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
+    if (existing === undefined) {
+      // Instances sharing a database may start together: one creates, the other finds it created.
+      await apiKeys.create(SANDBOX_CLIENT, clock.now(), config.sandboxKey).catch(async (error: unknown) => {
+        if ((await store.clientByName(SANDBOX_CLIENT)) === undefined) throw error;
+        await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey ?? undefined);
+      });
+    } else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
     return config.sandboxKey;
   }
   const saved = await readFile(keyFile, "utf8").then(
@@ -168,6 +169,12 @@ async function ensureSandboxClient(
     () => null,
   );
   if (existing !== undefined && saved !== null && (await apiKeys.verify(saved)) !== null) return saved;
+  if (existing !== undefined && config.databaseUrl !== null) {
+    // A new key would lock out every other instance's sandbox users.
+    throw new ConfigError([
+      `the shared database already has a sandbox client, and ${keyFile} holds no valid key for it: give every instance the same OPENQOD_SANDBOX_KEY`,
+    ]);
+  }
   const key =
     existing === undefined
       ? (await apiKeys.create(SANDBOX_CLIENT, clock.now())).key

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { dropDatabase } from "./helpers/engine.ts";
 import { startServerProcess } from "./helpers/process.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -18,6 +19,16 @@ describe("crash and restart (separate server processes, SIGKILL)", () => {
   after(async () => {
     await receiver.close();
     await rm(dataDir, { recursive: true, force: true });
+    await dropDatabase(dataDir);
+  });
+
+  // On PostgreSQL a dead server's claims are taken over when their leases run out (SQLite frees them
+  // at restart): keep leases short so the takeover happens within the test.
+  const serverEnv = () => ({
+    OPENQOD_DATA_DIR: dataDir,
+    OPENQOD_SANDBOX_KEY: KEY,
+    OPENQOD_DELIVERY_LEASE: "3s",
+    OPENQOD_DELIVERY_TIMEOUT: "1s",
   });
 
   async function createSession(url: string, body: Record<string, unknown>) {
@@ -43,7 +54,7 @@ describe("crash and restart (separate server processes, SIGKILL)", () => {
   }
 
   test("an event committed but not delivered when the server is killed is delivered after restart, with the same id", async () => {
-    const env = { OPENQOD_DATA_DIR: dataDir, OPENQOD_SANDBOX_KEY: KEY };
+    const env = serverEnv();
     receiver.requests.length = 0;
     receiver.respond = () => "hang";
     const first = await startServerProcess(env);
@@ -72,7 +83,7 @@ describe("crash and restart (separate server processes, SIGKILL)", () => {
   });
 
   test("sessions that expire while the server is down are expired and notified after restart", async () => {
-    const env = { OPENQOD_DATA_DIR: dataDir, OPENQOD_SANDBOX_KEY: KEY };
+    const env = serverEnv();
     receiver.requests.length = 0;
     receiver.respond = () => ({ status: 204 });
     const first = await startServerProcess(env);

@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { SessionRecord } from "../src/domain/types.ts";
 import { uuidv7 } from "../src/ids.ts";
+import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
+import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
 
 function session(id: string, clientId: string): SessionRecord {
   return {
@@ -33,18 +35,46 @@ function session(id: string, clientId: string): SessionRecord {
   };
 }
 
-for (const cache of [0, 1000]) {
-  describe(`SQLite store (session cache ${cache === 0 ? "off" : "on"})`, () => {
-    async function withStore(fn: (store: Store, clientId: string) => Promise<void>) {
+/** The stores this run tests: SQLite with and without its session cache, or PostgreSQL. */
+const VARIANTS: Array<{ name: string; open(dir: string): Promise<Store> }> =
+  TEST_ENGINE === "postgres"
+    ? [
+        {
+          name: "PostgreSQL store",
+          async open(dir) {
+            const url = (await databaseEnv(dir)).OPENQOD_DATABASE_URL;
+            assert.ok(url);
+            return openPostgresStore(url, { poolSize: 4 });
+          },
+        },
+      ]
+    : [0, 1000].map((cache) => ({
+        name: `SQLite store (session cache ${cache === 0 ? "off" : "on"})`,
+        open: (dir: string) => openSqliteStore(join(dir, "openqod.db"), { sessionCacheEntries: cache }),
+      }));
+
+for (const variant of VARIANTS) {
+  describe(variant.name, () => {
+    async function withDir(fn: (dir: string) => Promise<void>) {
       const dir = await mkdtemp(join(tmpdir(), "openqod-store-"));
-      const store = await openSqliteStore(join(dir, "openqod.db"), { sessionCacheEntries: cache });
       try {
-        await store.insertClient({ id: "c1", name: "c1", keyHash: "h", createdAt: 0 });
-        await fn(store, "c1");
+        await fn(dir);
       } finally {
-        await store.close();
         await rm(dir, { recursive: true, force: true });
+        await dropDatabase(dir);
       }
+    }
+
+    async function withStore(fn: (store: Store, clientId: string) => Promise<void>) {
+      await withDir(async (dir) => {
+        const store = await variant.open(dir);
+        try {
+          await store.insertClient({ id: "c1", name: "c1", keyHash: "h", createdAt: 0 });
+          await fn(store, "c1");
+        } finally {
+          await store.close();
+        }
+      });
     }
 
     test("units queued together commit together; one failing before it writes does not undo the others", async () => {
@@ -105,20 +135,110 @@ for (const cache of [0, 1000]) {
       });
     });
 
-    test("a session written by another store on the same file is read back after reopening", async () => {
-      const dir = await mkdtemp(join(tmpdir(), "openqod-store-"));
-      try {
-        const first = await openSqliteStore(join(dir, "openqod.db"), { sessionCacheEntries: cache });
+    test("a session written by another store on the same database is read back after reopening", async () => {
+      await withDir(async (dir) => {
+        const first = await variant.open(dir);
         await first.insertClient({ id: "c1", name: "c1", keyHash: "h", createdAt: 0 });
         await first.write((tx) => tx.insertSession(session("kept", "c1")));
         await first.close();
-        const second = await openSqliteStore(join(dir, "openqod.db"), { sessionCacheEntries: cache });
+        const second = await variant.open(dir);
         assert.equal((await second.getSession("kept"))?.duration, 60);
         await second.close();
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      });
     });
+
+    /** Two stores on one database, as two instances would have. */
+    async function withTwoStores(fn: (a: Store, b: Store) => Promise<void>) {
+      await withDir(async (dir) => {
+        const a = await variant.open(dir);
+        const b = await variant.open(dir);
+        try {
+          await a.insertClient({ id: "c1", name: "c1", keyHash: "h", createdAt: 0 });
+          await fn(a, b);
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+    }
+
+    function event(eventId: string, sessionId: string, createdAt = 1) {
+      return {
+        eventId,
+        sessionId,
+        sink: "https://example.com/n",
+        headers: {},
+        body: "{}",
+        tokenExpiresAt: null,
+        createdAt,
+      };
+    }
+
+    test("two stores never claim the same delivery, and a session's later event waits for its earlier one", async () => {
+      await withTwoStores(async (a, b) => {
+        await a.write(async (tx) => {
+          for (let i = 0; i < 40; i++) await tx.enqueue(event(`e${i}`, `s${i % 10}`, 1));
+        });
+        const [fromA, fromB] = await Promise.all([
+          a.claimDeliveries(10, 40, 1000),
+          b.claimDeliveries(10, 40, 1000),
+        ]);
+        const ids = [...fromA, ...fromB].map((d) => d.eventId);
+        assert.equal(new Set(ids).size, ids.length, "no event claimed twice");
+        // Only each session's first event is due: the other 30 wait behind it.
+        assert.deepEqual(ids.sort(), ["e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9"]);
+        assert.deepEqual(await b.claimDeliveries(500, 40, 1000), [], "leases hold until they run out");
+        const takenOver = await b.claimDeliveries(1010, 40, 1000);
+        assert.equal(takenOver.length, 10, "expired leases are taken over");
+      });
+    });
+
+    test("two stores processing due sessions at once take each session once", async () => {
+      await withTwoStores(async (a, b) => {
+        await a.write(async (tx) => {
+          for (let i = 0; i < 50; i++) await tx.insertSession({ ...session(`s${i}`, "c1"), dueAt: 100 + i });
+        });
+        const take = (store: Store) =>
+          store.write(async (tx) => {
+            const due = await tx.dueSessions(1000, 30);
+            for (const s of due) await tx.updateSession({ ...s, dueAt: null });
+            return due.map((s) => s.id);
+          });
+        const [x, y] = await Promise.all([take(a), take(b)]);
+        const [x2, y2] = await Promise.all([take(a), take(b)]);
+        const all = [...x, ...y, ...x2, ...y2];
+        assert.equal(all.length, 50);
+        assert.equal(new Set(all).size, 50, "no session handled twice");
+      });
+    });
+
+    test("creates for one device on two stores take turns, so only one passes a conflict check", async () => {
+      await withTwoStores(async (a, b) => {
+        const createIfFree = (store: Store, id: string) =>
+          store.write(async (tx) => {
+            await tx.lockDevice("c1", "tel:+3670");
+            if ((await tx.sessionsOfDevice("c1", "tel:+3670")).length > 0) throw new Error("conflict");
+            await tx.insertSession({ ...session(id, "c1"), deviceKey: "tel:+3670" });
+          });
+        const results = await Promise.allSettled([createIfFree(a, "x"), createIfFree(b, "y")]);
+        assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+        assert.equal((await a.sessionsOfDevice("c1", "tel:+3670")).length, 1);
+      });
+    });
+
+    if (TEST_ENGINE === "postgres") {
+      test("a commit with new work on one store wakes the other's workers (LISTEN/NOTIFY)", async () => {
+        await withTwoStores(async (a, b) => {
+          const woken = new Promise<{ outboxChanged: boolean; earliestDueAt: number | null }>((resolve) =>
+            b.onCommit(resolve),
+          );
+          await a.write((tx) => tx.insertSession({ ...session("n", "c1"), dueAt: 4242 }));
+          const info = await woken;
+          assert.equal(info.earliestDueAt, 4242);
+          assert.equal(info.outboxChanged, false);
+        });
+      });
+    }
   });
 }
 

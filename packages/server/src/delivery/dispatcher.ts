@@ -15,7 +15,7 @@ export interface DispatcherOptions {
   policy: RetryPolicy;
   /** Attempts in flight at once. @default 64 */
   concurrency?: number;
-  /** How long a claim lasts before another dispatcher may take the event over (ms). @default 60_000 */
+  /** How long a claim lasts before another dispatcher may take the event over (ms). @default 30_000 */
   leaseMs?: number;
   /** Per-attempt timeout (ms), headers and body. @default 10_000 */
   attemptTimeoutMs?: number;
@@ -36,7 +36,7 @@ export class Dispatcher {
   readonly #wakeup = new Wakeup();
 
   constructor(options: DispatcherOptions) {
-    this.#o = { concurrency: 64, leaseMs: 60_000, attemptTimeoutMs: 10_000, random: Math.random, ...options };
+    this.#o = { concurrency: 64, leaseMs: 30_000, attemptTimeoutMs: 10_000, random: Math.random, ...options };
     options.store.onCommit((info) => {
       if (info.outboxChanged) this.#wakeup.notify();
     });

@@ -40,16 +40,11 @@ export class Scheduler {
     let total = 0;
     for (;;) {
       const now = this.#o.clock.now();
-      const due = await this.#o.store.dueSessions(now, this.#o.batchSize);
-      if (due.length === 0) return total;
-      const count = await this.#o.sessions.processDue(
-        due.map((s) => s.id),
-        now,
-      );
+      const { count, oldestDueAt } = await this.#o.sessions.processDue(now, this.#o.batchSize);
+      if (count === 0) return total;
       total += count;
-      const oldest = due[0]?.dueAt ?? now;
-      this.#o.events.emit("scheduler:processed", { count, latenessMs: now - oldest });
-      if (due.length < this.#o.batchSize) return total;
+      this.#o.events.emit("scheduler:processed", { count, latenessMs: now - (oldestDueAt ?? now) });
+      if (count < this.#o.batchSize) return total;
     }
   }
 

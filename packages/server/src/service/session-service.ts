@@ -147,6 +147,7 @@ export class SessionService {
     };
     try {
       return await store.write(async (tx) => {
+        await tx.lockDevice(clientId, device.key);
         for (const other of await tx.sessionsOfDevice(clientId, device.key)) {
           const otherFlow = parseFlow(
             other.applicationServer,
@@ -262,26 +263,23 @@ export class SessionService {
   }
 
   /**
-   * Applies what is due at `now` to the given sessions (activation, refusal, expiry, removal) in one
-   * transaction. A session changed meanwhile (extended, deleted) is re-read and skipped if no longer due.
-   * @returns how many sessions changed.
+   * Applies what is due at `now` (activation, refusal, expiry, removal) to up to `limit` due sessions,
+   * oldest first, in one transaction. With several instances, each takes sessions no other is handling.
+   * @returns how many sessions changed and when the oldest of them fell due.
    */
-  async processDue(sessionIds: readonly string[], now: number): Promise<number> {
+  async processDue(now: number, limit: number): Promise<{ count: number; oldestDueAt: number | null }> {
     return await this.#o.store.write(async (tx) => {
-      let count = 0;
-      for (const id of sessionIds) {
-        const session = await tx.getSession(id);
-        if (session === undefined || session.dueAt === null || session.dueAt > now) continue;
+      const due = await tx.dueSessions(now, limit);
+      for (const session of due) {
         const transition = whenDue(session, now, this.#o.retentionMs);
-        count++;
         if (transition === "remove") {
-          await tx.deleteSession(id);
+          await tx.deleteSession(session.id);
           continue;
         }
         await tx.updateSession(transition.session);
         await this.#notify(tx, transition, now);
       }
-      return count;
+      return { count: due.length, oldestDueAt: due[0]?.dueAt ?? null };
     });
   }
 

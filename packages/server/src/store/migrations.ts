@@ -1,4 +1,24 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresAdapter,
+} from "kysely";
+
+/**
+ * An auto-numbered primary key: SQLite's `integer primary key autoincrement`, PostgreSQL's identity
+ * column (bigint: an outbox outlives 2^31 events). The same schema, in each engine's words.
+ */
+function serialKey(db: Kysely<unknown>) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  return {
+    type: postgres ? ("bigint" as const) : ("integer" as const),
+    build: (c: ColumnDefinitionBuilder) =>
+      postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement(),
+  };
+}
 
 /**
  * Numbered migrations, applied in order at start. Only ever append: a released migration is never edited.
@@ -7,6 +27,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": {
     async up(db: Kysely<unknown>) {
+      const serial = serialKey(db);
       await db.schema
         .createTable("clients")
         .addColumn("id", "text", (c) => c.primaryKey())
@@ -50,7 +71,7 @@ const MIGRATIONS: Record<string, Migration> = {
 
       await db.schema
         .createTable("outbox")
-        .addColumn("seq", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("seq", serial.type, serial.build)
         .addColumn("event_id", "text", (c) => c.notNull().unique())
         .addColumn("session_id", "text", (c) => c.notNull())
         .addColumn("sink", "text", (c) => c.notNull())
@@ -71,7 +92,7 @@ const MIGRATIONS: Record<string, Migration> = {
 
       await db.schema
         .createTable("delivery_attempts")
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("id", serial.type, serial.build)
         .addColumn("event_id", "text", (c) => c.notNull())
         .addColumn("attempted_at", "bigint", (c) => c.notNull())
         .addColumn("duration_ms", "integer", (c) => c.notNull())
@@ -91,8 +112,9 @@ const MIGRATIONS: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /**
- * Brings the database to the latest schema. Kysely's migrator holds a lock while it runs, so two
- * instances starting together apply each migration once.
+ * Brings the database to the latest schema. Kysely's migrator holds a lock while it runs (on
+ * PostgreSQL an advisory lock, in the same transaction as the migrations), so instances starting
+ * together apply each migration once and none starts on a half-migrated schema.
  * @throws Error naming the migration that failed.
  */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

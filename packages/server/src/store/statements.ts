@@ -4,6 +4,9 @@ import { sessionToRow } from "./rows.ts";
 import type { Database } from "./schema.ts";
 import type { AttemptResult, OutboxEvent } from "./types.ts";
 
+/** The SQL engines OpenQoD runs on. */
+export type Engine = "sqlite" | "postgres";
+
 /**
  * The hot path's queries, compiled once per store. Building a Kysely query costs more than SQLite
  * takes to run it; these are built from a sample and reused with new parameters, which Kysely
@@ -14,6 +17,9 @@ export class Statements {
   readonly #updateSession: CompiledQuery;
   readonly #deleteSession: CompiledQuery;
   readonly #sessionById: CompiledQuery;
+  readonly #sessionForUpdate: CompiledQuery;
+  readonly #dueSessions: CompiledQuery;
+  readonly #lockDevice: CompiledQuery | null;
   readonly #sessionsOfDevice: CompiledQuery;
   readonly #insertOutbox: CompiledQuery;
   readonly #dueDeliveries: CompiledQuery;
@@ -22,13 +28,28 @@ export class Statements {
   readonly #settle: CompiledQuery;
   readonly #reschedule: CompiledQuery;
 
-  constructor(db: Kysely<Database>) {
+  /**
+   * On PostgreSQL several instances write at once, so a unit reading a row it will write locks it
+   * (`for update`), and workers claim rows with `for update skip locked` so no two instances take the
+   * same one. SQLite has one writer at a time and neither clause.
+   */
+  constructor(db: Kysely<Database>, engine: Engine) {
+    const shared = engine === "postgres";
     const row = sessionToRow(SAMPLE);
     const { id: _id, ...rest } = row;
     this.#insertSession = db.insertInto("sessions").values(row).compile();
     this.#updateSession = db.updateTable("sessions").set(rest).where("id", "=", "").compile();
     this.#deleteSession = db.deleteFrom("sessions").where("id", "=", "").compile();
-    this.#sessionById = db.selectFrom("sessions").selectAll().where("id", "=", "").compile();
+    const byId = db.selectFrom("sessions").selectAll().where("id", "=", "");
+    this.#sessionById = byId.compile();
+    this.#sessionForUpdate = shared ? byId.forUpdate().compile() : this.#sessionById;
+    const due = db.selectFrom("sessions").selectAll().where("due_at", "<=", 0).orderBy("due_at").limit(0);
+    this.#dueSessions = shared ? due.forUpdate().skipLocked().compile() : due.compile();
+    // Two instances creating sessions for the same device must not both pass the conflict check:
+    // a transaction-scoped lock on (client, device) makes them take turns.
+    this.#lockDevice = shared
+      ? sql`select pg_advisory_xact_lock(hashtextextended(${""}, 0))`.compile(db)
+      : null;
     this.#sessionsOfDevice = db
       .selectFrom("sessions")
       .selectAll()
@@ -39,7 +60,7 @@ export class Statements {
     this.#insertOutbox = db.insertInto("outbox").values(outboxRow(SAMPLE_EVENT)).compile();
     // Due: its time has come, no live lease, and no earlier unsettled event of the same session
     // (a session's events go out in order).
-    this.#dueDeliveries = db
+    const dueDeliveries = db
       .selectFrom("outbox as o")
       .select([
         "o.seq",
@@ -58,8 +79,10 @@ export class Statements {
       .where(noEarlierPendingEvent)
       .orderBy("o.next_attempt_at")
       .orderBy("o.seq")
-      .limit(0)
-      .compile();
+      .limit(0);
+    this.#dueDeliveries = shared
+      ? dueDeliveries.forUpdate("o").skipLocked().compile()
+      : dueDeliveries.compile();
     this.#lease = db.updateTable("outbox").set({ lease_until: 0 }).where("seq", "=", 0).compile();
     this.#insertAttempt = db
       .insertInto("delivery_attempts")
@@ -79,6 +102,23 @@ export class Statements {
 
   dueDeliveries(now: number, limit: number): CompiledQuery {
     return { ...this.#dueDeliveries, parameters: ["pending", now, now, "pending", limit] };
+  }
+
+  /** The session, locked until the transaction ends where the engine has concurrent writers. */
+  sessionForUpdate(id: string): CompiledQuery {
+    return { ...this.#sessionForUpdate, parameters: [id] };
+  }
+
+  /** Sessions due at `now`, oldest first; on PostgreSQL those no other instance is handling. */
+  dueSessions(now: number, limit: number): CompiledQuery {
+    return { ...this.#dueSessions, parameters: [now, limit] };
+  }
+
+  /** Serialises writers of one (client, device) pair; null where writes are serial anyway. */
+  lockDevice(clientId: string, deviceKey: string): CompiledQuery | null {
+    return this.#lockDevice === null
+      ? null
+      : { ...this.#lockDevice, parameters: [`${clientId}|${deviceKey}`] };
   }
 
   lease(seq: number, until: number): CompiledQuery {

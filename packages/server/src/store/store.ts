@@ -3,7 +3,7 @@ import type { SessionRecord } from "../domain/types.ts";
 import { rowToSession } from "./rows.ts";
 import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
-import { noEarlierPendingEvent, Statements } from "./statements.ts";
+import { type Engine, noEarlierPendingEvent, Statements } from "./statements.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -54,15 +54,39 @@ export class WriteTx {
     this.#direct = direct;
   }
 
+  /**
+   * A statement of this unit failed. On PostgreSQL that aborts the whole transaction (and its COMMIT
+   * silently rolls back), so the batch must not go on as if only this unit had failed.
+   */
+  statementFailed = false;
+
   /** Runs a compiled statement inside this transaction: directly when the engine allows, else through Kysely. */
-  run<R>(query: CompiledQuery): Promise<{ rows: R[] }> {
-    if (this.#direct !== null) return Promise.resolve({ rows: this.#direct(query) as R[] });
-    return this.#trx.executeQuery<R>(query);
+  async run<R>(query: CompiledQuery): Promise<{ rows: R[] }> {
+    try {
+      if (this.#direct !== null) return { rows: this.#direct(query) as R[] };
+      return await this.#trx.executeQuery<R>(query);
+    } catch (error) {
+      this.statementFailed = true;
+      throw error;
+    }
   }
 
+  /** The session, locked against other instances' writes until this unit's transaction ends. */
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    const { rows } = await this.run<Selectable<SessionsTable>>(this.#sql.sessionById(id));
+    const { rows } = await this.run<Selectable<SessionsTable>>(this.#sql.sessionForUpdate(id));
     return rows[0] === undefined ? undefined : rowToSession(rows[0]);
+  }
+
+  /** Makes concurrent creates for one (client, device) pair take turns, so conflict checks hold. */
+  async lockDevice(clientId: string, deviceKey: string): Promise<void> {
+    const query = this.#sql.lockDevice(clientId, deviceKey);
+    if (query !== null) await this.run(query);
+  }
+
+  /** Up to `limit` sessions due at `now`, oldest first, claimed for this transaction. */
+  async dueSessions(now: number, limit: number): Promise<SessionRecord[]> {
+    const { rows } = await this.run<Selectable<SessionsTable>>(this.#sql.dueSessions(now, limit));
+    return rows.map(rowToSession);
   }
 
   async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
@@ -179,7 +203,23 @@ export interface FastReads {
  */
 export type DirectRunner = (query: CompiledQuery) => unknown[];
 
+/** Tells the other instances sharing the database that a commit brought work (PostgreSQL NOTIFY). */
+export interface CommitNotifier {
+  /** Runs inside the committing transaction, so the news is sent if and only if the commit happens. */
+  publish(trx: Transaction<Database>, info: CommitInfo): Promise<void>;
+}
+
 export interface StoreOptions {
+  /** @default "sqlite" */
+  engine?: Engine;
+  /**
+   * Batches committed at once. SQLite has one connection; PostgreSQL overlaps several so one batch's
+   * round trips do not hold up the next. @default 1
+   */
+  maxConcurrentBatches?: number;
+  notifier?: CommitNotifier;
+  /** Called by close() after the query builder is destroyed (e.g. to end a LISTEN connection). */
+  onClose?: () => Promise<void>;
   fastReads?: FastReads;
   /** Switches fsync-on-commit on (durable) or off for the next commit; SQLite only. */
   setCommitDurability?: (durable: boolean) => void;
@@ -193,21 +233,31 @@ export interface StoreOptions {
 
 export class Store {
   readonly db: Kysely<Database>;
+  readonly engine: Engine;
   readonly #fast: FastReads | null;
   readonly #cache: SessionCache | null;
   readonly #statements: Statements;
   readonly #direct: DirectRunner | null;
   readonly #setDurability: ((durable: boolean) => void) | null;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
+  readonly #maxBatches: number;
+  readonly #notifier: CommitNotifier | null;
+  readonly #onClose: (() => Promise<void>) | null;
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
+  /** Batches being committed now. */
+  #committing = 0;
   #relaxedTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(db: Kysely<Database>, options: StoreOptions = {}) {
     this.db = db;
     this.#fast = options.fastReads ?? null;
-    this.#statements = new Statements(db);
+    this.engine = options.engine ?? "sqlite";
+    this.#statements = new Statements(db, this.engine);
+    this.#maxBatches = options.maxConcurrentBatches ?? 1;
+    this.#notifier = options.notifier ?? null;
+    this.#onClose = options.onClose ?? null;
     this.#direct = options.directRunner ?? null;
     this.#setDurability = options.setCommitDurability ?? null;
     this.#cache = options.sessionCacheEntries ? new SessionCache(options.sessionCacheEntries) : null;
@@ -217,6 +267,11 @@ export class Store {
   warmSessionCache(sessions: Iterable<SessionRecord>): void {
     if (this.#cache === null) return;
     for (const session of sessions) this.#cache.set(session);
+  }
+
+  /** Passes news of another instance's commit to this store's listeners (the workers). */
+  announce(info: CommitInfo): void {
+    this.#notifyListeners(info);
   }
 
   /** Calls `listener` after every commit. Returns a function that unsubscribes. */
@@ -248,7 +303,7 @@ export class Store {
       clearTimeout(this.#relaxedTimer);
       this.#relaxedTimer = null;
     }
-    if (this.#flushScheduled) return;
+    if (this.#flushScheduled || this.#committing >= this.#maxBatches) return;
     this.#flushScheduled = true;
     // Two turns of the event loop let the requests whose bodies arrive meanwhile join the batch.
     setImmediate(() => setImmediate(() => void this.#flush()));
@@ -269,6 +324,8 @@ export class Store {
   async #flush(): Promise<void> {
     const batch = this.#queue;
     this.#queue = [];
+    this.#flushScheduled = false;
+    this.#committing++;
     try {
       this.#notifyListeners(await this.#commitBatch(batch));
     } catch {
@@ -305,9 +362,12 @@ export class Store {
           try {
             outcomes.push({ ok: true, value: await item.work(tx) });
           } catch (error) {
-            if (tx.writes > 0 || batch.length === 1) throw error;
+            if (tx.writes > 0 || tx.statementFailed || batch.length === 1) throw error;
             outcomes.push({ ok: false, error });
           }
+        }
+        if (this.#notifier !== null && (info.outboxChanged || info.earliestDueAt !== null)) {
+          await this.#notifier.publish(trx, info);
         }
       });
     } catch (error) {
@@ -331,7 +391,7 @@ export class Store {
   }
 
   #afterFlush(): void {
-    this.#flushScheduled = false;
+    this.#committing--;
     if (this.#queue.length > 0) this.#scheduleFlush();
   }
 
@@ -373,17 +433,6 @@ export class Store {
 
   // ---- scheduler -----------------------------------------------------------------------------------
 
-  async dueSessions(now: number, limit: number): Promise<SessionRecord[]> {
-    const rows = await this.db
-      .selectFrom("sessions")
-      .selectAll()
-      .where("due_at", "<=", now)
-      .orderBy("due_at")
-      .limit(limit)
-      .execute();
-    return rows.map(rowToSession);
-  }
-
   async nextSessionDueAt(): Promise<number | null> {
     const row = await this.db
       .selectFrom("sessions")
@@ -406,7 +455,7 @@ export class Store {
         const { rows } = await tx.run<ClaimRow>(this.#statements.dueDeliveries(now, limit));
         for (const row of rows) await tx.run(this.#statements.lease(row.seq, now + leaseMs));
         return rows.map((r) => ({
-          seq: r.seq,
+          seq: Number(r.seq),
           eventId: r.event_id,
           sessionId: r.session_id,
           sink: r.sink,
@@ -465,7 +514,14 @@ export class Store {
   async nextDeliveryAt(): Promise<number | null> {
     const row = await this.db
       .selectFrom("outbox as o")
-      .select((eb) => eb.fn.min(sql<number>`max(o.next_attempt_at, coalesce(o.lease_until, 0))`).as("due"))
+      // The later of the two, written so that SQLite and PostgreSQL both understand it.
+      .select((eb) =>
+        eb.fn
+          .min(
+            sql<number>`case when o.lease_until > o.next_attempt_at then o.lease_until else o.next_attempt_at end`,
+          )
+          .as("due"),
+      )
       .where("o.state", "=", "pending")
       // An event waiting behind its session's previous one is not due: that one's settling wakes us.
       .where(noEarlierPendingEvent)
@@ -580,8 +636,10 @@ export class Store {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#relaxedTimer !== null) this.#scheduleFlush();
-    while (this.#flushScheduled) await new Promise((resolve) => setImmediate(resolve));
+    while (this.#flushScheduled || this.#committing > 0)
+      await new Promise((resolve) => setImmediate(resolve));
     await this.db.destroy();
+    await this.#onClose?.();
   }
 }
 

@@ -5,6 +5,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createOpenQod, type OpenQod } from "../../src/openqod.ts";
+import { databaseEnv, dropDatabase } from "./engine.ts";
 
 export const SANDBOX_KEY = "test-sandbox-key-0123456789";
 
@@ -26,10 +27,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A full OpenQoD (real SQLite file in a temp dir, manual clock), driven through `inject()`. */
+/**
+ * A full OpenQoD (manual clock) driven through `inject()`, on this run's engine: a real SQLite file
+ * in a temp dir, or a database of its own on the test PostgreSQL server.
+ */
 export async function createHarness(env: Record<string, string> = {}, dataDir?: string): Promise<Harness> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "openqod-test-")));
-  const config = loadConfig([], { OPENQOD_DATA_DIR: dir, OPENQOD_SANDBOX_KEY: SANDBOX_KEY, ...env });
+  const config = loadConfig([], {
+    OPENQOD_DATA_DIR: dir,
+    OPENQOD_SANDBOX_KEY: SANDBOX_KEY,
+    ...(await databaseEnv(dir)),
+    ...env,
+  });
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
   const openqod = await createOpenQod({ config, clock, random: () => 0.5 });
   return {
@@ -62,7 +71,10 @@ export async function createHarness(env: Record<string, string> = {}, dataDir?: 
     },
     async close() {
       await openqod.close();
-      if (dataDir === undefined) await rm(dir, { recursive: true, force: true });
+      if (dataDir === undefined) {
+        await rm(dir, { recursive: true, force: true });
+        await dropDatabase(dir);
+      }
     },
   };
 }

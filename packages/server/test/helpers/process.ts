@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { databaseEnv } from "./engine.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -23,14 +24,21 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `openqod-server` as a user would (a separate process) and waits until /ready answers. */
+/**
+ * Starts `openqod-server` as a user would (a separate process) and waits until /ready answers. On
+ * the PostgreSQL pass, a server given a data folder (and no database) gets that folder's database.
+ */
 export async function startServerProcess(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<ServerProcess> {
   const port = env.OPENQOD_PORT ?? String(await freePort());
+  const database =
+    env.OPENQOD_DATA_DIR !== undefined && env.OPENQOD_DATABASE_URL === undefined
+      ? await databaseEnv(env.OPENQOD_DATA_DIR)
+      : {};
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    env: { ...process.env, OPENQOD_LOG_LEVEL: "warn", ...env, OPENQOD_PORT: port },
+    env: { ...process.env, OPENQOD_LOG_LEVEL: "warn", ...database, ...env, OPENQOD_PORT: port },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,0 +1,122 @@
+import { randomUUID } from "node:crypto";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { DatabaseStartError, describeDatabaseUrl } from "./database-start-error.ts";
+import { migrateToLatest } from "./migrations.ts";
+import { encodeNews, PgWorkListener, WORK_CHANNEL } from "./pg-listener.ts";
+import type { Database } from "./schema.ts";
+import { Store } from "./store.ts";
+
+/** The oldest PostgreSQL OpenQoD runs on: the oldest major version its community still supports. */
+export const MIN_POSTGRES_VERSION = { num: 140_000, name: "14" };
+
+export interface PostgresOptions {
+  /** Connections in the pool (one more is kept for LISTEN). @default 10 */
+  poolSize?: number;
+  /** The server cancels a statement running longer (ms). @default 10_000 */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection (ms). @default 5_000 */
+  connectTimeoutMs?: number;
+  /** Errors that do not stop the store: a dropped idle or LISTEN connection (both recover). */
+  onError?: (error: Error) => void;
+}
+
+const INT8_OID = 20;
+
+/**
+ * Opens the PostgreSQL database at `url`, checks it is reachable and recent enough, migrates it and
+ * starts listening for other instances' commits. Any number of OpenQoD instances may share it.
+ * @throws DatabaseStartError when the database is unreachable, refuses the login, or is too old.
+ */
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<Store> {
+  const poolSize = options.poolSize ?? 10;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const onError = options.onError ?? (() => undefined);
+  const config: pg.ClientConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs,
+    // A transaction left open by a stuck instance would hold row locks; the server ends it.
+    idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 3, 30_000),
+    application_name: "openqod",
+    // Times are milliseconds in bigint columns; they fit a double exactly, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  };
+  const pool = new pg.Pool({ ...config, max: poolSize });
+  // An idle pooled connection that drops emits here; without a handler it would end the process.
+  pool.on("error", onError);
+  const where = describeDatabaseUrl(url);
+  let versionNum: number;
+  let version: string;
+  try {
+    const { rows } = await pool.query<{ num: string; version: string }>(
+      "select current_setting('server_version_num') as num, current_setting('server_version') as version",
+    );
+    versionNum = Number(rows[0]?.num);
+    version = rows[0]?.version ?? "unknown";
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseStartError(`cannot use PostgreSQL at ${where}: ${describe(error)}`, { cause: error });
+  }
+  try {
+    checkServerVersion(versionNum, version);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const instanceId = randomUUID();
+  let store: Store | null = null;
+  const listener = new PgWorkListener({
+    config,
+    instanceId,
+    onNews: (info) => store?.announce(info),
+    onError,
+  });
+  try {
+    await migrateToLatest(db as Kysely<unknown>);
+    await listener.start();
+  } catch (error) {
+    await listener.close();
+    await db.destroy().catch(() => undefined);
+    throw new DatabaseStartError(`cannot prepare PostgreSQL at ${where}: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  store = new Store(db, {
+    engine: "postgres",
+    // Leave connections for reads (GETs, the workers' next-due queries) while batches commit.
+    maxConcurrentBatches: Math.max(1, poolSize - 2),
+    notifier: {
+      async publish(trx, info) {
+        await sql`select pg_notify(${WORK_CHANNEL}, ${encodeNews(instanceId, info)})`.execute(trx);
+      },
+    },
+    onClose: () => listener.close(),
+  });
+  return store;
+}
+
+/** @throws DatabaseStartError if `num` (server_version_num) is older than MIN_POSTGRES_VERSION. */
+export function checkServerVersion(num: number, version: string): void {
+  if (!Number.isFinite(num) || num < MIN_POSTGRES_VERSION.num) {
+    throw new DatabaseStartError(
+      `PostgreSQL ${MIN_POSTGRES_VERSION.name} or newer is required; the server runs ${version}`,
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    return typeof code === "string" && !error.message.includes(code)
+      ? `${code} ${error.message}`
+      : error.message;
+  }
+  return String(error);
+}
