@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig, parseDurationMs } from "../src/config.ts";
-import { runServerCommand, startServerProcess } from "./helpers/process.ts";
+import { DatabaseStartError } from "../src/store/database-start-error.ts";
+import { checkServerVersion } from "../src/store/postgres.ts";
+import { freePort, runServerCommand, startServerProcess } from "./helpers/process.ts";
 
 describe("configuration", () => {
   test("defaults: 127.0.0.1:9091, ./data, sandbox on, strict properties", () => {
@@ -81,6 +83,67 @@ describe("configuration", () => {
     });
     assert.equal(code, 2);
     assert.match(output, /OPENQOD_PORT="http" must be a whole number/);
+  });
+
+  test("database settings: a postgres URL selects PostgreSQL; pool, timeouts and lease are checked", () => {
+    const config = loadConfig(["--database-url", "postgres://qod:secret@db.internal:5432/qod"], {
+      OPENQOD_DATABASE_POOL: "20",
+      OPENQOD_DATABASE_STATEMENT_TIMEOUT: "2s",
+      OPENQOD_DELIVERY_LEASE: "45s",
+    });
+    assert.equal(config.databaseUrl, "postgres://qod:secret@db.internal:5432/qod");
+    assert.equal(config.databasePoolSize, 20);
+    assert.equal(config.databaseStatementTimeoutMs, 2_000);
+    assert.equal(config.databaseConnectTimeoutMs, 5_000);
+    assert.equal(config.deliveryLeaseMs, 45_000);
+    assert.equal(loadConfig([], {}).databaseUrl, null, "SQLite by default");
+    assert.throws(
+      () =>
+        loadConfig([], {
+          OPENQOD_DATABASE_URL: "mysql://root:hunter2@db/qod",
+          OPENQOD_DATABASE_POOL: "1",
+          OPENQOD_DELIVERY_LEASE: "5s",
+          OPENQOD_DELIVERY_TIMEOUT: "10s",
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.problems.join("\n");
+        assert.match(text, /OPENQOD_DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
+        assert.match(text, /OPENQOD_DATABASE_POOL="1" must be a whole number from 2/);
+        assert.match(
+          text,
+          /delivery lease \(5000 ms\) must be longer than the delivery timeout \(10000 ms\)/,
+        );
+        assert.doesNotMatch(text, /hunter2/, "a password is never echoed");
+        return true;
+      },
+    );
+  });
+
+  test("an unreachable PostgreSQL stops the start with one clear line (no password), exit code 1", async () => {
+    const port = await freePort();
+    const { code, output } = await runServerCommand([], {
+      OPENQOD_DATABASE_URL: `postgres://qod:hunter2@127.0.0.1:${port}/qod`,
+      OPENQOD_DATABASE_CONNECT_TIMEOUT: "2s",
+      OPENQOD_DATA_DIR: await mkdtemp(join(tmpdir(), "openqod-nodb-")),
+    });
+    assert.equal(code, 1);
+    assert.match(
+      output,
+      new RegExp(`cannot use PostgreSQL at postgres://qod@127\\.0\\.0\\.1:${port}/qod: .*ECONNREFUSED`),
+    );
+    assert.doesNotMatch(output, /hunter2/);
+    assert.doesNotMatch(output, /\n\s+at /, "no stack trace");
+  });
+
+  test("a PostgreSQL older than 14 is refused by name", () => {
+    assert.throws(
+      () => checkServerVersion(130_011, "13.11"),
+      (error: unknown) =>
+        error instanceof DatabaseStartError &&
+        error.message === "PostgreSQL 14 or newer is required; the server runs 13.11",
+    );
+    assert.doesNotThrow(() => checkServerVersion(150_018, "15.18"));
   });
 
   test("a first start creates the data folder, a sandbox key (0600) and prints a quickstart with a curl", async () => {

@@ -7,7 +7,8 @@ export function serveCommand(): Command {
       "run the OpenQoD server (the sandbox by default). Flags: --host --port --data-dir --public-url --no-sandbox " +
         "--sandbox-key --strict-properties --simulator-activation-delay --devices-file --profiles-file " +
         "--retry-schedule --delivery-timeout --delivery-concurrency --retention --session-cache " +
-        "--sqlite-synchronous --log-level (and OPENQOD_* variables; see the README)",
+        "--sqlite-synchronous --database-url --database-pool --database-statement-timeout " +
+        "--database-connect-timeout --delivery-lease --log-level (and OPENQOD_* variables; see the README)",
     )
     .allowUnknownOption()
     .allowExcessArguments()

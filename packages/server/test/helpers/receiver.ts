@@ -9,10 +9,10 @@ export interface ReceivedRequest {
   json: unknown;
 }
 
-/** Decides the answer to each request: a status, and optional headers. */
+/** Decides the answer to each request: a status, optional headers and a delay before answering. */
 export type Responder = (
   request: ReceivedRequest,
-) => { status: number; headers?: Record<string, string> } | "hang";
+) => { status: number; headers?: Record<string, string>; delayMs?: number } | "hang";
 
 /** A real HTTP server on 127.0.0.1 that records every request it gets: a webhook sink for tests. */
 export class TestReceiver {
@@ -41,8 +41,12 @@ export class TestReceiver {
         receiver!.requests.push(request);
         for (const wake of receiver!.#waiters.splice(0)) wake();
         if (answer === "hang") return;
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end();
+        const reply = () => {
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end();
+        };
+        if (answer.delayMs) setTimeout(reply, answer.delayMs);
+        else reply();
       });
     });
     receiver = new TestReceiver(server);
