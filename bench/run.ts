@@ -7,12 +7,13 @@
  * with 10^5 live sessions in the database. Servers are pinned to core 0, load to core 1.
  * Usage: npm run bench [-- --rounds 5 --seconds 3 --sessions 100000]
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { median, peekPort, percentile, pinned, start } from "./harness.ts";
 import { BENCH_KEY, seedSessions } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -31,72 +32,10 @@ const SESSIONS = Number(values.sessions);
 const DELIVERIES = Number(values.deliveries);
 const EXPIRING = Number(values.expiring);
 const ONLY = new Set(values.only.split(","));
-const ROOT = new URL("..", import.meta.url).pathname;
-const pinned = cpus().length >= 2;
 if (pinned) execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" });
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-};
-let nextPort = 19_300;
-
-interface Proc {
-  child: ChildProcess;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Starts a TypeScript entry point pinned to `core`, waiting until it prints "ready" or answers /ready. */
-async function start(entry: string, core: number, env: Record<string, string> = {}): Promise<Proc> {
-  const port = nextPort++;
-  const args = ["--import", "tsx", join(ROOT, entry)];
-  const child = pinned
-    ? spawn("taskset", ["-c", String(core), process.execPath, ...args], {
-        env: { ...process.env, PORT: String(port), ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      })
-    : spawn(process.execPath, args, {
-        env: { ...process.env, PORT: String(port), ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (out.includes("ready") || out.includes("done") || out.includes("OpenQoD sandbox is running")) break;
-    if (
-      env.OPENQOD_PORT &&
-      (await fetch(`http://127.0.0.1:${port}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    )
-      break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${entry} did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    child,
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
 function startOpenQod(dataDir: string, env: Record<string, string> = {}) {
-  const port = nextPort;
+  const port = peekPort();
   return start("packages/server/src/main.ts", 0, {
     OPENQOD_DATA_DIR: dataDir,
     OPENQOD_PORT: String(port),

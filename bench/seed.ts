@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ApiKeys } from "../packages/server/src/api-keys.ts";
 import { renderV1Notification } from "../packages/server/src/delivery/envelope-v1.ts";
 import type { SessionRecord } from "../packages/server/src/domain/types.ts";
+import { openPostgresStore } from "../packages/server/src/store/postgres.ts";
 import { sessionToRow } from "../packages/server/src/store/rows.ts";
 import { openSqliteStore } from "../packages/server/src/store/sqlite.ts";
 
@@ -16,11 +17,16 @@ export interface SeedOptions {
   /** Also queue one pending notification per session (for the delivery benchmark). */
   withPendingEvents?: boolean;
   phonePrefix: string;
+  /** Seed this PostgreSQL database instead of the data folder's SQLite file. */
+  databaseUrl?: string;
 }
 
 /** Writes AVAILABLE sessions straight into the store, in large transactions, and returns their ids. */
 export async function seedSessions(dataDir: string, options: SeedOptions): Promise<string[]> {
-  const store = await openSqliteStore(join(dataDir, "openqod.db"));
+  const store =
+    options.databaseUrl === undefined
+      ? await openSqliteStore(join(dataDir, "openqod.db"))
+      : await openPostgresStore(options.databaseUrl);
   try {
     const keys = new ApiKeys(store);
     let client = await store.clientByName("bench");
@@ -59,7 +65,7 @@ export async function seedSessions(dataDir: string, options: SeedOptions): Promi
         });
       }
       await store.write(async (tx) => {
-        // 20 columns a row; SQLite allows 32 766 bound variables a statement.
+        // 20 columns a row; SQLite allows 32 766 bound variables a statement, PostgreSQL 65 535.
         for (let i = 0; i < sessions.length; i += 1_000) {
           await tx.trx
             .insertInto("sessions")

@@ -135,6 +135,23 @@ for (const variant of VARIANTS) {
       });
     });
 
+    test("many concurrent reads each get their own session, or undefined", async () => {
+      await withStore(async (store, client) => {
+        await store.write(async (tx) => {
+          for (let i = 0; i < 300; i++)
+            await tx.insertSession({ ...session(`r${i}`, client), duration: i + 1 });
+        });
+        // On PostgreSQL these share queries (reads in one turn are coalesced); each must still get its own.
+        const reads = await Promise.all(
+          Array.from({ length: 600 }, (_, i) => store.getSession(i % 2 === 0 ? `r${i / 2}` : `none${i}`)),
+        );
+        reads.forEach((read, i) => {
+          if (i % 2 === 0) assert.equal(read?.duration, i / 2 + 1);
+          else assert.equal(read, undefined);
+        });
+      });
+    });
+
     test("a session written by another store on the same database is read back after reopening", async () => {
       await withDir(async (dir) => {
         const first = await variant.open(dir);

@@ -14,6 +14,7 @@ export interface SchedulerOptions {
 }
 
 const MAX_SLEEP_MS = 60_000;
+const BUSY_ELSEWHERE_MS = 100;
 
 /**
  * Moves sessions along in time: activates or refuses REQUESTED ones, expires AVAILABLE ones at
@@ -55,14 +56,18 @@ export class Scheduler {
     try {
       while (!signal.aborted) {
         this.#nextWake = Number.POSITIVE_INFINITY;
+        let changed = 0;
         try {
-          await this.runOnce();
+          changed = await this.runOnce();
         } catch (error) {
           this.#o.events.emit("worker:error", { worker: "scheduler", error });
         }
         const next = await this.#o.store.nextSessionDueAt().catch(() => null);
         const now = this.#o.clock.now();
-        const delay = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - now));
+        let delay = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - now));
+        // Due but nothing taken: another instance holds those sessions (or a failure). Its commit
+        // ends the wait early; without a floor this loop would spin on the database meanwhile.
+        if (changed === 0 && delay === 0) delay = BUSY_ELSEWHERE_MS;
         this.#nextWake = now + delay;
         await this.#wakeup.wait(delay);
       }

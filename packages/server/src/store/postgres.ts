@@ -91,6 +91,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     engine: "postgres",
     // Leave connections for reads (GETs, the workers' next-due queries) while batches commit.
     maxConcurrentBatches: Math.max(1, poolSize - 2),
+    batchReads: true,
     notifier: {
       async publish(trx, info) {
         await sql`select pg_notify(${WORK_CHANNEL}, ${encodeNews(instanceId, info)})`.execute(trx);

@@ -18,6 +18,7 @@ export class Statements {
   readonly #deleteSession: CompiledQuery;
   readonly #sessionById: CompiledQuery;
   readonly #sessionForUpdate: CompiledQuery;
+  readonly #sessionsByIds: CompiledQuery | null;
   readonly #dueSessions: CompiledQuery;
   readonly #lockDevice: CompiledQuery | null;
   readonly #sessionsOfDevice: CompiledQuery;
@@ -43,6 +44,8 @@ export class Statements {
     const byId = db.selectFrom("sessions").selectAll().where("id", "=", "");
     this.#sessionById = byId.compile();
     this.#sessionForUpdate = shared ? byId.forUpdate().compile() : this.#sessionById;
+    // One text for any number of ids (an array parameter), so PostgreSQL parses it once a connection.
+    this.#sessionsByIds = shared ? sql`select * from sessions where id = any(${[]})`.compile(db) : null;
     const due = db.selectFrom("sessions").selectAll().where("due_at", "<=", 0).orderBy("due_at").limit(0);
     this.#dueSessions = shared ? due.forUpdate().skipLocked().compile() : due.compile();
     // Two instances creating sessions for the same device must not both pass the conflict check:
@@ -107,6 +110,12 @@ export class Statements {
   /** The session, locked until the transaction ends where the engine has concurrent writers. */
   sessionForUpdate(id: string): CompiledQuery {
     return { ...this.#sessionForUpdate, parameters: [id] };
+  }
+
+  /** The sessions with these ids (PostgreSQL only). */
+  sessionsByIds(ids: string[]): CompiledQuery {
+    if (this.#sessionsByIds === null) throw new Error("sessionsByIds is PostgreSQL's");
+    return { ...this.#sessionsByIds, parameters: [ids] };
   }
 
   /** Sessions due at `now`, oldest first; on PostgreSQL those no other instance is handling. */

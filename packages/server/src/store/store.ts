@@ -1,5 +1,6 @@
 import { type CompiledQuery, type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
+import { ReadBatcher } from "./read-batcher.ts";
 import { rowToSession } from "./rows.ts";
 import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
@@ -220,6 +221,8 @@ export interface StoreOptions {
   notifier?: CommitNotifier;
   /** Called by close() after the query builder is destroyed (e.g. to end a LISTEN connection). */
   onClose?: () => Promise<void>;
+  /** Coalesce concurrent session reads into one query (for a database across a socket). @default false */
+  batchReads?: boolean;
   fastReads?: FastReads;
   /** Switches fsync-on-commit on (durable) or off for the next commit; SQLite only. */
   setCommitDurability?: (durable: boolean) => void;
@@ -241,6 +244,7 @@ export class Store {
   readonly #setDurability: ((durable: boolean) => void) | null;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   readonly #maxBatches: number;
+  readonly #reads: ReadBatcher<SessionRecord> | null;
   readonly #notifier: CommitNotifier | null;
   readonly #onClose: (() => Promise<void>) | null;
   #queue: QueuedWrite[] = [];
@@ -258,6 +262,14 @@ export class Store {
     this.#maxBatches = options.maxConcurrentBatches ?? 1;
     this.#notifier = options.notifier ?? null;
     this.#onClose = options.onClose ?? null;
+    this.#reads = options.batchReads
+      ? new ReadBatcher(async (ids) => {
+          const { rows } = await db.executeQuery<Selectable<SessionsTable>>(
+            this.#statements.sessionsByIds(ids),
+          );
+          return new Map(rows.map((row) => [row.id, rowToSession(row)]));
+        })
+      : null;
     this.#direct = options.directRunner ?? null;
     this.#setDurability = options.setCommitDurability ?? null;
     this.#cache = options.sessionCacheEntries ? new SessionCache(options.sessionCacheEntries) : null;
@@ -407,8 +419,10 @@ export class Store {
       if (session !== undefined) this.#cache?.set(session);
       return session;
     }
-    const row = await this.db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
-    return row === undefined ? undefined : rowToSession(row);
+    if (this.#reads !== null) return this.#reads.get(id);
+    // Precompiled: building the query costs more than a point query takes.
+    const { rows } = await this.db.executeQuery<Selectable<SessionsTable>>(this.#statements.sessionById(id));
+    return rows[0] === undefined ? undefined : rowToSession(rows[0]);
   }
 
   async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {

@@ -15,6 +15,8 @@ export interface PostgresServer {
   /** Where initdb and pg_ctl were found. */
   binDir: string;
   version: string;
+  /** Its data folder (postmaster.pid names the server's process). */
+  dataDir: string;
   /** Stops the server (fast shutdown) and removes its folder. */
   stop(): Promise<void>;
 }
@@ -95,6 +97,7 @@ export async function startPostgres(
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     binDir,
     version: stdout.trim(),
+    dataDir,
     async stop() {
       await as("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "stop"]).catch(() => undefined);
       await rm(root, { recursive: true, force: true });
