@@ -123,15 +123,24 @@ async function main(): Promise<void> {
           }),
         ),
       );
-    const pidsOf = (setup: Setup, procs: Proc[]) => [
-      ...procs.map((p) => p.child.pid ?? 0),
-      ...(setup.engine === "postgres" ? postgresPids(pgServer.dataDir) : []),
-    ];
+    /**
+     * CPU seconds of the servers and (on PostgreSQL) the database so far. Backends are listed anew at
+     * each reading, since pools open connections lazily; a new one counts from zero.
+     */
+    const cpuMeter = (setup: Setup, procs: Proc[]) => {
+      const servers = procs.map((p) => p.child.pid ?? 0);
+      const before = new Map<number, number>();
+      const read = () => {
+        const pids = [...servers, ...(setup.engine === "postgres" ? postgresPids(pgServer.dataDir) : [])];
+        return new Map(pids.map((pid) => [pid, cpuSeconds([pid])]));
+      };
+      for (const [pid, cpu] of read()) before.set(pid, cpu);
+      return () => [...read()].reduce((sum, [pid, cpu]) => sum + cpu - (before.get(pid) ?? 0), 0);
+    };
 
     /** Load split across the instances; returns the summed rate and CPU microseconds per request. */
     const measure = async (setup: Setup, procs: Proc[], options: Omit<autocannon.Options, "url">) => {
-      const pids = pidsOf(setup, procs);
-      const cpu0 = cpuSeconds(pids);
+      const cpuUsed = cpuMeter(setup, procs);
       const results = await Promise.all(
         procs.map((p) =>
           autocannon({
@@ -142,7 +151,7 @@ async function main(): Promise<void> {
           }),
         ),
       );
-      const cpu = cpuSeconds(pids) - cpu0;
+      const cpu = cpuUsed();
       const bad = results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
       if (bad > 0) throw new Error(`${setup.name}: ${bad} failed requests`);
       const total = results.reduce((n, r) => n + r.requests.total, 0);
@@ -228,8 +237,7 @@ async function main(): Promise<void> {
           });
           await drain();
           const procs = await startInstances(setup);
-          const pids = pidsOf(setup, procs);
-          const cpu0 = cpuSeconds(pids);
+          const cpuUsed = cpuMeter(setup, procs);
           try {
             const arrivals: number[] = [];
             const deadline = Date.now() + 120_000;
@@ -237,7 +245,7 @@ async function main(): Promise<void> {
               arrivals.push(...(await drain()));
               await new Promise((r) => setTimeout(r, 50));
             }
-            const cpu = cpuSeconds(pids) - cpu0;
+            const cpu = cpuUsed();
             const s = arrivals.sort((a, b) => a - b);
             const row = deliveries.get(setup.name) ?? { rate: [], cpu: [] };
             deliveries.set(setup.name, row);
@@ -254,7 +262,7 @@ async function main(): Promise<void> {
     const first = deliveries.get(DELIVERY_SETUPS[0]?.name ?? "");
     for (const [name, row] of deliveries) {
       report(
-        `${name.padEnd(24)} delivery ${median(row.rate).toFixed(0).padStart(6)} ev/s (${(median(row.rate) / median(first?.rate ?? row.rate)).toFixed(2)}x SQLite), ${median(row.cpu).toFixed(0).padStart(4)} µs CPU/event (servers + database, start-up included)`,
+        `${name.padEnd(24)} delivery ${median(row.rate).toFixed(0).padStart(6)} ev/s (${(median(row.rate) / median(first?.rate ?? row.rate)).toFixed(2)}x SQLite), ${median(row.cpu).toFixed(0).padStart(4)} µs CPU/event (servers + database)`,
       );
     }
   } finally {

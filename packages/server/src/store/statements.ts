@@ -1,4 +1,4 @@
-import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, type QueryCreator, sql } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { sessionToRow } from "./rows.ts";
 import type { Database } from "./schema.ts";
@@ -23,9 +23,9 @@ export class Statements {
   readonly #lockDevice: CompiledQuery | null;
   readonly #sessionsOfDevice: CompiledQuery;
   readonly #insertOutbox: CompiledQuery;
-  readonly #dueDeliveries: CompiledQuery;
-  readonly #lease: CompiledQuery;
+  readonly #claim: CompiledQuery;
   readonly #insertAttempt: CompiledQuery;
+  readonly #attemptInSameStatement: boolean;
   readonly #settle: CompiledQuery;
   readonly #reschedule: CompiledQuery;
 
@@ -65,17 +65,7 @@ export class Statements {
     // (a session's events go out in order).
     const dueDeliveries = db
       .selectFrom("outbox as o")
-      .select([
-        "o.seq",
-        "o.event_id",
-        "o.session_id",
-        "o.sink",
-        "o.headers",
-        "o.body",
-        "o.token_expires_at",
-        "o.attempts",
-        "o.created_at",
-      ])
+      .select("o.seq")
       .where("o.state", "=", "pending")
       .where("o.next_attempt_at", "<=", 0)
       .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", 0)]))
@@ -83,28 +73,50 @@ export class Statements {
       .orderBy("o.next_attempt_at")
       .orderBy("o.seq")
       .limit(0);
-    this.#dueDeliveries = shared
-      ? dueDeliveries.forUpdate("o").skipLocked().compile()
-      : dueDeliveries.compile();
-    this.#lease = db.updateTable("outbox").set({ lease_until: 0 }).where("seq", "=", 0).compile();
-    this.#insertAttempt = db
-      .insertInto("delivery_attempts")
-      .values({ event_id: "", attempted_at: 0, duration_ms: 0, status_code: null, outcome: "", error: null })
+    // One statement finds the due events and leases them; on PostgreSQL rows another instance is
+    // claiming right now are skipped rather than waited for.
+    this.#claim = db
+      .updateTable("outbox")
+      .set({ lease_until: 0 })
+      .where("seq", "in", shared ? dueDeliveries.forUpdate("o").skipLocked() : dueDeliveries)
+      .returning([
+        "seq",
+        "event_id",
+        "session_id",
+        "sink",
+        "headers",
+        "body",
+        "token_expires_at",
+        "attempts",
+        "created_at",
+      ])
       .compile();
-    this.#settle = db
+    const attemptRow = {
+      event_id: "",
+      attempted_at: 0,
+      duration_ms: 0,
+      status_code: null,
+      outcome: "",
+      error: null,
+    };
+    this.#insertAttempt = db.insertInto("delivery_attempts").values(attemptRow).compile();
+    // PostgreSQL records the attempt and settles its event in one statement (a data-modifying WITH):
+    // one round trip instead of two. SQLite has no such WITH; it runs the two in turn.
+    this.#attemptInSameStatement = shared;
+    // The WITH only adds a name the update never refers to, so it is typed as the plain query creator.
+    const qc = (
+      shared ? db.with("attempt", (q) => q.insertInto("delivery_attempts").values(attemptRow)) : db
+    ) as QueryCreator<Database>;
+    this.#settle = qc
       .updateTable("outbox")
       .set({ state: "", attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", settled_at: 0 })
       .where("event_id", "=", "")
       .compile();
-    this.#reschedule = db
+    this.#reschedule = qc
       .updateTable("outbox")
       .set({ attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", next_attempt_at: 0 })
       .where("event_id", "=", "")
       .compile();
-  }
-
-  dueDeliveries(now: number, limit: number): CompiledQuery {
-    return { ...this.#dueDeliveries, parameters: ["pending", now, now, "pending", limit] };
   }
 
   /** The session, locked until the transaction ends where the engine has concurrent writers. */
@@ -130,22 +142,23 @@ export class Statements {
       : { ...this.#lockDevice, parameters: [`${clientId}|${deviceKey}`] };
   }
 
-  lease(seq: number, until: number): CompiledQuery {
-    return { ...this.#lease, parameters: [until, seq] };
+  /** Leases up to `limit` events due at `now` until `until`, returning them. */
+  claim(now: number, limit: number, until: number): CompiledQuery {
+    return { ...this.#claim, parameters: [until, "pending", now, now, "pending", limit] };
   }
 
-  insertAttempt(r: AttemptResult): CompiledQuery {
-    return {
-      ...this.#insertAttempt,
-      parameters: [r.eventId, r.attemptedAt, r.durationMs, r.statusCode, r.outcome, r.error],
-    };
-  }
-
-  /** Settles the event (delivered, failed, gone) or reschedules it (pending). */
-  afterAttempt(r: AttemptResult): CompiledQuery {
-    return r.state === "pending"
-      ? { ...this.#reschedule, parameters: [r.error, r.nextAttemptAt ?? r.attemptedAt, r.eventId] }
-      : { ...this.#settle, parameters: [r.state, r.error, r.attemptedAt, r.eventId] };
+  /**
+   * Records an attempt and settles the event (delivered, failed, gone) or reschedules it (pending):
+   * one statement on PostgreSQL, two on SQLite.
+   */
+  recordAttempt(r: AttemptResult): CompiledQuery[] {
+    const attempt = [r.eventId, r.attemptedAt, r.durationMs, r.statusCode, r.outcome, r.error];
+    const after =
+      r.state === "pending"
+        ? { ...this.#reschedule, parameters: [r.error, r.nextAttemptAt ?? r.attemptedAt, r.eventId] }
+        : { ...this.#settle, parameters: [r.state, r.error, r.attemptedAt, r.eventId] };
+    if (this.#attemptInSameStatement) return [{ ...after, parameters: [...attempt, ...after.parameters] }];
+    return [{ ...this.#insertAttempt, parameters: attempt }, after];
   }
 
   insertSession(session: SessionRecord): CompiledQuery {

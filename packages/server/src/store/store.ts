@@ -466,8 +466,9 @@ export class Store {
     return this.write(
       async (tx) => {
         tx.markWrite();
-        const { rows } = await tx.run<ClaimRow>(this.#statements.dueDeliveries(now, limit));
-        for (const row of rows) await tx.run(this.#statements.lease(row.seq, now + leaseMs));
+        const { rows } = await tx.run<ClaimRow>(this.#statements.claim(now, limit, now + leaseMs));
+        // Oldest first, as they were chosen (RETURNING promises no order).
+        rows.sort((a, b) => Number(a.seq) - Number(b.seq));
         return rows.map((r) => ({
           seq: Number(r.seq),
           eventId: r.event_id,
@@ -489,8 +490,7 @@ export class Store {
     return this.write(
       async (tx) => {
         tx.markWrite();
-        await tx.run(this.#statements.insertAttempt(result));
-        await tx.run(this.#statements.afterAttempt(result));
+        for (const query of this.#statements.recordAttempt(result)) await tx.run(query);
         if (result.state === "gone") {
           // A 410 means the consumer removed this endpoint: nothing more goes there.
           await tx.trx
