@@ -52,8 +52,8 @@ export interface OpenQod {
 }
 
 /**
- * The composition root: opens the store (SQLite in `config.dataDir`, or PostgreSQL), loads catalogues, wires the
- * service, workers and HTTP app. Nothing listens; main.ts does.
+ * The composition root: opens the store (SQLite in `config.dataDir`, or PostgreSQL), loads
+ * catalogues, wires the service, workers and HTTP app. Nothing listens; main.ts does.
  * @throws ConfigError for an unreadable or invalid profiles/devices file.
  */
 export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
@@ -99,20 +99,29 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
   const apiKeys = new ApiKeys(store);
-  const sandboxKey = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
   let closing = false;
-  const app = await buildApp({
-    sessions,
-    profiles,
-    network,
-    apiKeys,
-    metrics: createMetrics(store, events),
-    ready: async () => !closing && (await store.countSessionsByStatus().then(() => true)),
-    strictProperties: config.strictProperties,
-    sandbox: config.sandbox,
-    logger: options.logger ?? false,
-    publicUrl: config.publicUrl,
-  });
+  let sandboxKey: string | null;
+  let app: FastifyInstance;
+  try {
+    sandboxKey = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
+    app = await buildApp({
+      sessions,
+      profiles,
+      network,
+      apiKeys,
+      metrics: createMetrics(store, events),
+      ready: async () => !closing && (await store.countSessionsByStatus().then(() => true)),
+      strictProperties: config.strictProperties,
+      sandbox: config.sandbox,
+      logger: options.logger ?? false,
+      publicUrl: config.publicUrl,
+    });
+  } catch (error) {
+    // A failed start leaves nothing open (connections, LISTEN, the data folder's lock).
+    await store.close().catch(() => undefined);
+    release();
+    throw error;
+  }
 
   const abort = new AbortController();
   const workers: Promise<void>[] = [];

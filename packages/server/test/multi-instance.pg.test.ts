@@ -3,7 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ConfigError } from "../src/config.ts";
 import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
+import { createHarness } from "./helpers/harness.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -134,5 +136,26 @@ describe("three server processes on one PostgreSQL database", () => {
     t.diagnostic(
       `notifications received: ${receiver.requests.length}, expected ${2 * SESSIONS}, duplicates ${duplicates}`,
     );
+  });
+
+  test("a server that finds the shared sandbox client without its key refuses to start rather than lock the others out", async () => {
+    const database = await databaseEnv(join(root, "sandbox"));
+    const first = await createHarness({ ...database, OPENQOD_SANDBOX_KEY: "" }, join(root, "first"));
+    try {
+      await assert.rejects(
+        createHarness({ ...database, OPENQOD_SANDBOX_KEY: "" }, join(root, "second")),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          /give every instance the same OPENQOD_SANDBOX_KEY/.test(error.message),
+      );
+      // The first server's key still works.
+      const res = await first.request("GET", "/qos-profiles/v1/qos-profiles/QOS_E", undefined, {
+        key: first.openqod.sandboxKey,
+      });
+      assert.equal(res.statusCode, 200);
+    } finally {
+      await first.close();
+      await dropDatabase(join(root, "sandbox"));
+    }
   });
 });

@@ -236,7 +236,6 @@ export interface StoreOptions {
 
 export class Store {
   readonly db: Kysely<Database>;
-  readonly engine: Engine;
   readonly #fast: FastReads | null;
   readonly #cache: SessionCache | null;
   readonly #statements: Statements;
@@ -257,8 +256,7 @@ export class Store {
   constructor(db: Kysely<Database>, options: StoreOptions = {}) {
     this.db = db;
     this.#fast = options.fastReads ?? null;
-    this.engine = options.engine ?? "sqlite";
-    this.#statements = new Statements(db, this.engine);
+    this.#statements = new Statements(db, options.engine ?? "sqlite");
     this.#maxBatches = options.maxConcurrentBatches ?? 1;
     this.#notifier = options.notifier ?? null;
     this.#onClose = options.onClose ?? null;
