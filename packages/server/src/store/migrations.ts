@@ -5,6 +5,7 @@ import {
   type MigrationProvider,
   Migrator,
   PostgresAdapter,
+  sql,
 } from "kysely";
 
 /**
@@ -105,6 +106,31 @@ const MIGRATIONS: Record<string, Migration> = {
         .on("delivery_attempts")
         .column("event_id")
         .execute();
+    },
+  },
+  /**
+   * Claims and the next-due query read pending events in (next_attempt_at, seq) order and stop after a
+   * few rows; with (state, next_attempt_at) they sorted every pending row first, so each claim cost as
+   * much as the backlog was long (29 ms of PostgreSQL CPU for 64 of 6 000 pending events).
+   */
+  "0002_pending_outbox_order": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex("outbox_pending")
+        .on("outbox")
+        .columns(["next_attempt_at", "seq"])
+        .where(sql.ref("state"), "=", sql.lit("pending"))
+        .execute();
+      // The few leased events, by lease end: when the next one may be taken over.
+      await db.schema
+        .createIndex("outbox_leased")
+        .on("outbox")
+        .column("lease_until")
+        .where((eb) =>
+          eb.and([eb(sql.ref("state"), "=", sql.lit("pending")), eb(sql.ref("lease_until"), "is not", null)]),
+        )
+        .execute();
+      await db.schema.dropIndex("outbox_due").execute();
     },
   },
 };

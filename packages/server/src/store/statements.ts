@@ -24,6 +24,7 @@ export class Statements {
   readonly #sessionsOfDevice: CompiledQuery;
   readonly #insertOutbox: CompiledQuery;
   readonly #claim: CompiledQuery;
+  readonly #claimPrelude: CompiledQuery | null;
   readonly #insertAttempt: CompiledQuery;
   readonly #attemptInSameStatement: boolean;
   readonly #settle: CompiledQuery;
@@ -66,13 +67,18 @@ export class Statements {
     const dueDeliveries = db
       .selectFrom("outbox as o")
       .select("o.seq")
-      .where("o.state", "=", "pending")
+      // Literal, not a parameter: only then can the planner use the partial index on pending events.
+      .where("o.state", "=", PENDING)
       .where("o.next_attempt_at", "<=", 0)
       .where((eb) => eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", 0)]))
       .where(noEarlierPendingEvent)
       .orderBy("o.next_attempt_at")
       .orderBy("o.seq")
       .limit(0);
+    // PostgreSQL plans from statistics, which lag a burst: believing few events pending, it sorts every
+    // pending row (with its order check) to take the first few, 20 ms for 6 000 instead of 1 ms walking
+    // the index in order. Sorting off for the claim's transaction makes it walk the index.
+    this.#claimPrelude = shared ? sql`set local enable_sort = off`.compile(db) : null;
     // One statement finds the due events and leases them; on PostgreSQL rows another instance is
     // claiming right now are skipped rather than waited for.
     this.#claim = db
@@ -142,9 +148,14 @@ export class Statements {
       : { ...this.#lockDevice, parameters: [`${clientId}|${deviceKey}`] };
   }
 
+  /** Runs before `claim` in its transaction (PostgreSQL's planner setting), or null. */
+  claimPrelude(): CompiledQuery | null {
+    return this.#claimPrelude;
+  }
+
   /** Leases up to `limit` events due at `now` until `until`, returning them. */
   claim(now: number, limit: number, until: number): CompiledQuery {
-    return { ...this.#claim, parameters: [until, "pending", now, now, "pending", limit] };
+    return { ...this.#claim, parameters: [until, now, now, limit] };
   }
 
   /**
@@ -238,6 +249,9 @@ const SAMPLE_EVENT: OutboxEvent = {
   createdAt: 0,
 };
 
+/** The state of an event still to be delivered, as an SQL literal (see the partial index outbox_pending). */
+export const PENDING = sql.lit("pending");
+
 /**
  * For a query over `outbox as o`: no earlier event of the same session is still pending. A session's
  * events go out in order, so an event behind an unsettled one is neither due nor worth a timer.
@@ -252,7 +266,7 @@ export function noEarlierPendingEvent({
       selectFrom("outbox as p")
         .select("p.seq")
         .whereRef("p.session_id", "=", "o.session_id")
-        .where("p.state", "=", "pending")
+        .where("p.state", "=", PENDING)
         .whereRef("p.seq", "<", "o.seq"),
     ),
   );

@@ -1,10 +1,10 @@
-import { type CompiledQuery, type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import type { CompiledQuery, Kysely, Selectable, Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { ReadBatcher } from "./read-batcher.ts";
 import { rowToSession } from "./rows.ts";
 import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
-import { type Engine, noEarlierPendingEvent, Statements } from "./statements.ts";
+import { type Engine, noEarlierPendingEvent, PENDING, Statements } from "./statements.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -464,6 +464,8 @@ export class Store {
     return this.write(
       async (tx) => {
         tx.markWrite();
+        const prelude = this.#statements.claimPrelude();
+        if (prelude !== null) await tx.run(prelude);
         const { rows } = await tx.run<ClaimRow>(this.#statements.claim(now, limit, now + leaseMs));
         // Oldest first, as they were chosen (RETURNING promises no order).
         rows.sort((a, b) => Number(a.seq) - Number(b.seq));
@@ -522,23 +524,37 @@ export class Store {
     });
   }
 
-  /** The earliest time a pending event may be attempted (its schedule or its lease), or null. */
+  /**
+   * The earliest time a pending event may be attempted (its schedule or its lease), or null. Events
+   * waiting behind their session's previous one are not due: that one's settling wakes us.
+   */
   async nextDeliveryAt(): Promise<number | null> {
-    const row = await this.db
-      .selectFrom("outbox as o")
-      // The later of the two, written so that SQLite and PostgreSQL both understand it.
-      .select((eb) =>
-        eb.fn
-          .min(
-            sql<number>`case when o.lease_until > o.next_attempt_at then o.lease_until else o.next_attempt_at end`,
-          )
-          .as("due"),
-      )
-      .where("o.state", "=", "pending")
-      // An event waiting behind its session's previous one is not due: that one's settling wakes us.
-      .where(noEarlierPendingEvent)
-      .executeTakeFirst();
-    return row?.due == null ? null : Number(row.due);
+    const [scheduled, leased] = await Promise.all([
+      // Unleased (or leased until before its schedule): due at next_attempt_at. The partial index gives
+      // them in that order, so this stops at the first one not blocked by its session.
+      this.db
+        .selectFrom("outbox as o")
+        .select("o.next_attempt_at as due")
+        .where("o.state", "=", PENDING)
+        .where((eb) =>
+          eb.or([eb("o.lease_until", "is", null), eb("o.lease_until", "<=", eb.ref("o.next_attempt_at"))]),
+        )
+        .where(noEarlierPendingEvent)
+        .orderBy("o.next_attempt_at")
+        .orderBy("o.seq")
+        .limit(1)
+        .executeTakeFirst(),
+      // Leased: due when the lease runs out (a dead dispatcher's claim is taken over then).
+      this.db
+        .selectFrom("outbox as o")
+        .select((eb) => eb.fn.min("o.lease_until").as("due"))
+        .where("o.state", "=", PENDING)
+        .where("o.lease_until", "is not", null)
+        .whereRef("o.lease_until", ">", "o.next_attempt_at")
+        .executeTakeFirst(),
+    ]);
+    const times = [scheduled?.due, leased?.due].filter((t) => t != null).map(Number);
+    return times.length === 0 ? null : Math.min(...times);
   }
 
   /** Frees every lease. Only for the start of the one server process of a SQLite database. */
