@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { sql } from "kysely";
 import type { SessionRecord } from "../src/domain/types.ts";
 import { uuidv7 } from "../src/ids.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
@@ -233,8 +234,7 @@ for (const variant of VARIANTS) {
       await withTwoStores(async (a, b) => {
         const createIfFree = (store: Store, id: string) =>
           store.write(async (tx) => {
-            await tx.lockDevice("c1", "tel:+3670");
-            if ((await tx.sessionsOfDevice("c1", "tel:+3670")).length > 0) throw new Error("conflict");
+            if ((await tx.deviceSessionsLocked("c1", "tel:+3670")).length > 0) throw new Error("conflict");
             await tx.insertSession({ ...session(id, "c1"), deviceKey: "tel:+3670" });
           });
         const results = await Promise.allSettled([createIfFree(a, "x"), createIfFree(b, "y")]);
@@ -253,6 +253,29 @@ for (const variant of VARIANTS) {
           const info = await woken;
           assert.equal(info.earliestDueAt, 4242);
           assert.equal(info.outboxChanged, false);
+        });
+      });
+
+      test("a dropped LISTEN connection reconnects, wakes the workers once, and hears news again", async () => {
+        await withTwoStores(async (a, b) => {
+          const wakes: Array<{ outboxChanged: boolean; earliestDueAt: number | null }> = [];
+          b.onCommit((info) => wakes.push(info));
+          const until = async (what: string, ok: () => boolean) => {
+            const deadline = Date.now() + 10_000;
+            while (!ok()) {
+              assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          };
+          // What an operator restarting a PgBouncer or a failover does to the listening connections.
+          const { rows } = await sql<{ n: number }>`select count(pg_terminate_backend(pid))::int as n
+            from pg_stat_activity where query = 'listen openqod_work'`.execute(a.db);
+          assert.ok((rows[0]?.n ?? 0) >= 1);
+          await until("the wake-up after reconnecting", () =>
+            wakes.some((w) => w.outboxChanged && w.earliestDueAt === 0),
+          );
+          await a.write((tx) => tx.insertSession({ ...session("after", "c1"), dueAt: 777 }));
+          await until("news after reconnecting", () => wakes.some((w) => w.earliestDueAt === 777));
         });
       });
     }

@@ -147,8 +147,7 @@ export class SessionService {
     };
     try {
       return await store.write(async (tx) => {
-        await tx.lockDevice(clientId, device.key);
-        for (const other of await tx.sessionsOfDevice(clientId, device.key)) {
+        for (const other of await tx.deviceSessionsLocked(clientId, device.key)) {
           const otherFlow = parseFlow(
             other.applicationServer,
             other.devicePorts,

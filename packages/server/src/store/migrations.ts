@@ -133,6 +133,25 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropIndex("outbox_due").execute();
     },
   },
+  /**
+   * PostgreSQL only: a create checks the device's sessions for conflicts under a lock on (client, device),
+   * so two instances cannot both pass. Taking the lock and reading in one call saves a round trip; the
+   * read is a separate statement inside the function, so (READ COMMITTED) it sees every session
+   * committed while it waited for the lock.
+   */
+  "0003_device_sessions_locked": {
+    async up(db: Kysely<unknown>) {
+      if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+      await sql`
+        create function openqod_device_sessions(p_client text, p_device text) returns setof sessions
+        language plpgsql volatile as $$
+        begin
+          perform pg_advisory_xact_lock(hashtextextended(p_client || '|' || p_device, 0));
+          return query select * from sessions where client_id = p_client and device_key = p_device
+            order by created_at;
+        end $$`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

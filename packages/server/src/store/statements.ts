@@ -20,8 +20,7 @@ export class Statements {
   readonly #sessionForUpdate: CompiledQuery;
   readonly #sessionsByIds: CompiledQuery | null;
   readonly #dueSessions: CompiledQuery;
-  readonly #lockDevice: CompiledQuery | null;
-  readonly #sessionsOfDevice: CompiledQuery;
+  readonly #deviceSessionsLocked: CompiledQuery;
   readonly #insertOutbox: CompiledQuery;
   readonly #claim: CompiledQuery;
   readonly #claimPrelude: CompiledQuery | null;
@@ -45,25 +44,22 @@ export class Statements {
     const byId = db.selectFrom("sessions").selectAll().where("id", "=", "");
     this.#sessionById = byId.compile();
     this.#sessionForUpdate = shared ? byId.forUpdate().compile() : this.#sessionById;
-    // One text for any number of ids (an array parameter), so PostgreSQL parses it once a connection.
+    // One text for any number of ids: the ids are one array parameter.
     this.#sessionsByIds = shared ? sql`select * from sessions where id = any(${[]})`.compile(db) : null;
     const due = db.selectFrom("sessions").selectAll().where("due_at", "<=", 0).orderBy("due_at").limit(0);
     this.#dueSessions = shared ? due.forUpdate().skipLocked().compile() : due.compile();
-    // Two instances creating sessions for the same device must not both pass the conflict check:
-    // a transaction-scoped lock on (client, device) makes them take turns.
-    this.#lockDevice = shared
-      ? sql`select pg_advisory_xact_lock(hashtextextended(${""}, 0))`.compile(db)
-      : null;
-    this.#sessionsOfDevice = db
-      .selectFrom("sessions")
-      .selectAll()
-      .where("client_id", "=", "")
-      .where("device_key", "=", "")
-      .orderBy("created_at")
-      .compile();
+    // Two instances creating sessions for the same device must not both pass the conflict check: on
+    // PostgreSQL the read takes a transaction-scoped lock on (client, device) first (migration 0003).
+    this.#deviceSessionsLocked = shared
+      ? sql`select * from openqod_device_sessions(${""}, ${""})`.compile(db)
+      : db
+          .selectFrom("sessions")
+          .selectAll()
+          .where("client_id", "=", "")
+          .where("device_key", "=", "")
+          .orderBy("created_at")
+          .compile();
     this.#insertOutbox = db.insertInto("outbox").values(outboxRow(SAMPLE_EVENT)).compile();
-    // Due: its time has come, no live lease, and no earlier unsettled event of the same session
-    // (a session's events go out in order).
     const dueDeliveries = db
       .selectFrom("outbox as o")
       .select("o.seq")
@@ -141,11 +137,9 @@ export class Statements {
     return { ...this.#dueSessions, parameters: [now, limit] };
   }
 
-  /** Serialises writers of one (client, device) pair; null where writes are serial anyway. */
-  lockDevice(clientId: string, deviceKey: string): CompiledQuery | null {
-    return this.#lockDevice === null
-      ? null
-      : { ...this.#lockDevice, parameters: [`${clientId}|${deviceKey}`] };
+  /** A device's sessions, read under a lock that makes creates for that device take turns. */
+  deviceSessionsLocked(clientId: string, deviceKey: string): CompiledQuery {
+    return { ...this.#deviceSessionsLocked, parameters: [clientId, deviceKey] };
   }
 
   /** Runs before `claim` in its transaction (PostgreSQL's planner setting), or null. */
@@ -187,10 +181,6 @@ export class Statements {
 
   sessionById(id: string): CompiledQuery {
     return { ...this.#sessionById, parameters: [id] };
-  }
-
-  sessionsOfDevice(clientId: string, deviceKey: string): CompiledQuery {
-    return { ...this.#sessionsOfDevice, parameters: [clientId, deviceKey] };
   }
 
   insertOutbox(event: OutboxEvent): CompiledQuery {

@@ -78,21 +78,20 @@ export class WriteTx {
     return rows[0] === undefined ? undefined : rowToSession(rows[0]);
   }
 
-  /** Makes concurrent creates for one (client, device) pair take turns, so conflict checks hold. */
-  async lockDevice(clientId: string, deviceKey: string): Promise<void> {
-    const query = this.#sql.lockDevice(clientId, deviceKey);
-    if (query !== null) await this.run(query);
-  }
-
   /** Up to `limit` sessions due at `now`, oldest first, claimed for this transaction. */
   async dueSessions(now: number, limit: number): Promise<SessionRecord[]> {
     const { rows } = await this.run<Selectable<SessionsTable>>(this.#sql.dueSessions(now, limit));
     return rows.map(rowToSession);
   }
 
-  async sessionsOfDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
+  /**
+   * The device's sessions, oldest first, read under a lock on (client, device) that holds until this
+   * transaction ends: creates for one device take turns, so a conflict check cannot miss a session
+   * another instance is creating.
+   */
+  async deviceSessionsLocked(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
     const { rows } = await this.run<Selectable<SessionsTable>>(
-      this.#sql.sessionsOfDevice(clientId, deviceKey),
+      this.#sql.deviceSessionsLocked(clientId, deviceKey),
     );
     return rows.map(rowToSession);
   }
