@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { ConfigError } from "../src/config.ts";
 import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness } from "./helpers/harness.ts";
-import { type ServerProcess, startServerProcess } from "./helpers/process.ts";
+import { runServerCommand, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
 const KEY = "multi-instance-key-0123456789";
@@ -148,6 +148,13 @@ describe("three server processes on one PostgreSQL database", () => {
           error instanceof ConfigError &&
           /give every instance the same OPENQOD_SANDBOX_KEY/.test(error.message),
       );
+      // The operator's commands reach the same database.
+      const list = await runServerCommand(
+        ["clients", "list", "--database-url", database.OPENQOD_DATABASE_URL ?? ""],
+        {},
+      );
+      assert.equal(list.code, 0, list.output);
+      assert.match(list.output, /^sandbox\t/m);
       // The first server's key still works.
       const res = await first.request("GET", "/qos-profiles/v1/qos-profiles/QOS_E", undefined, {
         key: first.openqod.sandboxKey,

@@ -25,6 +25,8 @@ export interface DispatcherOptions {
 
 /** Longest sleep between checks, so a clock jump or a missed wake-up costs at most this (ms). */
 const MAX_SLEEP_MS = 60_000;
+/** A pause when due work is being claimed by another instance (ms); a commit ends it early. */
+const BUSY_ELSEWHERE_MS = 50;
 
 /**
  * Delivers outbox events at least once: claims due events, POSTs each to its sink with its token and
@@ -76,7 +78,11 @@ export class Dispatcher {
           for (const delivery of claimed) this.#track(delivery);
         }
         if (worthClaiming && claimed.length === free) continue;
-        const delay = worthClaiming ? await this.#sleepMs() : MAX_SLEEP_MS;
+        let delay = worthClaiming ? await this.#sleepMs() : MAX_SLEEP_MS;
+        // Due now, yet the claim came back short: another instance is claiming those rows this very
+        // moment (they are skipped while locked). Its leases will show soon; asking again at once
+        // would spin on the database meanwhile.
+        if (delay === 0 && worthClaiming) delay = BUSY_ELSEWHERE_MS;
         await this.#wakeup.wait(delay);
       }
     } finally {
