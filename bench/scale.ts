@@ -49,17 +49,23 @@ const HTTP_SETUPS: Setup[] = [
 ];
 const DELIVERY_SETUPS = HTTP_SETUPS.filter((s) => s.instances !== 2);
 
-/** User + system CPU seconds used so far by these processes. */
+/** The fields of /proc/PID/stat after the command name (state first), or null if the process is gone. */
+function procStat(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The name is in parentheses and may hold spaces: split after its closing one.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** User + system CPU seconds used so far by these processes (one that ended counts 0: an undercount). */
 function cpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended; its time is lost to the measure, which only undercounts.
-    }
+    const fields = procStat(pid);
+    if (fields !== null) ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / TICKS_PER_SECOND;
 }
@@ -69,12 +75,7 @@ function postgresPids(dataDir: string): number[] {
   const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
   const pids = [postmaster];
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === postmaster) pids.push(Number(entry));
-    } catch {}
+    if (/^\d+$/.test(entry) && Number(procStat(entry)?.[1]) === postmaster) pids.push(Number(entry));
   }
   return pids;
 }
