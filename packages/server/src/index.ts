@@ -1,3 +1,12 @@
+export {
+  type Admin,
+  type AdminClient,
+  AdminError,
+  CLIENT_NAME,
+  ClientExistsError,
+  ClientNotFoundError,
+  openAdmin,
+} from "./admin.ts";
 export { type AppDeps, buildApp } from "./app.ts";
 export { runServerCli } from "./cli.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
@@ -5,3 +14,9 @@ export { type Config, ConfigError, loadConfig } from "./config.ts";
 export type * from "./domain/types.ts";
 export { ApiError, ERRORS, type ErrorCode, type ErrorInfo } from "./errors.ts";
 export { createOpenQod, type OpenQod, type OpenQodOptions } from "./openqod.ts";
+export type {
+  AttemptOutcome,
+  DeliveryAttempt,
+  Notification,
+  NotificationState,
+} from "./service/notification.ts";

@@ -286,7 +286,7 @@ export class SessionService {
     const { session, change } = transition;
     if (change === null) return;
     const event = this.#o.renderers[session.dialect](session, change, now);
-    if (event !== null) await tx.enqueue(event);
+    if (event !== null) await tx.enqueue(event, session.clientId);
   }
 }
 

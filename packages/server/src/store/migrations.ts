@@ -152,6 +152,20 @@ const MIGRATIONS: Record<string, Migration> = {
         end $$`.execute(db);
     },
   },
+  /**
+   * Who owns a notification, on the event itself: a session is removed 360 s after it ends, while its
+   * notifications stay (a failed one settles after the ~28 h retry horizon), and the notifications API
+   * shows them only to their owner. Events written before this migration take their session's owner;
+   * those whose session is already gone keep null and are visible to operators only.
+   */
+  "0004_outbox_client": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("outbox").addColumn("client_id", "text").execute();
+      await sql`update outbox set client_id = (select s.client_id from sessions s where s.id = outbox.session_id)`.execute(
+        db,
+      );
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

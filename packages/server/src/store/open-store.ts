@@ -46,6 +46,8 @@ export async function openStore(
       // The cache is only right for the one process that writes the file.
       sessionCacheEntries: options.asServer ? config.sessionCacheEntries : 0,
       synchronous: config.sqliteSynchronous,
+      // Operators redeliver from another process; the server's dispatcher must hear of it.
+      watchOtherWriters: options.asServer,
     });
     // One server process owns a SQLite database, so at its start no claim is alive: claims of a
     // crashed run are freed. (Not for the admin commands: they open the file while a server runs.)

@@ -57,6 +57,8 @@ export interface OutboxTable {
   created_at: number;
   settled_at: number | null;
   last_error: string | null;
+  /** The API client that owns the session (migration 0004); null for older events of removed sessions. */
+  client_id: string | null;
 }
 
 export interface DeliveryAttemptsTable {

@@ -15,6 +15,14 @@ export interface SqliteOptions {
    * crash of the process, not of the machine; commits skip the fsync. @default "FULL"
    */
   synchronous?: "FULL" | "NORMAL";
+  /**
+   * Wake this store's workers when another process commits to the file (the operator's `redeliver`
+   * beside a running server): SQLite has no NOTIFY, so `PRAGMA data_version` is read every
+   * `watchIntervalMs`, which costs a few microseconds. @default false
+   */
+  watchOtherWriters?: boolean;
+  /** @default 500 */
+  watchIntervalMs?: number;
 }
 
 /**
@@ -40,7 +48,11 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
   await migrateToLatest(db as Kysely<unknown>);
   const sessionById = sqlite.prepare("select * from sessions where id = ?");
   let current: string = synchronous;
+  let watcher: NodeJS.Timeout | null = null;
   const store = new Store(db, {
+    onClose: async () => {
+      if (watcher !== null) clearInterval(watcher);
+    },
     // One process owns a SQLite database, so this store sees every write and may cache.
     sessionCacheEntries: options.sessionCacheEntries ?? 0,
     // Bookkeeping-only batches commit without an fsync; the next durable commit covers them.
@@ -64,6 +76,18 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
         sqlite.inTransaction ? null : (sessionById.get(id) as Selectable<SessionsTable> | undefined),
     },
   });
+  if (options.watchOtherWriters) {
+    // Changes only when another connection commits; this connection's own commits leave it alone.
+    let seen = sqlite.pragma("data_version", { simple: true });
+    watcher = setInterval(() => {
+      if (!sqlite.open) return;
+      const version = sqlite.pragma("data_version", { simple: true });
+      if (version === seen) return;
+      seen = version;
+      store.announce({ outboxChanged: true, earliestDueAt: null, sessions: new Map(), sessionsStale: false });
+    }, options.watchIntervalMs ?? 500);
+    watcher.unref();
+  }
   if (options.sessionCacheEntries) {
     // Hold the newest sessions in memory from the start: a GET then costs no SQLite read at all.
     const newest = sqlite.prepare("select * from sessions order by created_at desc limit ?");

@@ -59,7 +59,7 @@ export class Statements {
           .where("device_key", "=", "")
           .orderBy("created_at")
           .compile();
-    this.#insertOutbox = db.insertInto("outbox").values(outboxRow(SAMPLE_EVENT)).compile();
+    this.#insertOutbox = db.insertInto("outbox").values(outboxRow(SAMPLE_EVENT, null)).compile();
     const dueDeliveries = db
       .selectFrom("outbox as o")
       .select("o.seq")
@@ -183,12 +183,13 @@ export class Statements {
     return { ...this.#sessionById, parameters: [id] };
   }
 
-  insertOutbox(event: OutboxEvent): CompiledQuery {
-    return { ...this.#insertOutbox, parameters: Object.values(outboxRow(event)) };
+  /** An event for the outbox, owned by API client `clientId` (null: unknown, as for the benchmark's seed). */
+  insertOutbox(event: OutboxEvent, clientId: string | null): CompiledQuery {
+    return { ...this.#insertOutbox, parameters: Object.values(outboxRow(event, clientId)) };
   }
 }
 
-function outboxRow(event: OutboxEvent) {
+function outboxRow(event: OutboxEvent, clientId: string | null) {
   return {
     event_id: event.eventId,
     session_id: event.sessionId,
@@ -203,6 +204,7 @@ function outboxRow(event: OutboxEvent) {
     created_at: event.createdAt,
     settled_at: null,
     last_error: null,
+    client_id: clientId,
   };
 }
 

@@ -2,7 +2,7 @@ import type { CompiledQuery, Kysely, Selectable, Transaction } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { ReadBatcher } from "./read-batcher.ts";
 import { rowToSession } from "./rows.ts";
-import type { Database, OutboxTable, SessionsTable } from "./schema.ts";
+import type { Database, DeliveryAttemptsTable, OutboxTable, SessionsTable } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
 import { type Engine, noEarlierPendingEvent, PENDING, Statements } from "./statements.ts";
 import type {
@@ -13,6 +13,7 @@ import type {
   DeliveryState,
   OutboxEvent,
   OutboxRow,
+  SessionPageQuery,
 } from "./types.ts";
 
 /** What a committed write changed, so the workers can wake up without polling. */
@@ -116,9 +117,10 @@ export class WriteTx {
     this.#info.sessions.set(id, null);
   }
 
-  async enqueue(event: OutboxEvent): Promise<void> {
+  /** Queues a notification; `clientId` owns it (the session's client), so only they see it over the API. */
+  async enqueue(event: OutboxEvent, clientId: string | null = null): Promise<void> {
     this.writes++;
-    await this.run(this.#sql.insertOutbox(event));
+    await this.run(this.#sql.insertOutbox(event, clientId));
     this.#info.outboxChanged = true;
   }
 
@@ -565,6 +567,7 @@ export class Store {
       .execute();
   }
 
+  /** A session's events, oldest first. */
   async outboxOfSession(sessionId: string): Promise<OutboxRow[]> {
     const rows = await this.db
       .selectFrom("outbox")
@@ -572,17 +575,17 @@ export class Store {
       .where("session_id", "=", sessionId)
       .orderBy("seq")
       .execute();
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      sessionId: r.session_id,
-      sink: r.sink,
-      state: r.state as DeliveryState,
-      attempts: Number(r.attempts),
-      nextAttemptAt: Number(r.next_attempt_at),
-      createdAt: Number(r.created_at),
-      settledAt: r.settled_at === null ? null : Number(r.settled_at),
-      lastError: r.last_error,
-    }));
+    return rows.map(toOutboxRow);
+  }
+
+  /** One event by its id (the CloudEvent id). */
+  async outboxEvent(eventId: string): Promise<OutboxRow | undefined> {
+    const row = await this.db
+      .selectFrom("outbox")
+      .selectAll()
+      .where("event_id", "=", eventId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toOutboxRow(row);
   }
 
   async attemptsOf(eventId: string): Promise<DeliveryAttemptRow[]> {
@@ -592,14 +595,78 @@ export class Store {
       .where("event_id", "=", eventId)
       .orderBy("id")
       .execute();
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      attemptedAt: Number(r.attempted_at),
-      durationMs: Number(r.duration_ms),
-      statusCode: r.status_code === null ? null : Number(r.status_code),
-      outcome: r.outcome,
-      error: r.error,
-    }));
+    return rows.map(toAttemptRow);
+  }
+
+  /** Every attempt at any of a session's events, in the order they were recorded: one query, not one per event. */
+  async attemptsOfSession(sessionId: string): Promise<DeliveryAttemptRow[]> {
+    const rows = await this.db
+      .selectFrom("delivery_attempts as a")
+      .innerJoin("outbox as o", "o.event_id", "a.event_id")
+      .selectAll("a")
+      .where("o.session_id", "=", sessionId)
+      .orderBy("a.id")
+      .execute();
+    return rows.map(toAttemptRow);
+  }
+
+  /**
+   * Makes an event due now, for an operator or its owner; the dispatcher (woken by the commit, on
+   * every instance) attempts it at once. A settled event (delivered, failed, gone, expired) becomes
+   * pending again with a fresh retry schedule, keeping its id, bytes and attempt history. A pending one
+   * keeps its place in its session's order, so the session's earlier pending events are made due now
+   * too: they go first, then it. One that a dispatcher holds right now is left to that attempt.
+   * @returns the event as it now is, or undefined when there is no such event.
+   */
+  redeliverNow(eventId: string, now: number): Promise<OutboxRow | undefined> {
+    return this.write(async (tx) => {
+      tx.markWrite();
+      const row = await tx.trx
+        .updateTable("outbox")
+        .set({ state: "pending", attempts: 0, next_attempt_at: now, lease_until: null, settled_at: null })
+        .where("event_id", "=", eventId)
+        .where("state", "<>", "pending")
+        .returning(["seq"])
+        .executeTakeFirst();
+      if (row === undefined) {
+        // Conditional on the state, so an attempt recorded meanwhile by another instance is not undone.
+        const pending = await tx.trx
+          .selectFrom("outbox")
+          .select(["seq", "session_id"])
+          .where("event_id", "=", eventId)
+          .where("state", "=", PENDING)
+          .executeTakeFirst();
+        if (pending !== undefined) {
+          await tx.trx
+            .updateTable("outbox")
+            .set({ next_attempt_at: now })
+            .where("session_id", "=", pending.session_id)
+            .where("state", "=", PENDING)
+            .where("seq", "<=", pending.seq)
+            .where("next_attempt_at", ">", now)
+            .execute();
+        }
+      }
+      tx.markOutboxChanged();
+      const current = await tx.trx
+        .selectFrom("outbox")
+        .selectAll()
+        .where("event_id", "=", eventId)
+        .executeTakeFirst();
+      return current === undefined ? undefined : toOutboxRow(current);
+    });
+  }
+
+  /**
+   * A page of a client's sessions, oldest first by id (UUIDv7 ids sort by creation time). Reads
+   * through the (client_id, device_key) index: a client's sessions are few, as ended ones are removed.
+   */
+  async sessionsOfClient(query: SessionPageQuery): Promise<SessionRecord[]> {
+    let select = this.db.selectFrom("sessions").selectAll().where("client_id", "=", query.clientId);
+    if (query.status !== undefined) select = select.where("qos_status", "=", query.status);
+    if (query.afterId !== undefined) select = select.where("id", ">", query.afterId);
+    const rows = await select.orderBy("id").limit(query.limit).execute();
+    return rows.map(rowToSession);
   }
 
   // ---- API clients ---------------------------------------------------------------------------------
@@ -668,6 +735,34 @@ export class Store {
     await this.db.destroy();
     await this.#onClose?.();
   }
+}
+
+function toOutboxRow(r: Selectable<OutboxTable>): OutboxRow {
+  return {
+    eventId: r.event_id,
+    sessionId: r.session_id,
+    clientId: r.client_id,
+    sink: r.sink,
+    body: r.body,
+    tokenExpiresAt: r.token_expires_at === null ? null : Number(r.token_expires_at),
+    state: r.state as DeliveryState,
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    createdAt: Number(r.created_at),
+    settledAt: r.settled_at === null ? null : Number(r.settled_at),
+    lastError: r.last_error,
+  };
+}
+
+function toAttemptRow(r: Selectable<DeliveryAttemptsTable>): DeliveryAttemptRow {
+  return {
+    eventId: r.event_id,
+    attemptedAt: Number(r.attempted_at),
+    durationMs: Number(r.duration_ms),
+    statusCode: r.status_code === null ? null : Number(r.status_code),
+    outcome: r.outcome,
+    error: r.error,
+  };
 }
 
 function toClient(row: {

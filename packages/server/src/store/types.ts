@@ -49,13 +49,27 @@ export interface DeliveryAttemptRow {
 export interface OutboxRow {
   eventId: string;
   sessionId: string;
+  /** The session's API client; null for events written before migration 0004 whose session was gone. */
+  clientId: string | null;
   sink: string;
+  /** The notification as sent (JSON). */
+  body: string;
+  /** After this instant (ms) nothing more is sent. */
+  tokenExpiresAt: number | null;
   state: DeliveryState;
   attempts: number;
   nextAttemptAt: number;
   createdAt: number;
   settledAt: number | null;
   lastError: string | null;
+}
+
+/** Which of a client's sessions to list, after `afterId` (exclusive), oldest first by id. */
+export interface SessionPageQuery {
+  clientId: string;
+  status?: "REQUESTED" | "AVAILABLE" | "UNAVAILABLE";
+  afterId?: string;
+  limit: number;
 }
 
 export interface ClientRecord {

@@ -1,0 +1,90 @@
+import type { Clock } from "../clock.ts";
+import { ApiError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import type { OutboxRow } from "../store/types.ts";
+import { type Notification, toNotification } from "./notification.ts";
+
+/**
+ * Who asks: an API client (sees and redelivers the notifications of its own sessions only) or an
+ * operator (`null`: every client's, from the admin functions).
+ */
+export type Caller = string | null;
+
+/**
+ * Notifications and their delivery attempts, and redelivery now. Ownership is checked here, so the
+ * API and the operator functions share one rule: an event belongs to its session's client.
+ */
+export class NotificationService {
+  readonly #store: Store;
+  readonly #clock: Clock;
+
+  constructor(options: { store: Store; clock: Clock }) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+  }
+
+  /**
+   * A session's notifications, oldest first, each with every attempt. A session that still exists is
+   * checked like any session read; one already removed (360 s after it ended) is known by its events.
+   * @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED (another client's session).
+   */
+  async ofSession(caller: Caller, sessionId: string): Promise<Notification[]> {
+    const [session, rows] = await Promise.all([
+      caller === null ? undefined : this.#store.getSession(sessionId),
+      this.#store.outboxOfSession(sessionId),
+    ]);
+    if (caller !== null) {
+      if (session !== undefined) {
+        if (session.clientId !== caller) throw permissionDenied();
+      } else {
+        const owner = rows[0]?.clientId ?? null;
+        // Events of a removed session written before their owner was recorded are for operators only.
+        if (owner === null) throw notFound("session");
+        if (owner !== caller) throw permissionDenied();
+      }
+    }
+    if (rows.length === 0) return [];
+    const attempts = await this.#store.attemptsOfSession(sessionId);
+    return rows.map((row) => toNotification(row, attempts));
+  }
+
+  /** One notification by its id. @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED. */
+  async get(caller: Caller, notificationId: string): Promise<Notification> {
+    const row = this.#owned(caller, await this.#store.outboxEvent(notificationId));
+    return toNotification(row, await this.#store.attemptsOf(row.eventId));
+  }
+
+  /**
+   * Makes a notification due now; the dispatcher attempts it at once and records the attempt like any
+   * other. Pending: attempted now (after its session's earlier pending events, which are made due too).
+   * Failed or delivered: sent again with the same id and bytes and a fresh retry schedule — a receiver
+   * that answered 2xx and then lost the event can have it again.
+   * @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED, 409 CONFLICT when its access token has expired
+   *   (nothing may be sent with it).
+   */
+  async redeliver(caller: Caller, notificationId: string): Promise<Notification> {
+    const row = this.#owned(caller, await this.#store.outboxEvent(notificationId));
+    const now = this.#clock.now();
+    if (row.tokenExpiresAt !== null && now >= row.tokenExpiresAt) {
+      throw new ApiError(
+        "CONFLICT",
+        `Notification ${notificationId} cannot be sent again: its access token expired at ${new Date(row.tokenExpiresAt).toISOString()}.`,
+      );
+    }
+    const updated = await this.#store.redeliverNow(notificationId, now);
+    if (updated === undefined) throw notFound("notification");
+    return toNotification(updated, await this.#store.attemptsOf(notificationId));
+  }
+
+  #owned(caller: Caller, row: OutboxRow | undefined): OutboxRow {
+    if (row === undefined || (caller !== null && row.clientId === null)) throw notFound("notification");
+    if (caller !== null && row.clientId !== caller) throw permissionDenied();
+    return row;
+  }
+}
+
+const notFound = (what: "session" | "notification") =>
+  new ApiError("NOT_FOUND", `The specified ${what} is not found.`);
+
+const permissionDenied = () =>
+  new ApiError("PERMISSION_DENIED", "This session belongs to another API client.");

@@ -1,0 +1,98 @@
+import type { EventQosStatus, StatusInfo } from "../domain/types.ts";
+import type { DeliveryAttemptRow, DeliveryState, OutboxRow } from "../store/types.ts";
+
+/**
+ * Where a notification stands. pending: it will be attempted (again). delivered: a 2xx came back.
+ * failed: it will not be attempted again — retries used up, the sink answered 410, or the access
+ * token expired first (its attempts, or their absence, say which).
+ */
+export type NotificationState = "pending" | "delivered" | "failed";
+
+/** How one attempt went: delivered (2xx), retry (failed, tried again later), gone (410), failed (the last retry). */
+export type AttemptOutcome = "delivered" | "retry" | "gone" | "failed";
+
+/** One delivery attempt, as the notifications API shows it. Times are RFC 3339. */
+export interface DeliveryAttempt {
+  attemptedAt: string;
+  outcome: AttemptOutcome;
+  /** The sink's HTTP status; absent when no answer came (connection error, timeout). */
+  statusCode?: number;
+  durationMs: number;
+  error?: string;
+}
+
+/**
+ * A notification of a session's status change and its delivery, as the notifications API (and the
+ * operator's `deliveries`) show it. Never carries the Authorization header or the token.
+ */
+export interface Notification {
+  /** The CloudEvent id, the same on every attempt. */
+  id: string;
+  sessionId: string;
+  qosStatus: EventQosStatus;
+  statusInfo?: StatusInfo;
+  state: NotificationState;
+  /** The sink URL without credentials, query or fragment. */
+  sink: string;
+  createdAt: string;
+  /** When a pending notification is next attempted. */
+  nextAttemptAt?: string;
+  attempts: DeliveryAttempt[];
+}
+
+const STATE: Record<DeliveryState, NotificationState> = {
+  pending: "pending",
+  delivered: "delivered",
+  failed: "failed",
+  gone: "failed",
+  expired: "failed",
+};
+
+const OUTCOMES = new Set<string>(["delivered", "retry", "gone", "failed"]);
+const STATUS_INFOS = new Set<string>(["DURATION_EXPIRED", "NETWORK_TERMINATED", "DELETE_REQUESTED"]);
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The sink as it may be shown: credentials, query and fragment can hold secrets. */
+export function redactSink(sink: string): string {
+  try {
+    const url = new URL(sink);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/**
+ * The API view of an outbox event and its attempts (`attempts` may hold other events' too). Both
+ * envelopes (CloudEvents v1, Network-as-Code v0) carry `data.qosStatus` and `data.statusInfo`; v0's
+ * `SESSION_AVAILABLE` is no CAMARA reason and is left out.
+ */
+export function toNotification(row: OutboxRow, attempts: readonly DeliveryAttemptRow[]): Notification {
+  const data = (JSON.parse(row.body) as { data?: { qosStatus?: EventQosStatus; statusInfo?: string } }).data;
+  const state = STATE[row.state];
+  const notification: Notification = {
+    id: row.eventId,
+    sessionId: row.sessionId,
+    qosStatus: data?.qosStatus ?? "UNAVAILABLE",
+    state,
+    sink: redactSink(row.sink),
+    createdAt: iso(row.createdAt),
+    attempts: attempts
+      .filter((a) => a.eventId === row.eventId)
+      .map((a) => {
+        const attempt: DeliveryAttempt = {
+          attemptedAt: iso(a.attemptedAt),
+          outcome: OUTCOMES.has(a.outcome) ? (a.outcome as AttemptOutcome) : "retry",
+          durationMs: a.durationMs,
+        };
+        if (a.statusCode !== null) attempt.statusCode = a.statusCode;
+        if (a.error !== null) attempt.error = a.error;
+        return attempt;
+      }),
+  };
+  if (data?.statusInfo !== undefined && STATUS_INFOS.has(data.statusInfo))
+    notification.statusInfo = data.statusInfo as StatusInfo;
+  if (state === "pending") notification.nextAttemptAt = iso(row.nextAttemptAt);
+  return notification;
+}
