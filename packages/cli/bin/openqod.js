@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx's loader, so the CLI needs no build step in this repository.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI with plain node. In the repository `npm install` builds dist/ (the root `prepare`
+// script); a packed @openqod/cli ships it.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/main.ts");
+const main = new URL("../dist/main.js", import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write(
+    "openqod: the CLI is not built (no packages/cli/dist/main.js). In the repository run `npm install` or `npx tsc -b`.\n",
+  );
+  process.exit(1);
+}
+await import(main.href);
