@@ -1,0 +1,344 @@
+import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
+
+/** A value that failed its check: why, and whether the value may be echoed (not for secrets). */
+export class Invalid {
+  constructor(
+    readonly reason: string,
+    readonly echo = true,
+  ) {}
+}
+
+/** How one setting's text becomes its value. `expects` says, in words, what a value looks like. */
+export interface Kind<T> {
+  expects: string;
+  /** What --help shows after the flag, e.g. `<duration>`. */
+  placeholder: string;
+  parse(raw: string): T | Invalid;
+}
+
+/** One setting, declared once: parsing, validation, `openqod serve --help` and the README table use it. */
+export interface Setting<T> {
+  /** The command-line flag, without `--`. */
+  flag: string;
+  /** The environment variable. */
+  variable: string;
+  kind: Kind<T>;
+  /** The value when neither the flag nor the variable is given. */
+  fallback: T;
+  /** The default as the README and --help show it (some are derived, e.g. from the host and port). */
+  defaultText: string;
+  doc: string;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "250ms", "5s", "5m", "2h" or a bare number of seconds into milliseconds; null if malformed. */
+export function parseDurationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match?.[1]) return null;
+  return Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? "s"] ?? 1000));
+}
+
+const text = (placeholder: string): Kind<string> => ({ expects: "text", placeholder, parse: (raw) => raw });
+const path: Kind<string | null> = { expects: "a file path", placeholder: "file", parse: (raw) => raw };
+
+function integer(min: number, max: number): Kind<number> {
+  return {
+    expects: `a whole number from ${min} to ${max}`,
+    placeholder: "n",
+    parse: (raw) => {
+      const n = Number(raw);
+      return Number.isInteger(n) && n >= min && n <= max
+        ? n
+        : new Invalid(`must be a whole number from ${min} to ${max}`);
+    },
+  };
+}
+
+/** Milliseconds, written with a unit (250ms, 5s, 5m, 2h; a bare number is seconds). */
+function duration(minMs: number): Kind<number> {
+  return {
+    expects: `a duration: 250ms, 5s, 5m, 2h (a bare number is seconds), at least ${minMs} ms`,
+    placeholder: "duration",
+    parse: (raw) => {
+      const ms = parseDurationMs(raw);
+      return ms !== null && ms >= minMs
+        ? ms
+        : new Invalid(`must be a duration like 250ms, 5s, 5m or 2h, at least ${minMs} ms`);
+    },
+  };
+}
+
+const durationList: Kind<readonly number[]> = {
+  expects: "comma-separated durations, e.g. 0,5s,5m,2h",
+  placeholder: "durations",
+  parse: (raw) => {
+    const parsed = raw.split(",").map(parseDurationMs);
+    return parsed.every((v): v is number => v !== null)
+      ? parsed
+      : new Invalid("must be a comma-separated list of durations like 0,5s,5m,2h");
+  },
+};
+
+const boolean: Kind<boolean> = {
+  expects: "true or false",
+  placeholder: "true|false",
+  parse: (raw) => {
+    const v = raw.toLowerCase();
+    if (["1", "true", "yes", "on"].includes(v)) return true;
+    if (["0", "false", "no", "off"].includes(v)) return false;
+    return new Invalid("must be true or false");
+  },
+};
+
+function oneOf<const V extends string>(values: readonly V[], options: { upperCase?: boolean } = {}): Kind<V> {
+  const words = values.length === 2 ? values.join(" or ") : values.join(", ");
+  return {
+    expects: `one of ${values.join(", ")}`,
+    placeholder: values.join("|"),
+    parse: (raw) => {
+      const v = options.upperCase ? raw.toUpperCase() : raw;
+      return (values as readonly string[]).includes(v) ? (v as V) : new Invalid(`must be ${words}`);
+    },
+  };
+}
+
+const absoluteUrl: Kind<string | null> = {
+  expects: "an absolute URL",
+  placeholder: "url",
+  parse: (raw) => {
+    try {
+      return new URL(raw).href.replace(/\/$/, "");
+    } catch {
+      return new Invalid("must be an absolute URL");
+    }
+  },
+};
+
+/** Never echoed in a problem: the URL may carry a password. */
+const postgresUrl: Kind<string | null> = {
+  expects: "a postgres:// URL",
+  placeholder: "url",
+  parse: (raw) => {
+    try {
+      const url = new URL(raw);
+      if (url.protocol === "postgres:" || url.protocol === "postgresql:") return raw;
+    } catch {}
+    return new Invalid("must be a postgres:// or postgresql:// URL", false);
+  },
+};
+
+/** Never echoed: a key. */
+const apiKey: Kind<string | null> = {
+  expects: "16 to 512 printable characters",
+  placeholder: "key",
+  parse: (raw) =>
+    /^[\x21-\x7e]{16,512}$/.test(raw)
+      ? raw
+      : new Invalid("must be 16 to 512 printable characters without spaces", false),
+};
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * Every server setting, each declared once. Flags win over variables. The order is the order of
+ * `openqod serve --help` and of the README's configuration table (a test keeps the README in step).
+ */
+export const SETTINGS = {
+  host: {
+    flag: "host",
+    variable: "OPENQOD_HOST",
+    kind: text("host"),
+    fallback: "127.0.0.1",
+    defaultText: "`127.0.0.1`",
+    doc: "address to listen on",
+  },
+  port: {
+    flag: "port",
+    variable: "OPENQOD_PORT",
+    kind: integer(0, 65_535),
+    fallback: 9091,
+    defaultText: "`9091`",
+    doc: "port to listen on (0: any free port)",
+  },
+  dataDir: {
+    flag: "data-dir",
+    variable: "OPENQOD_DATA_DIR",
+    kind: text("dir"),
+    fallback: "data",
+    defaultText: "`./data` (created)",
+    doc: "folder of the SQLite database and the sandbox key",
+  },
+  publicUrl: {
+    flag: "public-url",
+    variable: "OPENQOD_PUBLIC_URL",
+    kind: absoluteUrl,
+    fallback: null,
+    defaultText: "`http://HOST:PORT`",
+    doc: "how clients reach this server; used in events' `source`",
+  },
+  sandbox: {
+    flag: "sandbox",
+    variable: "OPENQOD_SANDBOX",
+    kind: boolean,
+    fallback: true,
+    defaultText: "on (`--no-sandbox` turns it off)",
+    doc: "sandbox key, loopback `http://` sinks, `/sandbox/v1`",
+  },
+  sandboxKey: {
+    flag: "sandbox-key",
+    variable: "OPENQOD_SANDBOX_KEY",
+    kind: apiKey,
+    fallback: null,
+    defaultText: "generated on first start, kept in `DATA_DIR/sandbox-key` (0600)",
+    doc: "the sandbox client's API key",
+  },
+  strictProperties: {
+    flag: "strict-properties",
+    variable: "OPENQOD_STRICT_PROPERTIES",
+    kind: boolean,
+    fallback: true,
+    defaultText: "`true`",
+    doc: "unknown request properties are a 400 (else ignored)",
+  },
+  activationDelayMs: {
+    flag: "simulator-activation-delay",
+    variable: "OPENQOD_SIMULATOR_ACTIVATION_DELAY",
+    kind: duration(0),
+    fallback: 0,
+    defaultText: "`0`",
+    doc: "time until the simulated network grants a session, e.g. `2s`",
+  },
+  devicesFile: {
+    flag: "devices-file",
+    variable: "OPENQOD_DEVICES_FILE",
+    kind: path,
+    fallback: null,
+    defaultText: "none",
+    doc: "the simulator's device registry (JSON)",
+  },
+  profilesFile: {
+    flag: "profiles-file",
+    variable: "OPENQOD_PROFILES_FILE",
+    kind: path,
+    fallback: null,
+    defaultText: "built-in catalogue",
+    doc: "QoS profiles (a JSON array) replacing the built-in ones",
+  },
+  retryScheduleMs: {
+    flag: "retry-schedule",
+    variable: "OPENQOD_RETRY_SCHEDULE",
+    kind: durationList,
+    fallback: DEFAULT_RETRY_SCHEDULE_MS,
+    defaultText: "`0,5s,5m,30m,2h,5h,10h,10h`",
+    doc: "when each delivery attempt is made, after the previous one failed",
+  },
+  deliveryTimeoutMs: {
+    flag: "delivery-timeout",
+    variable: "OPENQOD_DELIVERY_TIMEOUT",
+    kind: duration(100),
+    fallback: 10_000,
+    defaultText: "`10s`",
+    doc: "how long one delivery attempt may take",
+  },
+  deliveryConcurrency: {
+    flag: "delivery-concurrency",
+    variable: "OPENQOD_DELIVERY_CONCURRENCY",
+    kind: integer(1, 10_000),
+    fallback: 64,
+    defaultText: "`64`",
+    doc: "delivery attempts in flight at once",
+  },
+  retentionMs: {
+    flag: "retention",
+    variable: "OPENQOD_RETENTION",
+    kind: duration(360_000),
+    fallback: 360_000,
+    defaultText: "`360s` (at least 360 s, as CAMARA requires)",
+    doc: "how long ended sessions stay readable",
+  },
+  deliveryLeaseMs: {
+    flag: "delivery-lease",
+    variable: "OPENQOD_DELIVERY_LEASE",
+    kind: duration(1_000),
+    fallback: 30_000,
+    defaultText: "`30s`",
+    doc: "a dead server's delivery claims are taken over after it (longer than the timeout)",
+  },
+  sessionCacheEntries: {
+    flag: "session-cache",
+    variable: "OPENQOD_SESSION_CACHE",
+    kind: integer(0, 10_000_000),
+    fallback: 100_000,
+    defaultText: "`100000`",
+    doc: "sessions kept in memory for reads (SQLite only; 0 turns it off)",
+  },
+  sqliteSynchronous: {
+    flag: "sqlite-synchronous",
+    variable: "OPENQOD_SQLITE_SYNCHRONOUS",
+    kind: oneOf(["FULL", "NORMAL"], { upperCase: true }),
+    fallback: "FULL",
+    defaultText: "`FULL`",
+    doc: "`FULL` survives power loss, `NORMAL` a process crash (SQLite only)",
+  },
+  databaseUrl: {
+    flag: "database-url",
+    variable: "OPENQOD_DATABASE_URL",
+    kind: postgresUrl,
+    fallback: null,
+    defaultText: "none: SQLite in the data folder",
+    doc: "a `postgres://` URL selects PostgreSQL, shared by many servers",
+  },
+  databasePoolSize: {
+    flag: "database-pool",
+    variable: "OPENQOD_DATABASE_POOL",
+    kind: integer(2, 1_000),
+    fallback: 10,
+    defaultText: "`10`",
+    doc: "PostgreSQL connections per server (+1 for LISTEN)",
+  },
+  databaseStatementTimeoutMs: {
+    flag: "database-statement-timeout",
+    variable: "OPENQOD_DATABASE_STATEMENT_TIMEOUT",
+    kind: duration(100),
+    fallback: 10_000,
+    defaultText: "`10s`",
+    doc: "PostgreSQL cancels longer statements",
+  },
+  databaseConnectTimeoutMs: {
+    flag: "database-connect-timeout",
+    variable: "OPENQOD_DATABASE_CONNECT_TIMEOUT",
+    kind: duration(100),
+    fallback: 5_000,
+    defaultText: "`5s`",
+    doc: "how long to wait for a PostgreSQL connection",
+  },
+  logLevel: {
+    flag: "log-level",
+    variable: "OPENQOD_LOG_LEVEL",
+    kind: oneOf(LOG_LEVELS),
+    fallback: "info",
+    defaultText: "`info`",
+    doc: "least severe log records written",
+  },
+  logFormat: {
+    flag: "log-format",
+    variable: "OPENQOD_LOG_FORMAT",
+    kind: oneOf(["auto", "pretty", "json"]),
+    fallback: "auto",
+    defaultText: "`auto`: readable on a terminal, JSON lines otherwise",
+    doc: "`pretty`, `json` or `auto`",
+  },
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type SettingKey = keyof typeof SETTINGS;
+/** Each setting's value type, from its declaration. */
+export type SettingValues = {
+  -readonly [K in SettingKey]: (typeof SETTINGS)[K]["kind"] extends Kind<infer T> ? T : never;
+};
+
+/**
+ * Variables that are not server settings but may be set in the same shell: the `openqod` CLI's own
+ * (a server must not refuse to start because of them).
+ */
+export const CLIENT_VARIABLES = ["OPENQOD_URL", "OPENQOD_TOKEN"] as const;
