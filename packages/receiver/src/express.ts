@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "./node-http.ts";
+import { readBody, tooLarge } from "./node-http.ts";
 import type { Receiver } from "./receiver.ts";
 
 /** The parts of an Express request this adapter uses; Express is not a dependency. */
 interface ExpressLikeRequest extends IncomingMessage {
   body?: unknown;
+  /** The URL before any router stripped its mount path. */
+  originalUrl?: string;
 }
 
 /**
@@ -25,11 +27,13 @@ export function expressHandler(receiver: Receiver) {
         // A JSON parser consumed the stream: the original bytes are gone, re-serialise what it parsed.
         body = JSON.stringify(req.body ?? null);
       } else body = await readBody(req);
+      const head = { headers: req.headers, method: req.method, url: req.originalUrl ?? req.url };
       if (body === null) {
         res.writeHead(413).end();
+        receiver.refused(head, tooLarge);
         return;
       }
-      const result = await receiver.receive({ body, headers: req.headers });
+      const result = await receiver.receive({ body, ...head });
       res.writeHead(result.status).end();
       await result.after();
     } catch (error) {

@@ -15,7 +15,7 @@ interface FastifyLike {
   post(
     path: string,
     handler: (
-      request: { body: unknown; headers: IncomingHttpHeaders },
+      request: { body: unknown; headers: IncomingHttpHeaders; method: string; url: string },
       reply: { code(status: number): { send(): unknown } },
     ) => Promise<unknown>,
   ): unknown;
@@ -33,10 +33,15 @@ export async function fastifyNotifications(
   // Inside this plugin's scope only (parsers are encapsulated): no JSON parsing, every content type
   // arrives as the raw bytes, and the receiver answers 415 to what is not JSON.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/.*/, { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(/^.*/, { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   app.post(options.path, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.from(String(request.body ?? ""));
-    const result = await options.receiver.receive({ body, headers: request.headers });
+    const result = await options.receiver.receive({
+      body,
+      headers: request.headers,
+      method: request.method,
+      url: request.url,
+    });
     await reply.code(result.status).send();
     await result.after();
   });

@@ -8,6 +8,14 @@ export {
   type IncomingNotification,
   type Receiver,
   type ReceiverOptions,
+  type RequestHead,
 } from "./receiver.ts";
 export { MemoryReceiverState, type ReceiverState } from "./state.ts";
-export type { QodEvent, ReceiveResult, Rejection } from "./types.ts";
+export type {
+  QodEvent,
+  ReceiveResult,
+  Refusal,
+  RefusalHeaders,
+  RefusalReason,
+  Rejection,
+} from "./types.ts";

@@ -1,7 +1,8 @@
 import { bearerChecker } from "./auth.ts";
 import { parseNotification } from "./parse.ts";
+import { describeRequest } from "./refusal.ts";
 import { MemoryReceiverState, type ReceiverState } from "./state.ts";
-import type { QodEvent, ReceiveResult } from "./types.ts";
+import type { QodEvent, ReceiveResult, Refusal } from "./types.ts";
 
 export interface ReceiverOptions {
   /**
@@ -9,8 +10,11 @@ export interface ReceiverOptions {
    * over, drop the old one. Empty accepts unauthenticated notifications (not recommended).
    */
   tokens: readonly string[];
-  /** Your code, called once per new, in-order event. */
-  onEvent: (event: QodEvent) => void | Promise<void>;
+  /**
+   * Your code, called once per new, in-order event, with the request it came in (the exact body bytes
+   * and headers, e.g. to store or forward them).
+   */
+  onEvent: (event: QodEvent, request: IncomingNotification) => void | Promise<void>;
   /**
    * Run `onEvent` before answering (its failure then answers 500 and the sender retries). By default
    * the answer goes first and `onEvent` runs after, so a slow handler never makes the sender time out.
@@ -25,12 +29,27 @@ export interface ReceiverOptions {
   onSkipped?: (result: Exclude<ReceiveResult, { kind: "event" } | { kind: "rejected" }>) => void;
   /** Called when `onEvent` throws after the answer was sent. @default logs to stderr */
   onError?: (error: unknown, event: QodEvent) => void;
+  /**
+   * Called after answering each request that was not taken as an event: a missing or wrong token, a
+   * body that is not JSON or not a notification, another event type, and what the adapters refuse
+   * themselves (another method, path or a body too large). Never given the token. Its failure is
+   * written to stderr and does not change the answer. Not given: no refusal is ever built.
+   */
+  onRefused?: (refusal: Refusal) => void;
 }
 
-/** What an adapter needs from a request. Header names are lower-case, as Node gives them. */
-export interface IncomingNotification {
-  body: string | Buffer;
+/** The request line and headers, as adapters pass them on. Header names are lower-case, as Node gives them. */
+export interface RequestHead {
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** For `onRefused`. */
+  method?: string | undefined;
+  /** The request target (path and query), for `onRefused`, which reports the path only. */
+  url?: string | undefined;
+}
+
+/** What an adapter needs from a request. */
+export interface IncomingNotification extends RequestHead {
+  body: string | Buffer;
 }
 
 export type Verdict = ReceiveResult & { after: () => Promise<void> };
@@ -46,6 +65,11 @@ export interface Receiver {
    * adapters' hot path.
    */
   receiveNow(request: IncomingNotification): Verdict | Promise<Verdict>;
+  /**
+   * Tells `onRefused` about a request an adapter answered itself (another path or method, a body too
+   * large); does nothing without the hook. Call it after answering.
+   */
+  refused(request: RequestHead, refusal: Pick<Refusal, "status" | "reason" | "message">): void;
 }
 
 const header = (headers: IncomingNotification["headers"], name: string): string | undefined => {
@@ -55,10 +79,27 @@ const header = (headers: IncomingNotification["headers"], name: string): string 
 
 const nothing = async () => {};
 
+const hookFailed = (error: unknown) =>
+  process.stderr.write(`@openqod/receiver: onRefused failed: ${String(error)}\n`);
+
+/** The 401's reason and message: nothing sent, another scheme, or a token that matches none. */
+function unauthorized(authorization: string | undefined): Pick<Refusal, "status" | "reason" | "message"> {
+  if (authorization === undefined || authorization.trim() === "")
+    return { status: 401, reason: "missing-token", message: "no Authorization header" };
+  if (!/^Bearer\s/i.test(authorization.trim()))
+    return { status: 401, reason: "wrong-token", message: "the Authorization header is not a Bearer token" };
+  return {
+    status: 401,
+    reason: "wrong-token",
+    message: "the bearer token matches none of the accepted tokens",
+  };
+}
+
 /**
  * The framework-free core: given the raw body and headers, a verdict and a typed event. Bad token →
  * 401 (no detail), not JSON → 415, malformed → 400, unknown event type → 204 and skipped, a retry of
  * an event already received → 204 and skipped, an event older than the session's newest → 204 and skipped.
+ * The first four are also reported to `onRefused`.
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const state = options.state ?? new MemoryReceiverState();
@@ -69,28 +110,66 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     ((error: unknown, event: QodEvent) =>
       process.stderr.write(`@openqod/receiver: handler failed for event ${event.id}: ${String(error)}\n`));
   function receiveNow(request: IncomingNotification): Verdict | Promise<Verdict> {
-    if (options.tokens.length > 0 && !authorized(header(request.headers, "authorization"))) {
-      return { kind: "rejected", status: 401, reason: "missing or wrong bearer token", after: nothing };
+    if (options.tokens.length > 0) {
+      const authorization = header(request.headers, "authorization");
+      if (!authorized(authorization)) {
+        return {
+          kind: "rejected",
+          status: 401,
+          reason: "missing or wrong bearer token",
+          after: reportLater(request, () => unauthorized(authorization)),
+        };
+      }
     }
     const parsed = parseNotification(request.body, header(request.headers, "content-type"));
-    if (parsed.kind === "rejected") return { ...parsed, after: nothing };
-    if (parsed.kind === "ignored") return skipped({ status: 204, kind: "ignored", reason: parsed.reason });
+    if (parsed.kind === "rejected") {
+      return {
+        ...parsed,
+        after: reportLater(request, () => ({
+          status: parsed.status,
+          reason: parsed.status === 415 ? "not-json" : "malformed",
+          message: parsed.reason,
+        })),
+      };
+    }
+    if (parsed.kind === "ignored") {
+      return {
+        ...skipped({ status: 204, kind: "ignored", reason: parsed.reason }),
+        after: reportLater(request, () => ({
+          status: 204,
+          reason: "unsupported-type",
+          message: `${parsed.reason} is not a QoD status change`,
+        })),
+      };
+    }
     const { event } = parsed;
     const seen = state.seen(event.source, event.id, ttl);
-    return typeof seen === "boolean" ? afterSeen(event, seen) : seen.then((s) => afterSeen(event, s));
+    return typeof seen === "boolean"
+      ? afterSeen(request, event, seen)
+      : seen.then((s) => afterSeen(request, event, s));
   }
 
-  function afterSeen(event: QodEvent, seen: boolean): Verdict | Promise<Verdict> {
+  function afterSeen(
+    request: IncomingNotification,
+    event: QodEvent,
+    seen: boolean,
+  ): Verdict | Promise<Verdict> {
     if (seen) return skipped({ status: 204, kind: "duplicate", event });
     const time = Date.parse(event.time);
     const stale = Number.isNaN(time) ? false : state.isStale(event.sessionId, time);
-    return typeof stale === "boolean" ? afterStale(event, stale) : stale.then((s) => afterStale(event, s));
+    return typeof stale === "boolean"
+      ? afterStale(request, event, stale)
+      : stale.then((s) => afterStale(request, event, s));
   }
 
-  function afterStale(event: QodEvent, stale: boolean): Verdict | Promise<Verdict> {
+  function afterStale(
+    request: IncomingNotification,
+    event: QodEvent,
+    stale: boolean,
+  ): Verdict | Promise<Verdict> {
     if (stale) return skipped({ status: 204, kind: "stale", event });
     if (options.awaitHandler) {
-      return Promise.resolve(options.onEvent(event)).then(() => ({
+      return Promise.resolve(options.onEvent(event, request)).then(() => ({
         status: 204,
         kind: "event",
         event,
@@ -103,7 +182,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       event,
       after: async () => {
         try {
-          await options.onEvent(event);
+          await options.onEvent(event, request);
         } catch (error) {
           onError(error, event);
         }
@@ -116,8 +195,31 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     return { ...result, after: nothing };
   }
 
+  /** Calls `onRefused`, which must neither throw into an adapter nor leave a rejected promise behind. */
+  function refused(request: RequestHead, refusal: Pick<Refusal, "status" | "reason" | "message">): void {
+    const hook = options.onRefused;
+    if (hook === undefined) return;
+    try {
+      // Typed to return nothing, but an async hook is assignable: its rejection is caught too.
+      const returned: unknown = hook({ ...refusal, ...describeRequest(request) });
+      if (returned instanceof Promise) returned.catch(hookFailed);
+    } catch (error) {
+      hookFailed(error);
+    }
+  }
+
+  /** An `after()` that reports the refusal once the answer is out; `nothing` without the hook. */
+  function reportLater(
+    request: RequestHead,
+    refusal: () => Pick<Refusal, "status" | "reason" | "message">,
+  ): () => Promise<void> {
+    if (options.onRefused === undefined) return nothing;
+    return async () => refused(request, refusal());
+  }
+
   return {
     receiveNow,
     receive: async (request) => receiveNow(request),
+    refused,
   };
 }
