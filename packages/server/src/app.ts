@@ -6,6 +6,7 @@ import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { ApiKeyAuthenticator, type Authenticator } from "./http/auth.ts";
 import { installCorrelator } from "./http/correlator.ts";
 import { installErrorHandling } from "./http/error-handler.ts";
+import { notificationsV1 } from "./http/notifications-v1.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     network: deps.network,
     authenticator,
   });
+  await app.register(notificationsV1, { prefix: "/notifications/v1", sessions: deps.sessions, authenticator });
   if (deps.sandbox === true) {
     await app.register(sandboxRoutes, { prefix: "/sandbox/v1", sessions: deps.sessions, authenticator });
   }

@@ -1,5 +1,6 @@
 import { runAdmin } from "./admin.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { serverLoggerOptions } from "./logging.ts";
 import { createOpenQod } from "./openqod.ts";
 import { quickstart } from "./quickstart.ts";
 import { DatabaseStartError } from "./store/database-start-error.ts";
@@ -36,11 +37,23 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(args, process.env);
   const openqod = await createOpenQod({
     config,
-    logger: { level: config.logLevel, base: { service: "openqod" } },
+    logger: serverLoggerOptions(config, { out: process.stdout, env: process.env }),
   });
   const log = openqod.app.log;
+  // One line per attempt: `error` is the sender's one-line reason, never a stack.
   openqod.events.on("delivery:attempt", (e) =>
-    log[e.outcome === "delivered" ? "debug" : "warn"]({ delivery: e }, `notification ${e.outcome}`),
+    log[e.outcome === "delivered" ? "debug" : "warn"](
+      {
+        sessionId: e.sessionId,
+        eventId: e.eventId,
+        // Without the query string, which may carry a token.
+        sink: e.sink.split("?")[0],
+        status: e.statusCode,
+        error: e.error,
+        ms: e.durationMs,
+      },
+      `notification ${e.outcome}`,
+    ),
   );
   openqod.events.on("worker:error", (e) => log.error({ err: e.error, worker: e.worker }, "worker error"));
 

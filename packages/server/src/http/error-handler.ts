@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ApiError, type ErrorInfo } from "../errors.ts";
+import { noteServerError } from "../logging.ts";
 
 interface ValidationIssue {
   instancePath: string;
@@ -61,7 +62,8 @@ export function toErrorInfo(error: FastifyError | ApiError | Error): ErrorInfo {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const info = toErrorInfo(error);
-    if (info.status >= 500) request.log.error({ err: error }, "request failed");
+    // Logged in the request's one line, not here.
+    if (info.status >= 500) noteServerError(request, error);
     return reply.status(info.status).send(info);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -31,4 +31,22 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (app, { s
     async (request) =>
       toSessionInfo(await sessions.networkTerminate(request.principal.clientId, request.params.sessionId)),
   );
+
+  app.post<{ Params: Static<typeof SessionIdParams> }>(
+    "/sessions/:sessionId/expire",
+    {
+      schema: {
+        operationId: "simulateSessionExpiry",
+        tags: ["Sandbox"],
+        summary: "The session's time runs out now: UNAVAILABLE / DURATION_EXPIRED, notified",
+        description:
+          "Ends the session at once as if its duration had run out: the same notification as a real expiry, " +
+          "and the session stays readable for the retention period. 409 CONFLICT if it has already ended.",
+        params: SessionIdParams,
+        response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      toSessionInfo(await sessions.expireNow(request.principal.clientId, request.params.sessionId)),
+  );
 };

@@ -11,12 +11,20 @@ import {
 } from "../domain/lifecycle.ts";
 import type { ProfileCatalogue } from "../domain/profiles.ts";
 import { checkSink, type SinkCredentialInput, type SinkPolicy } from "../domain/sink.ts";
-import type { ApplicationServer, Device, Dialect, PortsSpec, SessionRecord } from "../domain/types.ts";
+import type {
+  ApplicationServer,
+  Device,
+  Dialect,
+  PortsSpec,
+  QosStatus,
+  SessionRecord,
+} from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import { uuidv7 } from "../ids.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
 import type { Store, WriteTx } from "../store/store.ts";
 import type { OutboxEvent } from "../store/types.ts";
+import { NotificationService } from "./notification-service.ts";
 
 /** A session request, whichever dialect it came in. */
 export interface CreateSessionInput {
@@ -64,9 +72,12 @@ export interface SessionServiceOptions {
  */
 export class SessionService {
   readonly #o: SessionServiceOptions;
+  /** The sessions' notifications and their delivery (same store and clock). */
+  readonly notifications: NotificationService;
 
   constructor(options: SessionServiceOptions) {
     this.#o = options;
+    this.notifications = new NotificationService({ store: options.store, clock: options.clock });
   }
 
   /**
@@ -259,6 +270,37 @@ export class SessionService {
       await this.#notify(tx, transition, now);
       return transition.session;
     });
+  }
+
+  /**
+   * The sandbox's "expire now": the session ends as if its duration had run out (UNAVAILABLE /
+   * DURATION_EXPIRED), notified like a real expiry and kept for the retention period.
+   * @throws ApiError 404, 403, 409 CONFLICT when the session has already ended.
+   */
+  async expireNow(clientId: string, sessionId: string): Promise<SessionRecord> {
+    const now = this.#o.clock.now();
+    return this.#o.store.write(async (tx) => {
+      const session = owned(await tx.getSession(sessionId), clientId);
+      if (session.qosStatus === "UNAVAILABLE") {
+        throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
+      }
+      const transition = end(session, now, "DURATION_EXPIRED", this.#o.retentionMs);
+      await tx.updateSession(transition.session);
+      await this.#notify(tx, transition, now);
+      return transition.session;
+    });
+  }
+
+  /**
+   * A page of the caller's sessions of every device, oldest first (ids are UUIDv7, ordered by creation).
+   * @returns up to `limit` sessions after `afterId`, and whether more follow.
+   */
+  async list(
+    clientId: string,
+    query: { status?: QosStatus; afterId?: string; limit: number },
+  ): Promise<{ sessions: SessionRecord[]; more: boolean }> {
+    const found = await this.#o.store.sessionsOfClient({ clientId, ...query, limit: query.limit + 1 });
+    return { sessions: found.slice(0, query.limit), more: found.length > query.limit };
   }
 
   /**

@@ -1,0 +1,115 @@
+import {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from "fastify";
+import type { Config } from "./config.ts";
+import { prettyLogStream } from "./log-format.ts";
+
+/**
+ * How the server logs: the logger's options (level, readable or JSON lines) and at most one line per
+ * answered request.
+ */
+
+/** What `auto` means for an output: readable lines on a terminal, JSON lines for a process manager. */
+export function resolveLogFormat(format: Config["logFormat"], out: { isTTY?: boolean }): "pretty" | "json" {
+  if (format !== "auto") return format;
+  return out.isTTY === true ? "pretty" : "json";
+}
+
+export interface LoggerTarget {
+  /** Where records go: the process's stdout. */
+  out: { write(text: string): unknown; isTTY?: boolean };
+  /** Read for NO_COLOR (https://no-color.org): set and not empty, readable lines have no color. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The server's logger options from `logLevel` and `logFormat`. JSON lines are pino's own fast path
+ * (straight to file descriptor 1); readable lines go through `prettyLogStream`, colored on a terminal.
+ */
+export function serverLoggerOptions(
+  config: Pick<Config, "logLevel" | "logFormat">,
+  target: LoggerTarget,
+): FastifyServerOptions["logger"] {
+  const options = { level: config.logLevel, base: { service: "openqod" } };
+  if (resolveLogFormat(config.logFormat, target.out) === "json") return options;
+  const noColor = target.env.NO_COLOR !== undefined && target.env.NO_COLOR !== "";
+  return {
+    ...options,
+    stream: prettyLogStream(target.out, { color: target.out.isTTY === true && !noColor }),
+  };
+}
+
+const LEVEL_VALUES: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+
+const serverErrors = new WeakMap<FastifyRequest, unknown>();
+
+/** Hands the error behind a 5xx answer to that request's one log line (the error handler calls it). */
+export function noteServerError(request: FastifyRequest, error: unknown): void {
+  serverErrors.set(request, error);
+}
+
+/**
+ * Replaces Fastify's two lines per request ("incoming request", "request completed") with one, written
+ * when the answer has been sent: 5xx at `error` (with the error), 4xx at `info`, anything else at
+ * `debug`, so at the default level a successful request prints nothing. The line has `reqId`, `method`,
+ * `url` (the path: a query string may carry secrets), `status`, `ms` and the CAMARA `code` of an error
+ * answer; never a header or a body, so no API key and no notification token.
+ *
+ * Pass it as Fastify's `logController` and call `install(app)` before the app is ready; the error
+ * handler hands it a 5xx's error with `noteServerError`.
+ */
+export class RequestLog extends LogController {
+  readonly #codes = new WeakMap<FastifyRequest, string>();
+
+  /** A hook that notes the CAMARA `code` of an error answer, for the line. */
+  install(app: FastifyInstance): void {
+    app.addHook("onSend", (request, reply, payload, done) => {
+      // Error answers only, which are small: a successful one costs one comparison.
+      if (reply.statusCode >= 400 && typeof payload === "string") {
+        const code = /"code":"([A-Za-z0-9_.]+)"/.exec(payload)?.[1];
+        if (code !== undefined) this.#codes.set(request, code);
+      }
+      done(null, payload);
+    });
+  }
+
+  override incomingRequest(): void {}
+
+  override routeNotFound(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const status = reply.statusCode;
+    const level = status >= 500 ? "error" : status >= 400 ? "info" : "debug";
+    const log: FastifyBaseLogger = request.log;
+    if ((LEVEL_VALUES[level] ?? 0) < (LEVEL_VALUES[log.level] ?? Number.POSITIVE_INFINITY)) return;
+    const query = request.url.indexOf("?");
+    const line: Record<string, unknown> = {
+      method: request.method,
+      url: query < 0 ? request.url : request.url.slice(0, query),
+      status,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    const code = this.#codes.get(request);
+    if (code !== undefined) line.code = code;
+    const err = error ?? serverErrors.get(request);
+    if (err !== undefined) line.err = err;
+    log[level](line, "request completed");
+  }
+}
