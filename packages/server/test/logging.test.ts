@@ -144,7 +144,7 @@ describe("logs", () => {
     try {
       const res = await fetch(`${server.url}/no-such-path`);
       assert.equal(res.status, 404);
-      await until(server.output, (text) => text.includes("/no-such-path"));
+      await until(server.output, (text) => /\/no-such-path[^\n]*\n/.test(text));
       const output = server.output();
       assert.match(
         output,
@@ -191,7 +191,8 @@ describe("logs", () => {
         await (await fetch(`http://127.0.0.1:${port}/no-such-path`)).arrayBuffer();
         await until(
           () => output,
-          (text) => text.includes("/no-such-path"),
+          // A terminal's output comes in arbitrary chunks: wait for the whole line.
+          (text) => /\/no-such-path[^\n]*\n/.test(text),
         );
         const lines = output.split(/\r?\n/);
         const line = lines.find((l) => l.includes("/no-such-path")) ?? "";
