@@ -12,6 +12,7 @@ import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
+import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import type { SessionService } from "./service/session-service.ts";
 
@@ -34,8 +35,10 @@ export interface AppDeps {
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const requestLog = new RequestLog();
   const app = Fastify({
     logger: deps.logger ?? false,
+    logController: requestLog,
     // Session requests are small; a larger body is a mistake or an attack.
     bodyLimit: 64 * 1024,
     ajv: {
@@ -52,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Fastify parses text/plain by default; the API speaks JSON only, so anything else is a 415.
   app.removeContentTypeParser("text/plain");
   installErrorHandling(app);
+  requestLog.install(app);
   installCorrelator(app);
   await app.register(swagger, {
     openapi: {
