@@ -1,0 +1,155 @@
+/**
+ * What logging costs: GET /sessions/{id} throughput of the same server at the default level (info:
+ * no line for a successful request) against logging off (`silent`), target >= 0.9x; and, for
+ * information, at `debug` (one line per request) in JSON and in the readable format. Each server's
+ * stdout goes to a file, as under a process manager. Servers are pinned to core 0, load to core 1;
+ * each round starts a fresh process per setting, in a rotating order.
+ * Usage: npm run bench:logging [-- --rounds 5 --seconds 3 --sessions 10000]
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { median, pinned, ROOT } from "./harness.ts";
+import { BENCH_KEY, seedSessions } from "./seed.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "3" },
+    sessions: { type: "string", default: "10000" },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const SESSIONS = Number(values.sessions);
+if (pinned) execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" });
+
+interface Setting {
+  name: string;
+  env: Record<string, string>;
+  target?: number;
+}
+const SETTINGS: Setting[] = [
+  { name: "silent (logging off)", env: { OPENQOD_LOG_LEVEL: "silent" } },
+  { name: "info (the default)", env: {}, target: 0.9 },
+  { name: "debug, JSON lines", env: { OPENQOD_LOG_LEVEL: "debug", OPENQOD_LOG_FORMAT: "json" } },
+  { name: "debug, pretty lines", env: { OPENQOD_LOG_LEVEL: "debug", OPENQOD_LOG_FORMAT: "pretty" } },
+];
+
+let nextPort = 19_400;
+
+/** Starts the server with stdout and stderr appended to `logFile`; resolves once /ready answers. */
+async function startServer(dataDir: string, logFile: string, env: Record<string, string>) {
+  const port = nextPort++;
+  const fd = openSync(logFile, "a");
+  const args = ["--import", "tsx", join(ROOT, "packages/server/src/main.ts")];
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    OPENQOD_DATA_DIR: dataDir,
+    OPENQOD_PORT: String(port),
+    ...env,
+  };
+  if (env.OPENQOD_LOG_LEVEL === undefined) delete childEnv.OPENQOD_LOG_LEVEL;
+  const options = { env: childEnv, stdio: ["ignore", fd, fd] as ["ignore", number, number] };
+  const child: ChildProcess = pinned
+    ? spawn("taskset", ["-c", "0", process.execPath, ...args], options)
+    : spawn(process.execPath, args, options);
+  closeSync(fd);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (
+    !(await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the server did not start:\n${readFileSync(logFile, "utf8")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "openqod-bench-logging-"));
+  try {
+    process.stdout.write(
+      `OpenQoD logging benchmark: GET /sessions/{id} over ${SESSIONS} live sessions, ${ROUNDS} rounds x ${SECONDS} s (after 1 s of warm-up), server on core 0, load on core 1${pinned ? "" : " (NOT pinned: fewer than 2 cores)"}\n`,
+    );
+    const ids = await seedSessions(dataDir, {
+      count: SESSIONS,
+      expiresAt: Date.now() + 23 * 3_600_000,
+      phonePrefix: "+3630",
+    });
+    let i = 0;
+    const load = async (url: string, seconds: number) => {
+      const result = await autocannon({
+        url,
+        connections: 32,
+        duration: seconds,
+        headers: { authorization: `Bearer ${BENCH_KEY}` },
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              path: `/quality-on-demand/v1/sessions/${ids[(i++ * 7919) % ids.length]}`,
+            }),
+          },
+        ],
+      });
+      const bad = result.non2xx + result.errors + result.timeouts;
+      if (bad > 0) throw new Error(`${bad} failed requests: ${JSON.stringify(result.statusCodeStats)}`);
+      return result.requests.average;
+    };
+
+    const rates = SETTINGS.map(() => [] as number[]);
+    const logBytes = SETTINGS.map(() => [] as number[]);
+    const requests = SETTINGS.map(() => [] as number[]);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < SETTINGS.length; k++) {
+        // Rotating the order spreads any drift over the round (thermal, other load) across settings.
+        const index = (k + round) % SETTINGS.length;
+        const setting = SETTINGS[index] as Setting;
+        const logFile = join(dataDir, `server-${round}-${index}.log`);
+        const server = await startServer(dataDir, logFile, setting.env);
+        let bytesBefore = 0;
+        try {
+          await load(server.url, 1);
+          bytesBefore = readFileSync(logFile).length;
+          const rate = await load(server.url, SECONDS);
+          rates[index]?.push(rate);
+          requests[index]?.push(rate * SECONDS);
+        } finally {
+          await server.stop();
+        }
+        logBytes[index]?.push(readFileSync(logFile).length - bytesBefore);
+      }
+    }
+
+    const base = median(rates[0] ?? []);
+    SETTINGS.forEach((setting, index) => {
+      const rate = median(rates[index] ?? []);
+      const bytesPerRequest = median(logBytes[index] ?? []) / median(requests[index] ?? [1]);
+      process.stdout.write(
+        `${setting.name.padEnd(22)} ${rate.toFixed(0).padStart(6)} req/s   vs silent ${(rate / base).toFixed(2)}x${setting.target === undefined ? "" : ` (target >= ${setting.target}x)`}   log ${bytesPerRequest.toFixed(0)} bytes/request   rounds: ${(rates[index] ?? []).map((r) => r.toFixed(0)).join(" ")}\n`,
+      );
+    });
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
