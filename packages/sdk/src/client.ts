@@ -3,7 +3,9 @@ import type { Context } from "./context.ts";
 import { Devices } from "./device.ts";
 import { camaraV1, nacV0 } from "./dialects.ts";
 import { ValidationError } from "./errors.ts";
+import { Notifications } from "./notifications.ts";
 import { QosProfiles } from "./qos-profiles.ts";
+import { Sandbox } from "./sandbox.ts";
 import { Sessions } from "./session.ts";
 import { Transport } from "./transport.ts";
 
@@ -61,6 +63,10 @@ export class NetworkAsCodeClient {
   readonly devices: Devices;
   readonly sessions: Sessions;
   readonly qosProfiles: QosProfiles;
+  /** A session's notifications and their delivery attempts; redelivery now. OpenQoD only. */
+  readonly notifications: Notifications;
+  /** Simulator controls of an OpenQoD sandbox. OpenQoD only. */
+  readonly sandbox: Sandbox;
 
   constructor(options: ClientOptions) {
     const target = options.target ?? "openqod";
@@ -100,9 +106,12 @@ export class NetworkAsCodeClient {
           : target === "nac"
             ? null
             : `${baseUrl}/qos-profiles/v1`,
+      openqodUrl: target === "openqod" ? baseUrl : null,
     };
     this.devices = new Devices(ctx);
     this.sessions = new Sessions(ctx);
     this.qosProfiles = new QosProfiles(ctx);
+    this.notifications = new Notifications(ctx);
+    this.sandbox = new Sandbox(ctx);
   }
 }

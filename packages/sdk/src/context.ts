@@ -9,4 +9,6 @@ export interface Context {
   qodUrl: string;
   /** Base of the QoS Profiles API, or null when the target has none. */
   qosProfilesUrl: string | null;
+  /** The OpenQoD server's root, for its own APIs (notifications, sandbox); null on other targets. */
+  openqodUrl: string | null;
 }

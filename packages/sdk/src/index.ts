@@ -20,6 +20,8 @@ export {
   UnprocessableEntityError,
   ValidationError,
 } from "./errors.ts";
+export { Notifications } from "./notifications.ts";
 export { QosProfiles } from "./qos-profiles.ts";
+export { Sandbox } from "./sandbox.ts";
 export { QodSession, Sessions } from "./session.ts";
 export type * from "./types.ts";

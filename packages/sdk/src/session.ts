@@ -1,5 +1,15 @@
 import type { Context } from "./context.ts";
-import type { DeviceIdentifiers, PortsSpec, QosStatus, SessionData, StatusInfo } from "./types.ts";
+import { camaraV1 } from "./dialects.ts";
+import { ValidationError } from "./errors.ts";
+import { openqodUrl } from "./openqod-only.ts";
+import type {
+  DeviceIdentifiers,
+  ListSessionsParams,
+  PortsSpec,
+  QosStatus,
+  SessionData,
+  StatusInfo,
+} from "./types.ts";
 
 /**
  * A QoD session. Its fields are what the provider last said; `refresh()` asks again. Times are
@@ -89,5 +99,48 @@ export class Sessions {
   /** @throws NotFoundError, PermissionDeniedError (another client's session). */
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<QodSession> {
     return new QodSession(this.#ctx, await fetchSession(this.#ctx, id, options.signal));
+  }
+
+  /**
+   * One page of your sessions of every device, oldest first; pass `nextCursor` back as `cursor` for
+   * the next. An OpenQoD extension (`/notifications/v1/sessions`; CAMARA lists by device only).
+   * @throws ValidationError on a target other than OpenQoD, or a `limit` outside 1..100, before sending.
+   */
+  async list(params: ListSessionsParams = {}): Promise<{ sessions: QodSession[]; nextCursor?: string }> {
+    const base = openqodUrl(this.#ctx, "sessions.list");
+    const { signal, status, limit, cursor } = params;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
+      throw new ValidationError("limit", `give a whole number from 1 to 100; got ${limit}`);
+    }
+    const query = new URLSearchParams();
+    if (status !== undefined) query.set("status", status);
+    if (limit !== undefined) query.set("limit", String(limit));
+    if (cursor !== undefined) query.set("cursor", cursor);
+    const search = query.size === 0 ? "" : `?${query}`;
+    const { data } = await this.#ctx.transport.request<{ sessions: unknown[]; nextCursor?: string }>({
+      method: "GET",
+      url: `${base}/notifications/v1/sessions${search}`,
+      idempotent: true,
+      signal,
+    });
+    // That API speaks CAMARA v1 whatever dialect this client uses for QoD.
+    const sessions = data.sessions.map((wire) => new QodSession(this.#ctx, camaraV1.parseSession(wire)));
+    return data.nextCursor === undefined ? { sessions } : { sessions, nextCursor: data.nextCursor };
+  }
+
+  /**
+   * Every session of yours, oldest first, fetched a page of 100 at a time as you iterate:
+   * `for await (const session of client.sessions.all()) …`. An OpenQoD extension.
+   * @throws ValidationError on a target other than OpenQoD (on the first iteration).
+   */
+  async *all(
+    params: Pick<ListSessionsParams, "status" | "signal"> = {},
+  ): AsyncGenerator<QodSession, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ ...params, limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+      yield* page.sessions;
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
   }
 }

@@ -114,3 +114,50 @@ export interface QosProfileFilter {
   device?: DeviceIdentifiers;
   signal?: AbortSignal;
 }
+
+/** Which of your sessions `client.sessions.list` returns (an OpenQoD extension). */
+export interface ListSessionsParams {
+  /** Only sessions in this status. */
+  status?: QosStatus;
+  /** Sessions per page, 1 to 100. @default 50 (the server's) */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Where a notification stands. pending: it will be attempted (again). delivered: the sink answered
+ * 2xx. failed: it will not be attempted again (retries used up, 410 from the sink, or the token expired).
+ */
+export type NotificationState = "pending" | "delivered" | "failed";
+
+/** delivered (2xx), retry (failed; tried again later), gone (410), failed (the last retry). */
+export type AttemptOutcome = "delivered" | "retry" | "gone" | "failed";
+
+/** One delivery attempt of a notification. Times are RFC 3339 strings, as the server sent them. */
+export interface DeliveryAttempt {
+  attemptedAt: string;
+  outcome: AttemptOutcome;
+  /** The sink's HTTP status; absent when no answer came. */
+  statusCode?: number;
+  /** Milliseconds. */
+  durationMs: number;
+  error?: string;
+}
+
+/** A status-change notification of one of your sessions and its delivery (an OpenQoD extension). */
+export interface Notification {
+  /** The CloudEvent id, the same on every attempt: what receivers deduplicate by. */
+  id: string;
+  sessionId: string;
+  qosStatus: "AVAILABLE" | "UNAVAILABLE";
+  statusInfo?: StatusInfo;
+  state: NotificationState;
+  /** The sink URL, without credentials, query or fragment. */
+  sink: string;
+  createdAt: string;
+  /** When a pending notification is next attempted. */
+  nextAttemptAt?: string;
+  attempts: DeliveryAttempt[];
+}

@@ -1,0 +1,47 @@
+import type { Context } from "./context.ts";
+import { openqodUrl } from "./openqod-only.ts";
+import type { Notification } from "./types.ts";
+
+/**
+ * `client.notifications`: your sessions' status-change notifications, each with every delivery
+ * attempt, and redelivery now. An OpenQoD extension (`/notifications/v1`).
+ */
+export class Notifications {
+  readonly #ctx: Context;
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * A session's notifications, oldest first, also after the session itself was removed.
+   * @throws ValidationError on a target other than OpenQoD; NotFoundError, PermissionDeniedError.
+   */
+  async list(sessionId: string, options: { signal?: AbortSignal } = {}): Promise<Notification[]> {
+    const base = openqodUrl(this.#ctx, "notifications.list");
+    const { data } = await this.#ctx.transport.request<{ notifications: Notification[] }>({
+      method: "GET",
+      url: `${base}/notifications/v1/sessions/${encodeURIComponent(sessionId)}/notifications`,
+      idempotent: true,
+      signal: options.signal,
+    });
+    return data.notifications;
+  }
+
+  /**
+   * Asks for a notification (pending, failed or delivered) to be attempted again now, with the same id;
+   * the server records the attempt like any other. Safe to repeat, so it is retried like a read.
+   * @returns the notification, now pending.
+   * @throws ValidationError on a target other than OpenQoD; NotFoundError, PermissionDeniedError,
+   *   ConflictError (its access token has expired).
+   */
+  async redeliver(notificationId: string, options: { signal?: AbortSignal } = {}): Promise<Notification> {
+    const base = openqodUrl(this.#ctx, "notifications.redeliver");
+    const { data } = await this.#ctx.transport.request<Notification>({
+      method: "POST",
+      url: `${base}/notifications/v1/notifications/${encodeURIComponent(notificationId)}/redeliver`,
+      idempotent: true,
+      signal: options.signal,
+    });
+    return data;
+  }
+}
