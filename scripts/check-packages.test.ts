@@ -12,9 +12,10 @@ import assert from "node:assert/strict";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { after, before, describe, type TestContext, test } from "node:test";
+import { after, before, describe } from "node:test";
 import { fileURLToPath } from "node:url";
 import { describeRun, run } from "./process.ts";
+import { steps } from "./steps.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PACKAGES = ["sdk", "receiver", "server", "cli"] as const;
@@ -107,8 +108,6 @@ describe("the packed packages, installed into an app outside the repository", ()
   let work: string;
   let packs: string;
   let app: string;
-  /** The first step that failed; later steps are skipped, naming it. */
-  let failedStep: string | null = null;
   const tarballs: string[] = [];
 
   before(async () => {
@@ -123,22 +122,7 @@ describe("the packed packages, installed into an app outside the repository", ()
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  /** One step: skipped if an earlier one failed; a failure here names the step. */
-  const step = (name: string, body: () => Promise<void>) =>
-    test(name, { timeout: 10 * 60_000 }, async (t: TestContext) => {
-      if (failedStep !== null) {
-        t.skip(`skipped: the step "${failedStep}" failed`);
-        return;
-      }
-      try {
-        await body();
-      } catch (error) {
-        failedStep = name;
-        if (error instanceof Error)
-          error.message = `pack-and-install check, step "${name}": ${error.message}`;
-        throw error;
-      }
-    });
+  const step = steps("pack-and-install check");
 
   step("npm pack builds each package into a tarball with its dist/ (and the CLI's bin/)", async () => {
     const ran = await run(

@@ -1,7 +1,8 @@
 /**
  * The test command's runner: every workspace's `npm test` (the server's runs on SQLite and on
- * PostgreSQL), then the pack-and-install check, one after another, each streamed as it runs. It then
- * prints one line per run and, last, the total for the whole run: `N passed, N failed` (`, N skipped`).
+ * PostgreSQL), then the pack-and-install check (and, with OPENQOD_TEST_FRESH_CLONE=1, the fresh-clone
+ * check), one after another, each streamed as it runs. It then prints one line per run and, last, the
+ * total for the whole run: `N passed, N failed` (`, N skipped`).
  *
  * Counts come from node:test's closing block (`# tests`, `# pass`, `# fail`, `# cancelled`,
  * `# skipped`, `# todo`, `# duration_ms`); a cancelled test counts as failed. A run that exits non-zero
@@ -139,14 +140,19 @@ function unreportedFailure(o: Outcome): string | null {
   return null;
 }
 
+const nodeTest = (name: string, file: string): Run => ({
+  name,
+  command: process.execPath,
+  args: ["--import", "tsx", "--test", file],
+  cwd: ROOT,
+});
 const runs = [
   ...workspaceRuns(),
-  {
-    name: "packages (pack and install)",
-    command: process.execPath,
-    args: ["--import", "tsx", "--test", "scripts/check-packages.test.ts"],
-    cwd: ROOT,
-  },
+  nodeTest("packages (pack and install)", "scripts/check-packages.test.ts"),
+  // About 2 minutes (a clone and `npm ci`, mostly compiling better-sqlite3): .ci/run turns it on.
+  ...(process.env.OPENQOD_TEST_FRESH_CLONE === "1"
+    ? [nodeTest("fresh clone", "scripts/fresh-clone.test.ts")]
+    : []),
 ];
 const outcomes: Outcome[] = [];
 for (const run of runs) outcomes.push(await execute(run));
