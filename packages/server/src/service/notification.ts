@@ -71,28 +71,27 @@ export function redactSink(sink: string): string {
 export function toNotification(row: OutboxRow, attempts: readonly DeliveryAttemptRow[]): Notification {
   const data = (JSON.parse(row.body) as { data?: { qosStatus?: EventQosStatus; statusInfo?: string } }).data;
   const state = STATE[row.state];
-  const notification: Notification = {
+  const statusInfo =
+    data?.statusInfo !== undefined && STATUS_INFOS.has(data.statusInfo)
+      ? (data.statusInfo as StatusInfo)
+      : undefined;
+  return {
     id: row.eventId,
     sessionId: row.sessionId,
     qosStatus: data?.qosStatus ?? "UNAVAILABLE",
+    ...(statusInfo === undefined ? {} : { statusInfo }),
     state,
     sink: redactSink(row.sink),
     createdAt: iso(row.createdAt),
+    ...(state === "pending" ? { nextAttemptAt: iso(row.nextAttemptAt) } : {}),
     attempts: attempts
       .filter((a) => a.eventId === row.eventId)
-      .map((a) => {
-        const attempt: DeliveryAttempt = {
-          attemptedAt: iso(a.attemptedAt),
-          outcome: OUTCOMES.has(a.outcome) ? (a.outcome as AttemptOutcome) : "retry",
-          durationMs: a.durationMs,
-        };
-        if (a.statusCode !== null) attempt.statusCode = a.statusCode;
-        if (a.error !== null) attempt.error = a.error;
-        return attempt;
-      }),
+      .map((a) => ({
+        attemptedAt: iso(a.attemptedAt),
+        outcome: OUTCOMES.has(a.outcome) ? (a.outcome as AttemptOutcome) : "retry",
+        ...(a.statusCode === null ? {} : { statusCode: a.statusCode }),
+        durationMs: a.durationMs,
+        ...(a.error === null ? {} : { error: a.error }),
+      })),
   };
-  if (data?.statusInfo !== undefined && STATUS_INFOS.has(data.statusInfo))
-    notification.statusInfo = data.statusInfo as StatusInfo;
-  if (state === "pending") notification.nextAttemptAt = iso(row.nextAttemptAt);
-  return notification;
 }
