@@ -12,6 +12,7 @@ import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
+import { EXPECTED } from "./http/validation-messages.ts";
 import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import type { SessionService } from "./service/session-service.ts";
@@ -48,6 +49,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         // "10" is not an integer: no silent type coercion on a wire API.
         coerceTypes: false,
         allErrors: false,
+        // Errors carry the failing schema, so messages can use its words (http/validation-messages.ts).
+        verbose: true,
+        // Annotations for people and the OpenAPI document, not constraints.
+        keywords: [EXPECTED, "x-examples"],
       },
     },
     return503OnClosing: true,

@@ -1,6 +1,6 @@
 /**
  * The CAMARA error registry: every error OpenQoD answers with is listed here, keyed by its `code`.
- * One error handler renders them as `{status, code, message}` (see http/errors-plugin.ts).
+ * One error handler renders them as `{status, code, message}` (see http/error-handler.ts).
  */
 export const ERRORS = {
   INVALID_ARGUMENT: {
@@ -31,6 +31,10 @@ export const ERRORS = {
     status: 409,
     message:
       "Extending the session duration is not allowed in the current state. The session must be in the AVAILABLE state.",
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: "The requested method is not allowed/supported on the target resource.",
   },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be sent as application/json." },
   SERVICE_NOT_APPLICABLE: {

@@ -13,7 +13,10 @@ export function installCorrelator(app: FastifyInstance): void {
     const value = request.headers["x-correlator"];
     if (value === undefined) return;
     if (Array.isArray(value) || !pattern.test(value)) {
-      throw new ApiError("INVALID_ARGUMENT", "x-correlator must match ^[a-zA-Z0-9-_:;./<>{}]{0,256}$.");
+      throw new ApiError(
+        "INVALID_ARGUMENT",
+        "x-correlator must be at most 256 characters: letters, digits and - _ : ; . / < > { }",
+      );
     }
     reply.header("x-correlator", value);
   });

@@ -1,30 +1,7 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, type ErrorInfo } from "../errors.ts";
 import { noteServerError } from "../logging.ts";
-
-interface ValidationIssue {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-/** A message a person can act on, from the first schema violation: where, and what is wrong. */
-function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
-  const issue = issues[0];
-  if (issue === undefined) return "The request is invalid.";
-  const where = `${context ?? "body"}${issue.instancePath.replaceAll("/", ".")}`;
-  switch (issue.keyword) {
-    case "additionalProperties":
-      return `${where}: unknown property "${String(issue.params.additionalProperty)}".`;
-    case "required":
-      return `${where}: missing required property "${String(issue.params.missingProperty)}".`;
-    case "format":
-      return `${where} must be a valid ${String(issue.params.format)}.`;
-    default:
-      return `${where} ${issue.message ?? "is invalid"}.`;
-  }
-}
+import { describeValidation, type ValidationIssue } from "./validation-messages.ts";
 
 /** Maps anything thrown while handling a request to a CAMARA `{status, code, message}`. */
 export function toErrorInfo(error: FastifyError | ApiError | Error): ErrorInfo {
@@ -58,7 +35,7 @@ export function toErrorInfo(error: FastifyError | ApiError | Error): ErrorInfo {
   return new ApiError("INTERNAL").toInfo();
 }
 
-/** Installs the one error handler and the CAMARA 404 for unknown routes. */
+/** Installs the one error handler, and the CAMARA 404 for unknown routes and 405 for known ones. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const info = toErrorInfo(error);
@@ -66,11 +43,41 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (info.status >= 500) noteServerError(request, error);
     return reply.status(info.status).send(info);
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler((request, reply) => notFound(app, request, reply));
+}
+
+/** The order of methods in `Allow`: the common ones first, the rest as Fastify lists them. */
+const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/**
+ * The methods the router serves on this concrete path, in METHOD_ORDER. `findRoute` matches a path
+ * as a request does (parameters, wildcards), so `/sessions/abc` finds `/sessions/:sessionId`.
+ */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  const rank = (m: string) => {
+    const i = METHOD_ORDER.indexOf(m);
+    return i === -1 ? METHOD_ORDER.length : i;
+  };
+  return app.supportedMethods
+    .filter((method) => app.findRoute({ method, url: path }) !== null)
+    .sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * An unknown path is a CAMARA 404; a known path asked with another method is a 405 with `Allow`.
+ * A route that matches the request's own method and still ends here (a static file that is not
+ * there) is a 404 too.
+ */
+function notFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split("?")[0] ?? "/";
+  const allowed = allowedMethods(app, path);
+  if (allowed.length > 0 && !allowed.includes(request.method)) {
     const info = new ApiError(
-      "NOT_FOUND",
-      `No route ${request.method} ${request.url.split("?")[0]}.`,
+      "METHOD_NOT_ALLOWED",
+      `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`,
     ).toInfo();
-    return reply.status(404).send(info);
-  });
+    return reply.status(405).header("allow", allowed.join(", ")).send(info);
+  }
+  const info = new ApiError("NOT_FOUND", `No route ${request.method} ${path}.`).toInfo();
+  return reply.status(404).send(info);
 }

@@ -1,5 +1,14 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { ApplicationServer, Device, PortsSpec, QosProfileName } from "./schemas.ts";
+import {
+  ApplicationServer,
+  Device,
+  PortsSpec,
+  QosProfileName,
+  QosStatus,
+  Seconds,
+  StatusInfo,
+  StringEnum,
+} from "./schemas.ts";
 
 /**
  * The Network-as-Code dialect: CAMARA QoD v0.10 bodies, as Nokia's SDKs send them. Device, servers
@@ -23,7 +32,7 @@ export const CreateSessionV0 = Type.Object(
     applicationServerPorts: Type.Optional(PortsSpec),
     qosProfile: QosProfileName,
     // Optional here: the default (and maximum) is 86 400 s.
-    duration: Type.Optional(Type.Integer({ minimum: -2_147_483_648, maximum: 2_147_483_647 })),
+    duration: Type.Optional(Seconds),
     webhook: Type.Optional(Webhook),
   },
   closed,
@@ -31,7 +40,7 @@ export const CreateSessionV0 = Type.Object(
 export type CreateSessionV0 = Static<typeof CreateSessionV0>;
 
 const Message = Type.Object({
-  severity: Type.Union([Type.Literal("INFO"), Type.Literal("WARNING")]),
+  severity: StringEnum(["INFO", "WARNING"]),
   description: Type.String(),
 });
 export type Message = Static<typeof Message>;
@@ -48,14 +57,8 @@ export const SessionInfoV0 = Type.Object({
   webhook: Type.Optional(Type.Object({ notificationUrl: Type.String() })),
   startedAt: Type.Optional(Type.Integer({ description: "Unix seconds" })),
   expiresAt: Type.Optional(Type.Integer({ description: "Unix seconds" })),
-  qosStatus: Type.Union([Type.Literal("REQUESTED"), Type.Literal("AVAILABLE"), Type.Literal("UNAVAILABLE")]),
-  statusInfo: Type.Optional(
-    Type.Union([
-      Type.Literal("DURATION_EXPIRED"),
-      Type.Literal("NETWORK_TERMINATED"),
-      Type.Literal("DELETE_REQUESTED"),
-    ]),
-  ),
+  qosStatus: QosStatus,
+  statusInfo: Type.Optional(StatusInfo),
   messages: Type.Optional(Type.Array(Message)),
 });
 export type SessionInfoV0 = Static<typeof SessionInfoV0>;
