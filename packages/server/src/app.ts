@@ -3,9 +3,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./api-keys.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
+import { installApiReference } from "./http/api-reference.ts";
 import { ApiKeyAuthenticator, type Authenticator } from "./http/auth.ts";
 import { installCorrelator } from "./http/correlator.ts";
+import { TAGS } from "./http/docs.ts";
 import { installErrorHandling } from "./http/error-handler.ts";
+import { frontDoor } from "./http/front-door.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
@@ -13,6 +16,7 @@ import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
 import { EXPECTED } from "./http/validation-messages.ts";
+import { serverVersion } from "./http/version.ts";
 import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import type { SessionService } from "./service/session-service.ts";
@@ -62,20 +66,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   requestLog.install(app);
   installCorrelator(app);
+  const publicUrl = deps.publicUrl ?? "http://127.0.0.1:9091";
   await app.register(swagger, {
     openapi: {
       info: {
         title: "OpenQoD",
-        version: "0.1.0",
-        description: "CAMARA Quality-On-Demand 1.1.0 and QoS Profiles 1.1.0, served by OpenQoD.",
+        version: serverVersion(),
+        description:
+          "CAMARA Quality-On-Demand 1.1.0 and QoS Profiles 1.1.0, served by OpenQoD. Every error is `{status, code, message}`; `x-correlator` is echoed on every response.",
       },
-      servers: [{ url: deps.publicUrl ?? "http://127.0.0.1:9091" }],
-      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+      servers: [{ url: publicUrl }],
+      tags: TAGS,
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: "http",
+            scheme: "bearer",
+            description:
+              "An OpenQoD API key: `Authorization: Bearer <key>` (or the key alone in `x-rapidapi-key`, as Network-as-Code SDKs send it). The sandbox prints its key at start-up; `npm start -- clients create NAME` makes another.",
+          },
+        },
+      },
       security: [{ apiKey: [] }],
     },
   });
+  await installApiReference(app);
   const authenticator = deps.authenticator ?? new ApiKeyAuthenticator(deps.apiKeys);
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
+  await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
   await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
   await app.register(sessionsV0, {
     prefix: "/qod/v0",
@@ -89,7 +107,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     network: deps.network,
     authenticator,
   });
-  await app.register(notificationsV1, { prefix: "/notifications/v1", sessions: deps.sessions, authenticator });
+  await app.register(notificationsV1, {
+    prefix: "/notifications/v1",
+    sessions: deps.sessions,
+    authenticator,
+  });
   if (deps.sandbox === true) {
     await app.register(sandboxRoutes, { prefix: "/sandbox/v1", sessions: deps.sessions, authenticator });
   }

@@ -5,7 +5,9 @@ import type { ProfileCatalogue } from "../domain/profiles.ts";
 import { ApiError } from "../errors.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
-import { errorResponses, QosProfile, QosProfileDeviceRequest, QosProfileNameParams } from "./schemas.ts";
+import { errors, NO_KEY, NOT_JSON, success, withExamples } from "./docs.ts";
+import { qosProfileExamples, qosProfileListExamples, retrieveQosProfilesExamples } from "./examples.ts";
+import { QosProfile, QosProfileDeviceRequest, QosProfileNameParams } from "./schemas.ts";
 
 export interface QosProfilesV1Options {
   profiles: ProfileCatalogue;
@@ -26,10 +28,24 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
     "/qos-profiles/:name",
     {
       schema: {
+        summary: "Read a QoS profile",
+        description:
+          "One profile by name: its rates, latency and jitter targets, priority, and the durations a session of it may last.",
         operationId: "getQosProfile",
         tags,
         params: QosProfileNameParams,
-        response: { 200: QosProfile, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: success(QosProfile, "The profile", qosProfileExamples),
+          ...errors(
+            {
+              code: "INVALID_ARGUMENT",
+              summary: "The name breaks the schema",
+              message: 'name must be 3 to 256 characters: letters, digits, "_", ".", "-"',
+            },
+            NO_KEY,
+            { code: "NOT_FOUND", message: "QoS profile QOS_XXL does not exist." },
+          ),
+        },
       },
     },
     async (request) => {
@@ -44,10 +60,26 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
     "/retrieve-qos-profiles",
     {
       schema: {
+        summary: "Find QoS profiles",
+        description:
+          "The profiles that match every filter given: `name`, `status`, and `device` (only what that device can use; an unknown device is a 404, not []).",
         operationId: "retrieveQoSProfiles",
         tags,
-        body: QosProfileDeviceRequest,
-        response: { 200: Type.Array(QosProfile), ...errorResponses(400, 401, 403, 404, 415, 422) },
+        body: withExamples(QosProfileDeviceRequest, retrieveQosProfilesExamples),
+        response: {
+          200: success(Type.Array(QosProfile), "The matching profiles; none is []", qosProfileListExamples),
+          ...errors(
+            {
+              code: "INVALID_ARGUMENT",
+              summary: "A field breaks the schema",
+              message: "status must be one of ACTIVE, INACTIVE or DEPRECATED",
+            },
+            NO_KEY,
+            "IDENTIFIER_NOT_FOUND",
+            NOT_JSON,
+            "SERVICE_NOT_APPLICABLE",
+          ),
+        },
       },
     },
     async (request) => {

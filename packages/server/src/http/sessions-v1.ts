@@ -4,9 +4,28 @@ import type { FastifyPluginAsync } from "fastify";
 import type { SessionService } from "../service/session-service.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
 import {
+  BAD_SESSION_ID,
+  type ErrorExample,
+  errors,
+  NO_KEY,
+  NO_SESSION,
+  NOT_JSON,
+  NOT_YOURS,
+  success,
+  withExamples,
+} from "./docs.ts";
+import {
+  createSessionExamples,
+  endedSessionExamples,
+  extendExamples,
+  extendedSessionExamples,
+  retrieveSessionsExamples,
+  sessionExamples,
+  sessionListExamples,
+} from "./examples.ts";
+import {
   CreateSession,
   ExtendSessionDuration,
-  errorResponses,
   RetrieveSessionsInput,
   SessionIdParams,
   SessionInfo,
@@ -20,6 +39,18 @@ export interface SessionsV1Options {
 
 const tags = ["QoS Sessions"];
 
+const BAD_PHONE: ErrorExample = {
+  code: "INVALID_ARGUMENT",
+  summary: "A field breaks the schema",
+  message:
+    "device.phoneNumber must be a phone number in E.164 format: a + and 5 to 15 digits, the first not 0, e.g. +36721601234567",
+};
+const NO_DEVICE: ErrorExample = {
+  code: "MISSING_IDENTIFIER",
+  message: "The device cannot be identified: provide a `device` object.",
+};
+const UNKNOWN_DEVICE: ErrorExample = "IDENTIFIER_NOT_FOUND";
+
 /** CAMARA Quality-On-Demand 1.1.0, mounted at /quality-on-demand/v1. */
 export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { sessions, authenticator }) => {
   app.addHook("preHandler", requireAuth(authenticator));
@@ -28,10 +59,38 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
     "/sessions",
     {
       schema: {
+        summary: "Create a QoS session",
+        description:
+          "Asks the network for `qosProfile` on the flow between `device` and `applicationServer` (optionally narrowed to ports) for `duration` seconds. In the sandbox the network grants at once, so the answer is `AVAILABLE`; otherwise it may be `REQUESTED` until the network decides. Each status change is POSTed to `sink`, if given, as a CloudEvent with `Authorization: Bearer <sinkCredential.accessToken>`. A flow that overlaps another session of the same device and client is a 409.",
         operationId: "createSession",
         tags,
-        body: CreateSession,
-        response: { 201: SessionInfo, ...errorResponses(400, 401, 403, 404, 409, 415, 422) },
+        body: withExamples(CreateSession, createSessionExamples),
+        response: {
+          201: success(SessionInfo, "The session, with its id", sessionExamples),
+          ...errors(
+            BAD_PHONE,
+            {
+              code: "QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
+              message:
+                "The requested duration (90000 s) is out of the allowed range for QoS profile QOS_L: 1 to 86400 s.",
+            },
+            { code: "INVALID_SINK", message: 'sink must use https://; got "http://example.com/notify".' },
+            NO_KEY,
+            UNKNOWN_DEVICE,
+            {
+              code: "CONFLICT",
+              message:
+                "Conflict with an existing session for the same device: session 3fa85f64-5717-4562-b3fc-2c963f66afa6 (AVAILABLE) covers an overlapping flow. Delete it first.",
+            },
+            NOT_JSON,
+            NO_DEVICE,
+            {
+              code: "UNSUPPORTED_IDENTIFIER",
+              message:
+                "networkAccessIdentifier is not supported on its own: add phoneNumber, ipv4Address or ipv6Address.",
+            },
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -44,10 +103,16 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
     "/sessions/:sessionId",
     {
       schema: {
+        summary: "Read a QoS session",
+        description:
+          "The session's current status, its effective `duration` and `expiresAt`. An ended session (`UNAVAILABLE`, with `statusInfo`) stays readable for the retention period, then is removed.",
         operationId: "getSession",
         tags,
         params: SessionIdParams,
-        response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: success(SessionInfo, "The session", endedSessionExamples),
+          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION),
+        },
       },
     },
     async (request) =>
@@ -58,10 +123,16 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
     "/sessions/:sessionId",
     {
       schema: {
+        summary: "Delete a QoS session",
+        description:
+          "Ends the session and releases it in the network. An `AVAILABLE` session is notified as `UNAVAILABLE` / `DELETE_REQUESTED`; an ended one goes silently.",
         operationId: "deleteSession",
         tags,
         params: SessionIdParams,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
+        response: {
+          204: Type.Null({ "x-response-description": "Deleted" }),
+          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION),
+        },
       },
     },
     async (request, reply) => {
@@ -74,11 +145,35 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
     "/sessions/:sessionId/extend",
     {
       schema: {
+        summary: "Extend a QoS session",
+        description:
+          "Adds `requestedAdditionalDuration` seconds to an `AVAILABLE` session. The overall duration is capped at the profile's `maxDuration`: beyond it the session is extended to the maximum, not refused.",
         operationId: "extendQosSessionDuration",
         tags,
         params: SessionIdParams,
-        body: ExtendSessionDuration,
-        response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 404, 409, 415) },
+        body: withExamples(ExtendSessionDuration, extendExamples),
+        response: {
+          200: success(
+            SessionInfo,
+            "The session, with its new duration and expiresAt",
+            extendedSessionExamples,
+          ),
+          ...errors(
+            {
+              code: "QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
+              message: "requestedAdditionalDuration must be at least 1 second; got 0.",
+            },
+            NO_KEY,
+            NOT_YOURS,
+            NO_SESSION,
+            {
+              code: "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
+              message:
+                "Extending the session duration is not allowed in the current state (UNAVAILABLE). The session must be in the AVAILABLE state.",
+            },
+            NOT_JSON,
+          ),
+        },
       },
     },
     async (request) =>
@@ -95,10 +190,16 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
     "/retrieve-sessions",
     {
       schema: {
+        summary: "Find a device's QoS sessions",
+        description:
+          "The caller's sessions of one device, matched on the identifier OpenQoD chooses (`phoneNumber`, else `ipv4Address`, else `ipv6Address`). Sessions of other API clients are never listed.",
         operationId: "retrieveSessionsByDevice",
         tags,
-        body: RetrieveSessionsInput,
-        response: { 200: Type.Array(SessionInfo), ...errorResponses(400, 401, 403, 404, 415, 422) },
+        body: withExamples(RetrieveSessionsInput, retrieveSessionsExamples),
+        response: {
+          200: success(Type.Array(SessionInfo), "The device's sessions; none is []", sessionListExamples),
+          ...errors(BAD_PHONE, NO_KEY, UNKNOWN_DEVICE, NOT_JSON, NO_DEVICE),
+        },
       },
     },
     async (request) => {
