@@ -4,7 +4,7 @@
  * check), one after another, each streamed as it runs. It then prints one line per run and, last, the
  * total for the whole run: `N passed, N failed` (`, N skipped`).
  *
- * Counts come from node:test's closing block (`# tests`, `# pass`, `# fail`, `# cancelled`,
+ * Counts come from node:test's closing block (`# tests`, `# suites`, `# pass`, `# fail`, `# cancelled`,
  * `# skipped`, `# todo`, `# duration_ms`); a cancelled test counts as failed. A run that exits non-zero
  * without a failing test in its counts (a crash, a hook that threw, a required pass that could not
  * run) adds one failure, and so does a run that reported no tests at all. Exits 1 if anything failed.
@@ -63,7 +63,7 @@ function workspaceRuns(): Run[] {
   return runs;
 }
 
-const SUMMARY_LINE = /^# (tests|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(?:\.\d+)?)$/;
+const SUMMARY_LINE = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(?:\.\d+)?)$/;
 
 /** Reads node:test TAP closing blocks out of a stream of lines; counts only complete blocks. */
 class SummaryReader {
@@ -146,14 +146,21 @@ const nodeTest = (name: string, file: string): Run => ({
   args: ["--import", "tsx", "--test", file],
   cwd: ROOT,
 });
-const runs = [
+const all = [
   ...workspaceRuns(),
-  nodeTest("packages (pack and install)", "scripts/check-packages.test.ts"),
+  nodeTest("packages", "scripts/check-packages.test.ts"),
   // About 2 minutes (a clone and `npm ci`, mostly compiling better-sqlite3): .ci/run turns it on.
   ...(process.env.OPENQOD_TEST_FRESH_CLONE === "1"
-    ? [nodeTest("fresh clone", "scripts/fresh-clone.test.ts")]
+    ? [nodeTest("fresh-clone", "scripts/fresh-clone.test.ts")]
     : []),
 ];
+// `npm run test:unit -- packages/sdk packages` runs only the runs named.
+const only = process.argv.slice(2);
+const runs = only.length === 0 ? all : all.filter((r) => only.includes(r.name));
+if (runs.length === 0) {
+  process.stderr.write(`no such test run: ${only.join(" ")} (runs: ${all.map((r) => r.name).join(", ")})\n`);
+  process.exit(2);
+}
 const outcomes: Outcome[] = [];
 for (const run of runs) outcomes.push(await execute(run));
 
