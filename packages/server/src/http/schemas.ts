@@ -10,11 +10,14 @@ import { EXPECTED } from "./validation-messages.ts";
 const closed = { additionalProperties: false } as const;
 
 /**
- * A string that is one of `values`: JSON Schema `enum`, so a violation is one error that lists the
- * values (TypeBox's literal union is an `anyOf` of `const`s).
+ * A string that is one of `values`: a union of literals, which TypeBox's `Value.Check` understands
+ * too (catalogue-files.ts checks operator files with these schemas); messages list the values.
  */
 export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
-  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
+  return Type.Union(
+    values.map((value: T[number]) => Type.Literal(value)),
+    options,
+  );
 }
 
 /** A signed 32-bit number of seconds, as CAMARA types durations; ranges are the domain's business. */
