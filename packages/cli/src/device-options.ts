@@ -34,6 +34,11 @@ export function withDeviceOptions(command: Command): Command {
     .option("--nai <id>", "network access identifier, e.g. device@testcsp.net");
 }
 
+/** Whether any device identifier flag was given. */
+export function hasDevice(flags: DeviceFlags): boolean {
+  return [flags.phone, flags.ipv4, flags.ipv6, flags.nai].some((v) => v !== undefined);
+}
+
 export function deviceFrom(flags: DeviceFlags): DeviceIdentifiers {
   return {
     ...(flags.phone === undefined ? {} : { phoneNumber: flags.phone }),

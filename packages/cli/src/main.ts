@@ -1,49 +1,49 @@
-import { APIConnectionError, APIError, ValidationError } from "@openqod/sdk";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { clientsCommand } from "./commands/clients.ts";
+import { deliveriesCommand } from "./commands/deliveries.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { listenCommand } from "./commands/listen.ts";
+import { notificationsCommand } from "./commands/notifications.ts";
 import { profilesCommand } from "./commands/profiles.ts";
+import { sandboxCommand } from "./commands/sandbox.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { sessionsCommand } from "./commands/sessions.ts";
+import { describeFailure } from "./errors.ts";
 import { red } from "./output.ts";
 
-/** Exit codes: 0 ok, 1 the API or the network said no, 2 usage. */
-const EXIT = { ok: 0, api: 1, usage: 2 } as const;
-
 const program = new Command("openqod")
-  .description("OpenQoD: Quality-on-Demand sessions from a terminal (OPENQOD_URL, OPENQOD_TOKEN)")
+  .description(
+    "OpenQoD: Quality-on-Demand from a terminal. API commands read OPENQOD_URL and OPENQOD_TOKEN (or --url, --token).",
+  )
   .version("0.1.0")
   .enablePositionalOptions()
   .showHelpAfterError()
-  .exitOverride()
+  .addHelpText(
+    "after",
+    "\nStart here:\n  openqod serve      the sandbox on http://127.0.0.1:9091 (prints its API key)\n  openqod demo       the whole QoD flow against an in-process sandbox\n\nEvery command has --help.",
+  )
   .addCommand(serveCommand())
-  .addCommand(listenCommand())
+  .addCommand(demoCommand())
   .addCommand(sessionsCommand())
   .addCommand(profilesCommand())
-  .addCommand(demoCommand());
+  .addCommand(listenCommand())
+  .addCommand(notificationsCommand())
+  .addCommand(sandboxCommand())
+  .addCommand(clientsCommand())
+  .addCommand(deliveriesCommand());
 
-for (const command of program.commands) {
+/** Every command, however deep, reports usage errors by throwing instead of exiting. */
+function overrideExits(command: Command): void {
   command.exitOverride();
-  for (const sub of command.commands) sub.exitOverride();
+  for (const sub of command.commands) overrideExits(sub);
 }
+overrideExits(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
-  }
-  if (error instanceof ValidationError) {
-    process.stderr.write(`${red("error")}: ${error.message}\n`);
-    process.exit(EXIT.usage);
-  }
-  if (error instanceof APIError) {
-    process.stderr.write(`${red("error")}: ${error.code} ${error.message.replace(/^\d+ \S+: /, "")}\n`);
-    process.exit(EXIT.api);
-  }
-  if (error instanceof APIConnectionError) {
-    process.stderr.write(`${red("error")}: ${error.message}\n`);
-    process.exit(EXIT.api);
-  }
-  throw error;
+  const failure = describeFailure(error);
+  if (failure === null) throw error;
+  if (failure.message !== "") process.stderr.write(`${red("error")}: ${failure.message}\n`);
+  process.exit(failure.exitCode);
 }

@@ -4,40 +4,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { freePort, type ServerProcess, startServerProcess } from "../../server/test/helpers/process.ts";
+import { BIN, openqod } from "./run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../bin/openqod.js", import.meta.url));
 const KEY = "cli-test-key-0123456789";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `openqod …` as a user would, to completion (bounded at 60 s). */
-function openqod(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe("openqod CLI", () => {
   let dataDir: string;
@@ -69,6 +39,20 @@ describe("openqod CLI", () => {
       ["profiles", "list"],
       ["profiles", "get"],
       ["demo"],
+      ["notifications"],
+      ["notifications", "list"],
+      ["notifications", "redeliver"],
+      ["sandbox"],
+      ["sandbox", "terminate"],
+      ["sandbox", "expire"],
+      ["clients"],
+      ["clients", "create"],
+      ["clients", "list"],
+      ["clients", "rotate"],
+      ["clients", "revoke"],
+      ["deliveries"],
+      ["deliveries", "list"],
+      ["deliveries", "redeliver"],
     ]) {
       const run = await openqod([...args, "--help"]);
       assert.equal(run.code, 0, args.join(" "));
@@ -93,7 +77,10 @@ describe("openqod CLI", () => {
       env,
     );
     assert.equal(local.code, 2, "no device identifier: caught before any request");
-    assert.match(local.stderr, /error: device: give at least one/);
+    assert.equal(
+      local.stderr.trim(),
+      "error: give the device with --phone, --ipv4 (with --ipv4-private or --ipv4-port), --ipv6 or --nai",
+    );
   });
 
   test("sessions create, get, list, extend, delete; an API error is one line and exit 1", async () => {
@@ -227,12 +214,26 @@ describe("openqod CLI", () => {
       );
       const id = (JSON.parse(created.stdout) as { id: string }).id;
       while (!out.includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const event = JSON.parse(out.trim().split("\n")[0] ?? "{}") as {
-        sessionId: string;
-        qosStatus: string;
-        format: string;
-      };
-      assert.deepEqual([event.sessionId, event.qosStatus, event.format], [id, "AVAILABLE", "cloudevent"]);
+      const lines = out
+        .trim()
+        .split("\n")
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              refused?: boolean;
+              status?: number;
+              sessionId?: string;
+              qosStatus?: string;
+              format?: string;
+            },
+        );
+      assert.deepEqual(
+        lines.filter((l) => l.refused).map((l) => l.status),
+        [401],
+        "the refused request is a JSON line too",
+      );
+      const event = lines.find((l) => l.sessionId === id);
+      assert.deepEqual([event?.qosStatus, event?.format], ["AVAILABLE", "cloudevent"]);
     } finally {
       listener.kill("SIGTERM");
     }

@@ -1,13 +1,17 @@
-import { runAdmin } from "./admin.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { serverLoggerOptions } from "./logging.ts";
 import { createOpenQod } from "./openqod.ts";
 import { quickstart } from "./quickstart.ts";
 import { DatabaseStartError } from "./store/database-start-error.ts";
 
+/** A start that failed for a reason the operator can fix (the port is taken): one line, exit 1. */
+class StartError extends Error {
+  override name = "StartError";
+}
+
 /**
- * `openqod-server [serve] [flags]` serves until SIGTERM/SIGINT; `openqod-server clients|deliveries …`
- * administers. Exits the process itself: 0 done, 1 failed, 2 invalid configuration or usage.
+ * `openqod serve [flags]` (and this package's src/main.ts): serves until SIGTERM/SIGINT. Exits the
+ * process itself: 0 done, 1 failed, 2 invalid configuration.
  */
 export function runServerCli(argv: string[]): void {
   main(argv).then(
@@ -19,7 +23,7 @@ export function runServerCli(argv: string[]): void {
         process.stderr.write(`openqod: ${error.message}\n`);
         process.exit(2);
       }
-      if (error instanceof DatabaseStartError) {
+      if (error instanceof DatabaseStartError || error instanceof StartError) {
         process.stderr.write(`openqod: ${error.message}\n`);
         process.exit(1);
       }
@@ -32,7 +36,6 @@ export function runServerCli(argv: string[]): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "clients" || argv[0] === "deliveries") return runAdmin(argv, process.env);
   const args = argv[0] === "serve" ? argv.slice(1) : argv;
   const config = loadConfig(args, process.env);
   const openqod = await createOpenQod({
@@ -57,7 +60,12 @@ async function main(argv: string[]): Promise<number> {
   );
   openqod.events.on("worker:error", (e) => log.error({ err: e.error, worker: e.worker }, "worker error"));
 
-  await openqod.app.listen({ host: config.host, port: config.port });
+  try {
+    await openqod.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await openqod.close();
+    throw listenFailure(error, config.host, config.port);
+  }
   openqod.startWorkers();
   if (config.sandbox && openqod.sandboxKey !== null) {
     process.stdout.write(quickstart(config.publicUrl, openqod.sandboxKey, config.dataDir));
@@ -74,4 +82,20 @@ async function main(argv: string[]): Promise<number> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
   return -1;
+}
+
+/** A failed listen in words: which address, and what to change. */
+function listenFailure(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === "EADDRINUSE") {
+    return new StartError(
+      `port ${port} on ${host} is already in use (EADDRINUSE): stop what holds it, or choose another with --port or OPENQOD_PORT`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "EACCES") {
+    return new StartError(
+      `cannot listen on ${host}:${port} (${code}): use an address of this machine (--host, OPENQOD_HOST) and a port you may open (--port, OPENQOD_PORT)`,
+    );
+  }
+  return error;
 }

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigError, loadConfig, parseDurationMs } from "../src/config.ts";
+import { SETTINGS } from "../src/settings.ts";
+import { serveHelp, settingsTable } from "../src/settings-docs.ts";
 import { DatabaseStartError } from "../src/store/database-start-error.ts";
 import { checkServerVersion } from "../src/store/postgres.ts";
-import { freePort, runServerCommand, startServerProcess } from "./helpers/process.ts";
+import { freePort, runOpenqod, runServerCommand, startServerProcess } from "./helpers/process.ts";
 
 describe("configuration", () => {
   test("defaults: 127.0.0.1:9091, ./data, sandbox on, strict properties", () => {
@@ -62,6 +64,25 @@ describe("configuration", () => {
         return true;
       },
     );
+  });
+
+  test("the README's configuration table is the settings table, row for row", async () => {
+    const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
+    const table = settingsTable();
+    assert.ok(
+      readme.includes(table),
+      `README.md should hold this table under "Configuration" (copy it from here):\n${table}`,
+    );
+    for (const spec of Object.values(SETTINGS))
+      assert.ok(table.includes(`\`${spec.variable}\``), spec.variable);
+  });
+
+  test("every setting is in serve --help with its flag and variable", () => {
+    const help = serveHelp();
+    for (const spec of Object.values(SETTINGS)) {
+      assert.ok(help.includes(`--${spec.flag}`), spec.flag);
+      assert.ok(help.includes(spec.variable), spec.variable);
+    }
   });
 
   test("durations: 250ms, 5s, 5m, 2h and bare seconds", () => {
@@ -178,7 +199,7 @@ describe("configuration", () => {
       assert.equal(second.code, 2);
       assert.match(second.output, new RegExp(`another OpenQoD server \\(pid ${first.child.pid}\\) is using`));
       // The admin commands may still open the folder while the server runs.
-      assert.equal((await runServerCommand(["clients", "list", "--data-dir", dataDir], {})).code, 0);
+      assert.equal((await runOpenqod(["clients", "list", "--data-dir", dataDir], {})).code, 0);
     } finally {
       first.child.kill("SIGKILL");
       await first.exited;
@@ -192,11 +213,11 @@ describe("configuration", () => {
   test("operators create, list and revoke API clients with a command", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "openqod-admin-"));
     try {
-      const created = await runServerCommand(["clients", "create", "acme", "--data-dir", dataDir], {});
+      const created = await runOpenqod(["clients", "create", "acme", "--data-dir", dataDir], {});
       assert.equal(created.code, 0, created.output);
       const key = created.output.trim().split("\n").at(-1) ?? "";
       assert.match(key, /^oqd_/);
-      const duplicate = await runServerCommand(["clients", "create", "acme", "--data-dir", dataDir], {});
+      const duplicate = await runOpenqod(["clients", "create", "acme", "--data-dir", dataDir], {});
       assert.equal(duplicate.code, 1);
       const server = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
       try {
@@ -208,12 +229,12 @@ describe("configuration", () => {
         server.child.kill("SIGTERM");
         await server.exited;
       }
-      const list = await runServerCommand(["clients", "list", "--data-dir", dataDir], {});
+      const list = await runOpenqod(["clients", "list", "--data-dir", dataDir], {});
       assert.match(list.output, /^acme\t/m);
       assert.match(list.output, /^sandbox\t/m);
-      const revoked = await runServerCommand(["clients", "revoke", "acme", "--data-dir", dataDir], {});
+      const revoked = await runOpenqod(["clients", "revoke", "acme", "--data-dir", dataDir], {});
       assert.equal(revoked.code, 0);
-      const usage = await runServerCommand(["clients", "frobnicate"], {});
+      const usage = await runOpenqod(["clients", "frobnicate"], {});
       assert.equal(usage.code, 2);
     } finally {
       await rm(dataDir, { recursive: true, force: true });

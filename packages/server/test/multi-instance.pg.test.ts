@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { ConfigError } from "../src/config.ts";
 import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness } from "./helpers/harness.ts";
-import { runServerCommand, type ServerProcess, startServerProcess } from "./helpers/process.ts";
+import { runOpenqod, type ServerProcess, startServerProcess } from "./helpers/process.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
 const KEY = "multi-instance-key-0123456789";
@@ -149,7 +149,7 @@ describe("three server processes on one PostgreSQL database", () => {
           /give every instance the same OPENQOD_SANDBOX_KEY/.test(error.message),
       );
       // The operator's commands reach the same database.
-      const list = await runServerCommand(
+      const list = await runOpenqod(
         ["clients", "list", "--database-url", database.OPENQOD_DATABASE_URL ?? ""],
         {},
       );

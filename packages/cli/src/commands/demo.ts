@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { QodEvent } from "@openqod/receiver";
 import { NetworkAsCodeClient } from "@openqod/sdk";
-import { createOpenQod, loadConfig } from "@openqod/server";
 import { Command } from "commander";
 import { dim, eventLine, green, line, sessionLine } from "../output.ts";
 import { startListener } from "./listen.ts";
@@ -19,6 +18,8 @@ export function demoCommand(): Command {
   return new Command("demo")
     .description("run the seed's whole QoD flow against an in-process sandbox")
     .action(async () => {
+      // Loaded only here: the other commands start without the server's dependencies.
+      const { createOpenQod, loadConfig } = await import("@openqod/server");
       const dataDir = await mkdtemp(join(tmpdir(), "openqod-demo-"));
       const key = `demo-${randomBytes(16).toString("hex")}`;
       const openqod = await createOpenQod({

@@ -1,8 +1,20 @@
-import type { QodSession } from "@openqod/sdk";
-import { Command } from "commander";
+import type { QodSession, QosStatus } from "@openqod/sdk";
+import { Command, Option } from "commander";
 import { clientFrom, withApiOptions } from "../client.ts";
-import { type DeviceFlags, deviceFrom, parsePositive, withDeviceOptions } from "../device-options.ts";
+import {
+  type DeviceFlags,
+  deviceFrom,
+  hasDevice,
+  parsePositive,
+  withDeviceOptions,
+} from "../device-options.ts";
 import { json, line, sessionLine } from "../output.ts";
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
 
 function show(session: QodSession, asJson: boolean | undefined): void {
   if (asJson) json(session);
@@ -47,15 +59,29 @@ export function sessionsCommand(): Command {
       show(await client.sessions.get(id), options.json);
     });
 
-  withApiOptions(withDeviceOptions(sessions.command("list").description("list a device's sessions"))).action(
-    async (flags: DeviceFlags, command: Command) => {
-      const { client, options } = clientFrom(command);
-      const found = await client.devices.get(deviceFrom(flags)).sessions();
-      if (options.json) json(found);
-      else if (found.length === 0) line("no sessions");
-      else for (const s of found) line(sessionLine(s));
-    },
-  );
+  withApiOptions(
+    withDeviceOptions(
+      sessions
+        .command("list")
+        .description("list your sessions: all of them, or one device's (give its identifier)")
+        .addOption(
+          new Option("--status <status>", "only sessions in this status").choices([
+            "REQUESTED",
+            "AVAILABLE",
+            "UNAVAILABLE",
+          ]),
+        ),
+    ),
+  ).action(async (flags: DeviceFlags & { status?: QosStatus }, command: Command) => {
+    const { client, options } = clientFrom(command);
+    const found = hasDevice(flags)
+      ? await client.devices.get(deviceFrom(flags)).sessions()
+      : await collect(client.sessions.all(flags.status === undefined ? {} : { status: flags.status }));
+    const shown = flags.status === undefined ? found : found.filter((s) => s.status === flags.status);
+    if (options.json) json(shown);
+    else if (shown.length === 0) line("no sessions");
+    else for (const s of shown) line(sessionLine(s));
+  });
 
   withApiOptions(sessions.command("extend"))
     .description("add seconds to an AVAILABLE session")

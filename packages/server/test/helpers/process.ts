@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { databaseEnv } from "./engine.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+/** The `openqod` command (packages/cli), which runs the compiled packages: `npm test` builds them first. */
+const OPENQOD = fileURLToPath(new URL("../../../cli/bin/openqod.js", import.meta.url));
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -67,13 +69,28 @@ export async function startServerProcess(
   return { child, url, output: () => output, exited };
 }
 
-/** Runs `openqod-server` with arguments to completion. */
+/** Runs the server's entry point (`openqod serve` from source) with arguments to completion. */
 export function runServerCommand(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
+  return runToCompletion(["--import", "tsx", MAIN, ...args], env);
+}
+
+/** Runs `openqod …` (the CLI, e.g. its operator commands `clients`, `deliveries`) to completion. */
+export function runOpenqod(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  return runToCompletion([OPENQOD, ...args], { NO_COLOR: "1", ...env });
+}
+
+function runToCompletion(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    const child = spawn(process.execPath, argv, {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

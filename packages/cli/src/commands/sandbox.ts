@@ -1,0 +1,35 @@
+import { Command } from "commander";
+import { clientFrom, withApiOptions } from "../client.ts";
+import { json, line, sessionLine } from "../output.ts";
+
+/**
+ * What a real network does on its own, on demand, in the sandbox (`/sandbox/v1`): so an app can be
+ * tested against a session that the network ends, or whose time runs out, without waiting.
+ */
+export function sandboxCommand(): Command {
+  const sandbox = new Command("sandbox").description(
+    "make the sandbox's network act: terminate a session, or expire it now",
+  );
+
+  withApiOptions(sandbox.command("terminate"))
+    .description("the network terminates the session: UNAVAILABLE / NETWORK_TERMINATED, notified")
+    .argument("<sessionId>")
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const { client, options } = clientFrom(command);
+      const session = await client.sandbox.networkTerminate(id);
+      if (options.json) json(session);
+      else line(sessionLine(session));
+    });
+
+  withApiOptions(sandbox.command("expire"))
+    .description("the session's time runs out now: UNAVAILABLE / DURATION_EXPIRED, notified")
+    .argument("<sessionId>")
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const { client, options } = clientFrom(command);
+      const session = await client.sandbox.expire(id);
+      if (options.json) json(session);
+      else line(sessionLine(session));
+    });
+
+  return sandbox;
+}
