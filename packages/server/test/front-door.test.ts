@@ -145,7 +145,7 @@ describe("the API reference: /docs", () => {
     }
   });
 
-  test("the UI loads the spec from /docs/json, which is the served OpenAPI document", async () => {
+  test("the UI loads the spec from /docs/json: the served OpenAPI document, tried on the same origin", async () => {
     const init = await h.request("GET", "/docs/static/swagger-initializer.js", undefined, { key: null });
     assert.equal(init.statusCode, 200);
     assert.ok(init.body.includes("resolveUrl('./json')"));
@@ -155,7 +155,12 @@ describe("the API reference: /docs", () => {
     const viaDocs = await h.request("GET", "/docs/json", undefined, { key: null });
     assert.equal(viaDocs.statusCode, 200);
     const spec = (await h.request("GET", "/openapi.json", undefined, { key: null })).json();
-    assert.deepEqual(viaDocs.json(), spec);
+    assert.deepEqual(spec.servers, [{ url: "http://127.0.0.1:9091" }]);
+    // The same document, except that "Try it out" goes to the origin the browser is on.
+    assert.deepEqual(viaDocs.json(), {
+      ...spec,
+      servers: [{ url: "/", description: "This server, as your browser reaches it" }],
+    });
     assert.equal(spec.info.title, "OpenQoD");
   });
 
