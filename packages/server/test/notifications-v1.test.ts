@@ -258,7 +258,11 @@ describe("notifications API /notifications/v1 (manual clock)", () => {
       assert.equal(unknown.json().code, "NOT_FOUND");
       const bad = await h.request("GET", `${API}/sessions/not-a-uuid/notifications`);
       assert.equal(bad.statusCode, 400);
-      assert.equal(bad.json().code, "INVALID_ARGUMENT");
+      assert.deepEqual(bad.json(), {
+        status: 400,
+        code: "INVALID_ARGUMENT",
+        message: "sessionId must be a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+      });
     });
   });
 
@@ -381,6 +385,12 @@ describe("notifications API /notifications/v1 (manual clock)", () => {
         status: 404,
         code: "NOT_FOUND",
         message: "The specified notification is not found.",
+      });
+      const bad = await h.request("POST", `${API}/notifications/42/redeliver`);
+      assert.deepEqual(bad.json(), {
+        status: 400,
+        code: "INVALID_ARGUMENT",
+        message: "notificationId must be a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
       });
     });
   });

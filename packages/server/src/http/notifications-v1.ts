@@ -4,9 +4,17 @@ import type { QosStatus } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import type { SessionService } from "../service/session-service.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
-import { errorResponses, SessionIdParams } from "./schemas.ts";
+import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
 import {
-  EXAMPLE_SESSION_ID,
+  BAD_NOTIFICATION_ID,
+  NO_NOTIFICATION,
+  notificationListExamples,
+  redeliveredExamples,
+  sessionPageExamples,
+  TOKEN_EXPIRED,
+} from "./notification-examples.ts";
+import { SessionIdParams } from "./schemas.ts";
+import {
   NotificationIdParams,
   NotificationList,
   Notification as NotificationSchema,
@@ -93,8 +101,20 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
           "Ended sessions are listed until they are removed (360 s after they end, by default). Follow `nextCursor` until it is absent.",
         querystring: SessionListQuery,
         response: {
-          200: { ...SessionList, examples: [{ sessions: [], nextCursor: encodeCursor(EXAMPLE_SESSION_ID) }] },
-          ...errorResponses(400, 401),
+          200: success(SessionList, "A page of the caller's sessions", sessionPageExamples),
+          ...errors(
+            {
+              code: "INVALID_ARGUMENT",
+              summary: "An unknown status",
+              message: 'status must be one of REQUESTED, AVAILABLE, UNAVAILABLE; got "ENDED".',
+            },
+            {
+              code: "INVALID_ARGUMENT",
+              summary: "A limit out of range",
+              message: 'limit must be a whole number from 1 to 100; got "500".',
+            },
+            NO_KEY,
+          ),
         },
       },
     },
@@ -121,7 +141,10 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
           "its next attempt if pending, and every attempt (time, outcome, HTTP status or error, duration). " +
           "Still answered after the session itself has been removed. Never shows the sink's token.",
         params: SessionIdParams,
-        response: { 200: NotificationList, ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: success(NotificationList, "The session's notifications", notificationListExamples),
+          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION),
+        },
       },
     },
     async (request) => ({
@@ -145,7 +168,10 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
           "Failed or delivered: sent again, with a fresh retry schedule. " +
           "409 CONFLICT when the sink's access token has expired (nothing may be sent with it).",
         params: NotificationIdParams,
-        response: { 202: NotificationSchema, ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          202: success(NotificationSchema, "The notification, due now", redeliveredExamples),
+          ...errors(BAD_NOTIFICATION_ID, NO_KEY, NOT_YOURS, NO_NOTIFICATION, TOKEN_EXPIRED),
+        },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,9 @@ import type { Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { SessionService } from "../service/session-service.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
-import { errorResponses, SessionIdParams, SessionInfo } from "./schemas.ts";
+import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
+import { ALREADY_ENDED, expiredSessionExamples, terminatedSessionExamples } from "./notification-examples.ts";
+import { SessionIdParams, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
 
 export interface SandboxOptions {
@@ -24,8 +26,14 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (app, { s
         operationId: "simulateNetworkTermination",
         tags: ["Sandbox"],
         summary: "The network terminates the session: UNAVAILABLE / NETWORK_TERMINATED, notified",
+        description:
+          "Ends the session at once as a real network may on its own: notified as UNAVAILABLE / NETWORK_TERMINATED, " +
+          "and the session stays readable for the retention period. 409 CONFLICT if it has already ended.",
         params: SessionIdParams,
-        response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          200: success(SessionInfo, "The session, ended", terminatedSessionExamples),
+          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION, ALREADY_ENDED),
+        },
       },
     },
     async (request) =>
@@ -43,7 +51,10 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (app, { s
           "Ends the session at once as if its duration had run out: the same notification as a real expiry, " +
           "and the session stays readable for the retention period. 409 CONFLICT if it has already ended.",
         params: SessionIdParams,
-        response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          200: success(SessionInfo, "The session, ended", expiredSessionExamples),
+          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION, ALREADY_ENDED),
+        },
       },
     },
     async (request) =>

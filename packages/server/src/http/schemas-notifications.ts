@@ -7,9 +7,6 @@ import { SessionInfo } from "./schemas.ts";
  * Response schemas list every field, so nothing else (the sink's token) can be serialised.
  */
 
-const SESSION_ID = "0193a5b2-4c1d-7e2f-8a3b-4c5d6e7f8091";
-const NOTIFICATION_ID = "0193a5b2-4c1e-7a10-9b2c-3d4e5f607182";
-
 export const NotificationState = Type.Union(
   [Type.Literal("pending"), Type.Literal("delivered"), Type.Literal("failed")],
   {
@@ -33,50 +30,25 @@ export const DeliveryAttempt = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
-export const Notification = Type.Object(
-  {
-    id: Type.String({ description: "The CloudEvent id, the same on every attempt." }),
-    sessionId: Type.String({ format: "uuid" }),
-    qosStatus: Type.Union([Type.Literal("AVAILABLE"), Type.Literal("UNAVAILABLE")]),
-    statusInfo: Type.Optional(
-      Type.Union([
-        Type.Literal("DURATION_EXPIRED"),
-        Type.Literal("NETWORK_TERMINATED"),
-        Type.Literal("DELETE_REQUESTED"),
-      ]),
-    ),
-    state: NotificationState,
-    sink: Type.String({ description: "The sink URL, without credentials, query or fragment." }),
-    createdAt: Type.String({ format: "date-time" }),
-    nextAttemptAt: Type.Optional(
-      Type.String({ format: "date-time", description: "When a pending notification is next attempted." }),
-    ),
-    attempts: Type.Array(DeliveryAttempt),
-  },
-  {
-    examples: [
-      {
-        id: NOTIFICATION_ID,
-        sessionId: SESSION_ID,
-        qosStatus: "UNAVAILABLE",
-        statusInfo: "DURATION_EXPIRED",
-        state: "pending",
-        sink: "https://app.example.com/qod",
-        createdAt: "2026-06-01T13:00:00.000Z",
-        nextAttemptAt: "2026-06-01T13:05:05.000Z",
-        attempts: [
-          {
-            attemptedAt: "2026-06-01T13:00:00.012Z",
-            outcome: "retry",
-            statusCode: 500,
-            durationMs: 14,
-            error: "sink answered HTTP 500",
-          },
-        ],
-      },
-    ],
-  },
-);
+export const Notification = Type.Object({
+  id: Type.String({ description: "The CloudEvent id, the same on every attempt." }),
+  sessionId: Type.String({ format: "uuid" }),
+  qosStatus: Type.Union([Type.Literal("AVAILABLE"), Type.Literal("UNAVAILABLE")]),
+  statusInfo: Type.Optional(
+    Type.Union([
+      Type.Literal("DURATION_EXPIRED"),
+      Type.Literal("NETWORK_TERMINATED"),
+      Type.Literal("DELETE_REQUESTED"),
+    ]),
+  ),
+  state: NotificationState,
+  sink: Type.String({ description: "The sink URL, without credentials, query or fragment." }),
+  createdAt: Type.String({ format: "date-time" }),
+  nextAttemptAt: Type.Optional(
+    Type.String({ format: "date-time", description: "When a pending notification is next attempted." }),
+  ),
+  attempts: Type.Array(DeliveryAttempt),
+});
 
 export const SessionList = Type.Object({
   sessions: Type.Array(SessionInfo),
@@ -104,7 +76,5 @@ export const SessionListQuery = Type.Object(
 export const NotificationList = Type.Object({ notifications: Type.Array(Notification) });
 
 export const NotificationIdParams = Type.Object({
-  notificationId: Type.String({ format: "uuid", examples: [NOTIFICATION_ID] }),
+  notificationId: Type.String({ format: "uuid", description: "The notification's id (its CloudEvent id)." }),
 });
-
-export const EXAMPLE_SESSION_ID = SESSION_ID;

@@ -1,0 +1,127 @@
+import type { ErrorExample, Example } from "./docs.ts";
+import { EXAMPLE_SESSION_ID, sessionExamples } from "./examples.ts";
+
+/**
+ * The example values of the notifications API and the sandbox controls in the OpenAPI document, on
+ * the same session as the QoD examples (examples.ts).
+ */
+
+export const EXAMPLE_NOTIFICATION_ID = "0193a5b2-4c1e-7a10-9b2c-3d4e5f607182";
+const sink = "https://application-server.example.com/notifications";
+const available = sessionExamples.available?.value as Record<string, unknown>;
+
+export const sessionPageExamples: Record<string, Example> = {
+  more: {
+    summary: "A page, with more to follow",
+    value: {
+      sessions: [{ ...available, sink }],
+      nextCursor: Buffer.from(EXAMPLE_SESSION_ID).toString("base64url"),
+    },
+  },
+  last: { summary: "The last page (no nextCursor)", value: { sessions: [] } },
+};
+
+const pending = {
+  id: EXAMPLE_NOTIFICATION_ID,
+  sessionId: EXAMPLE_SESSION_ID,
+  qosStatus: "UNAVAILABLE",
+  statusInfo: "DURATION_EXPIRED",
+  state: "pending",
+  sink,
+  createdAt: "2026-06-01T13:00:00.000Z",
+  nextAttemptAt: "2026-06-01T13:05:05.000Z",
+  attempts: [
+    {
+      attemptedAt: "2026-06-01T13:00:00.012Z",
+      outcome: "retry",
+      statusCode: 500,
+      durationMs: 14,
+      error: "sink answered HTTP 500",
+    },
+    {
+      attemptedAt: "2026-06-01T13:00:05.030Z",
+      outcome: "retry",
+      durationMs: 3,
+      error: "ECONNREFUSED: connect ECONNREFUSED 203.0.113.9:443",
+    },
+  ],
+};
+
+export const notificationListExamples: Record<string, Example> = {
+  retrying: {
+    summary: "AVAILABLE delivered; UNAVAILABLE retrying",
+    value: {
+      notifications: [
+        {
+          id: "0193a5b2-4c1d-7e2f-8a3b-000000000001",
+          sessionId: EXAMPLE_SESSION_ID,
+          qosStatus: "AVAILABLE",
+          state: "delivered",
+          sink,
+          createdAt: "2026-06-01T12:00:00.000Z",
+          attempts: [
+            { attemptedAt: "2026-06-01T12:00:00.010Z", outcome: "delivered", statusCode: 204, durationMs: 9 },
+          ],
+        },
+        pending,
+      ],
+    },
+  },
+  none: { summary: "A session without a sink", value: { notifications: [] } },
+};
+
+export const redeliveredExamples: Record<string, Example> = {
+  queued: {
+    summary: "Due now; the attempt follows at once",
+    value: { ...pending, nextAttemptAt: "2026-06-01T13:07:00.000Z" },
+  },
+};
+
+export const terminatedSessionExamples: Record<string, Example> = {
+  terminated: {
+    summary: "Ended by the network",
+    value: {
+      ...available,
+      duration: 600,
+      expiresAt: "2026-06-01T12:10:00.000Z",
+      qosStatus: "UNAVAILABLE",
+      statusInfo: "NETWORK_TERMINATED",
+    },
+  },
+};
+
+export const expiredSessionExamples: Record<string, Example> = {
+  expired: {
+    summary: "Its time ran out now",
+    value: {
+      ...available,
+      duration: 600,
+      expiresAt: "2026-06-01T12:10:00.000Z",
+      qosStatus: "UNAVAILABLE",
+      statusInfo: "DURATION_EXPIRED",
+    },
+  },
+};
+
+export const ALREADY_ENDED: ErrorExample = {
+  code: "CONFLICT",
+  summary: "The session has already ended",
+  message: `Session ${EXAMPLE_SESSION_ID} has already ended (DURATION_EXPIRED).`,
+};
+
+export const NO_NOTIFICATION: ErrorExample = {
+  code: "NOT_FOUND",
+  message: "The specified notification is not found.",
+};
+
+export const BAD_NOTIFICATION_ID: ErrorExample = {
+  code: "INVALID_ARGUMENT",
+  summary: "notificationId is not a UUID",
+  message: "notificationId must be a UUID, e.g. 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+};
+
+export const TOKEN_EXPIRED: ErrorExample = {
+  code: "CONFLICT",
+  summary: "The sink's access token has expired",
+  message: `Notification ${EXAMPLE_NOTIFICATION_ID} cannot be sent again: its access token expired at 2026-06-02T12:00:00.000Z.`,
+};
