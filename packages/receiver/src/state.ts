@@ -11,8 +11,8 @@ export interface ReceiverState {
 }
 
 /**
- * The default state: bounded maps. Remembers at most `maxEntries` events and sessions each (the
- * oldest go first), each event for the TTL given by the receiver.
+ * The default state: bounded maps. Remembers at most `maxEntries` events and sessions each (when
+ * full, the oldest tenth goes), each event for the TTL given by the receiver.
  */
 export class MemoryReceiverState implements ReceiverState {
   readonly #events = new Map<string, number>();
@@ -46,7 +46,13 @@ export class MemoryReceiverState implements ReceiverState {
 
   #bound(map: Map<string, number>): void {
     if (map.size < this.#max) return;
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
+    // A tenth at once, not one per insert: a Map keeps deleted entries as holes until it rehashes, and
+    // `keys().next()` walks past every hole at the front, so evicting one at a time cost ~10 µs per
+    // event once full (measured at 10^5 entries); a batch walks them once per tenth.
+    let evict = Math.max(1, Math.ceil(this.#max / 10));
+    for (const key of map.keys()) {
+      map.delete(key);
+      if (--evict === 0) break;
+    }
   }
 }

@@ -208,6 +208,16 @@ describe("the receiver core", () => {
     assert.equal(await state.seen("s", "id", 20), false);
   });
 
+  test("the memory state is bounded: when full, the oldest tenth is forgotten, the rest kept", () => {
+    const state = new MemoryReceiverState({ maxEntries: 100 });
+    for (let i = 0; i < 100; i++) assert.equal(state.seen("s", `e${i}`, 60_000), false);
+    assert.equal(state.seen("s", "e100", 60_000), false);
+    assert.deepEqual(
+      ["e9", "e10", "e99", "e100"].map((id) => state.seen("s", id, 60_000)),
+      [false, true, true, true],
+    );
+  });
+
   test("an older status never overwrites a newer one", async () => {
     const seen: string[] = [];
     const receiver = createReceiver({ tokens: ["t"], onEvent: (e) => void seen.push(e.qosStatus) });
