@@ -79,7 +79,7 @@ export const receiver = createReceiver({
   tokens: ["pack-check"],
   onEvent: (event: QodEvent) => {
     const status: "AVAILABLE" | "UNAVAILABLE" | "REQUESTED" = event.qosStatus;
-    return status;
+    console.log(event.sessionId, status);
   },
 });
 export const start: (options: Parameters<typeof createOpenQod>[0]) => Promise<OpenQod> = createOpenQod;
