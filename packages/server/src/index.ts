@@ -11,7 +11,6 @@ export { type AppDeps, buildApp } from "./app.ts";
 export { runServerCli } from "./cli.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { type Config, ConfigError, loadConfig } from "./config.ts";
-export { serveHelp, settingsTable } from "./settings-docs.ts";
 export type * from "./domain/types.ts";
 export { ApiError, ERRORS, type ErrorCode, type ErrorInfo } from "./errors.ts";
 export { createOpenQod, type OpenQod, type OpenQodOptions } from "./openqod.ts";
@@ -21,3 +20,4 @@ export type {
   Notification,
   NotificationState,
 } from "./service/notification.ts";
+export { serveHelp, settingsTable } from "./settings-docs.ts";
