@@ -1,7 +1,6 @@
-import { parseArgs } from "node:util";
 import { ApiKeys } from "./api-keys.ts";
 import { systemClock } from "./clock.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import type { Config } from "./config.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
 import { openStore } from "./store/open-store.ts";
@@ -124,104 +123,4 @@ export async function openAdmin(
       return closed;
     },
   };
-}
-
-const USAGE = `usage:
-  openqod-server clients create NAME [DB]    create an API client; prints its key once
-  openqod-server clients rotate NAME [DB]    give a client a new key (the old one stops working)
-  openqod-server clients revoke NAME [DB]    revoke a client's key
-  openqod-server clients list [DB]
-  openqod-server deliveries SESSION_ID [DB]  a session's notifications and every delivery attempt
-DB: --data-dir DIR (SQLite, default ./data) or --database-url postgres://… (or OPENQOD_DATA_DIR,
-OPENQOD_DATABASE_URL)
-`;
-
-/**
- * The `openqod-server clients|deliveries` commands over `openAdmin` (the `openqod` CLI has its own).
- * @returns the exit code: 0 done, 1 not found / failed, 2 usage.
- */
-export async function runAdmin(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<number> {
-  let parsed: {
-    values: { "data-dir"?: string | undefined; "database-url"?: string | undefined };
-    positionals: string[];
-  };
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { "data-dir": { type: "string" }, "database-url": { type: "string" } },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
-  const [group, action, name] = parsed.positionals;
-  const config = loadConfig(
-    Object.entries(parsed.values).flatMap(([flag, value]) =>
-      value === undefined ? [] : [`--${flag}`, value],
-    ),
-    env,
-  );
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  const usage = () => {
-    process.stderr.write(USAGE);
-    return 2;
-  };
-  if (group === "clients" && !["create", "rotate", "revoke", "list"].includes(action ?? "")) return usage();
-  if (group === "clients" && action !== "list" && (name === undefined || !CLIENT_NAME.test(name)))
-    return usage();
-  if (group === "deliveries" && action === undefined) return usage();
-
-  const admin = await openAdmin(config);
-  try {
-    if (group === "deliveries" && action !== undefined) {
-      const found = await admin.deliveries(action);
-      if (found.length === 0) {
-        out(`no notifications for session ${action}`);
-        return 1;
-      }
-      for (const n of found) {
-        out(`${n.id}  ${n.state}  attempts=${n.attempts.length}  sink=${n.sink}  created=${n.createdAt}`);
-        for (const a of n.attempts) {
-          out(
-            `  ${a.attemptedAt}  ${a.outcome}  status=${a.statusCode ?? "-"}  ${a.durationMs} ms${a.error ? `  ${a.error}` : ""}`,
-          );
-        }
-      }
-      return 0;
-    }
-    switch (action) {
-      case "list":
-        for (const c of await admin.clients.list()) {
-          out(
-            `${c.name}\t${c.id}\tcreated ${new Date(c.createdAt).toISOString()}${c.revokedAt ? "\tREVOKED" : ""}`,
-          );
-        }
-        return 0;
-      case "create":
-      case "rotate":
-        try {
-          if (action === "rotate") out(await admin.clients.rotate(name!));
-          else {
-            const { key, clientId } = await admin.clients.create(name!);
-            out(`client ${name} (${clientId}) created. Its API key, shown only now:\n${key}`);
-          }
-          return 0;
-        } catch (error) {
-          if (!(error instanceof AdminError)) throw error;
-          process.stderr.write(`${error.message}\n`);
-          return 1;
-        }
-      default: {
-        const revoked = await admin.clients.revoke(name!);
-        if (!revoked) process.stderr.write(`no active client ${name}\n`);
-        else out(`client ${name} revoked`);
-        return revoked ? 0 : 1;
-      }
-    }
-  } finally {
-    await admin.close();
-  }
 }

@@ -46,10 +46,14 @@ describe("operations endpoints", () => {
       "getQosProfile",
       "getSession",
       "getSessionV0",
+      "listSessionNotifications",
+      "listSessions",
+      "redeliverNotification",
       "retrieveQoSProfiles",
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",
       "simulateNetworkTermination",
+      "simulateSessionExpiry",
     ]);
   });
 });
