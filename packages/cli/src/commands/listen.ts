@@ -175,7 +175,12 @@ export function listenCommand(): Command {
     .description("receive QoD notifications and print each one, and each refused request (Ctrl-C to stop)")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on", parsePort, 8080)
-    .option("--path <path>", "notification path; other paths are answered 404", "/qod")
+    .option(
+      "--path <path>",
+      "notification path; other paths are answered 404",
+      (v: string) => (v.startsWith("/") ? v : `/${v}`),
+      "/qod",
+    )
     .option(
       "--token <token>",
       "accepted bearer token (repeat for several)",
