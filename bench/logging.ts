@@ -1,9 +1,11 @@
 /**
  * What logging costs: GET /sessions/{id} throughput of the same server at the default level (info:
  * no line for a successful request) against logging off (`silent`), target >= 0.9x; and, for
- * information, at `debug` (one line per request) in JSON and in the readable format. Each server's
- * stdout goes to a file, as under a process manager. Servers are pinned to core 0, load to core 1;
- * each round starts a fresh process per setting, in a rotating order.
+ * information, at `debug` (one line per request) in JSON and in the readable format. Also the
+ * server's CPU time per request (user + system, from /proc/PID/stat), which other load on the
+ * machine disturbs less than throughput. Each server's stdout goes to a file, as under a process
+ * manager. Servers are pinned to core 0, load to core 1; each round starts a fresh process per
+ * setting, in a rotating order, and ratios are taken within a round, then their median.
  * Usage: npm run bench:logging [-- --rounds 5 --seconds 3 --sessions 10000]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -42,6 +44,17 @@ const SETTINGS: Setting[] = [
 
 let nextPort = 19_400;
 
+/** /proc/PID/stat counts CPU time in clock ticks; Linux reports 100 a second to user space. */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The name is in parentheses and may hold spaces: split after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
 /** Starts the server with stdout and stderr appended to `logFile`; resolves once /ready answers. */
 async function startServer(dataDir: string, logFile: string, env: Record<string, string>) {
   const port = nextPort++;
@@ -76,6 +89,8 @@ async function startServer(dataDir: string, logFile: string, env: Record<string,
   }
   return {
     url,
+    // taskset execs node: the same process id.
+    pid: child.pid ?? 0,
     stop: async () => {
       child.kill("SIGTERM");
       await exited;
@@ -112,12 +127,12 @@ async function main(): Promise<void> {
       });
       const bad = result.non2xx + result.errors + result.timeouts;
       if (bad > 0) throw new Error(`${bad} failed requests: ${JSON.stringify(result.statusCodeStats)}`);
-      return result.requests.average;
+      return { rate: result.requests.average, total: result.requests.total };
     };
 
     const rates = SETTINGS.map(() => [] as number[]);
-    const logBytes = SETTINGS.map(() => [] as number[]);
-    const requests = SETTINGS.map(() => [] as number[]);
+    const cpuPerRequest = SETTINGS.map(() => [] as number[]);
+    const logBytesPerRequest = SETTINGS.map(() => [] as number[]);
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < SETTINGS.length; k++) {
         // Rotating the order spreads any drift over the round (thermal, other load) across settings.
@@ -125,26 +140,40 @@ async function main(): Promise<void> {
         const setting = SETTINGS[index] as Setting;
         const logFile = join(dataDir, `server-${round}-${index}.log`);
         const server = await startServer(dataDir, logFile, setting.env);
-        let bytesBefore = 0;
         try {
           await load(server.url, 1);
-          bytesBefore = readFileSync(logFile).length;
-          const rate = await load(server.url, SECONDS);
+          const bytesBefore = readFileSync(logFile).length;
+          const cpuBefore = cpuSeconds(server.pid);
+          const { rate, total } = await load(server.url, SECONDS);
+          cpuPerRequest[index]?.push(((cpuSeconds(server.pid) - cpuBefore) / total) * 1e6);
+          logBytesPerRequest[index]?.push((readFileSync(logFile).length - bytesBefore) / total);
           rates[index]?.push(rate);
-          requests[index]?.push(rate * SECONDS);
         } finally {
           await server.stop();
         }
-        logBytes[index]?.push(readFileSync(logFile).length - bytesBefore);
       }
     }
 
-    const base = median(rates[0] ?? []);
+    /** The median over rounds of each round's value for `index` divided by its value for silent. */
+    const pairedRatio = (series: number[][], index: number) =>
+      median((series[index] ?? []).map((v, round) => v / (series[0]?.[round] ?? v)));
     SETTINGS.forEach((setting, index) => {
-      const rate = median(rates[index] ?? []);
-      const bytesPerRequest = median(logBytes[index] ?? []) / median(requests[index] ?? [1]);
       process.stdout.write(
-        `${setting.name.padEnd(22)} ${rate.toFixed(0).padStart(6)} req/s   vs silent ${(rate / base).toFixed(2)}x${setting.target === undefined ? "" : ` (target >= ${setting.target}x)`}   log ${bytesPerRequest.toFixed(0)} bytes/request   rounds: ${(rates[index] ?? []).map((r) => r.toFixed(0)).join(" ")}\n`,
+        `${setting.name.padEnd(22)} ${median(rates[index] ?? [])
+          .toFixed(0)
+          .padStart(
+            6,
+          )} req/s (${pairedRatio(rates, index).toFixed(2)}x silent${setting.target === undefined ? "" : `, target >= ${setting.target}x`})   CPU ${median(
+          cpuPerRequest[index] ?? [],
+        )
+          .toFixed(1)
+          .padStart(5)} µs/request (${pairedRatio(cpuPerRequest, index).toFixed(2)}x)   log ${median(
+          logBytesPerRequest[index] ?? [],
+        )
+          .toFixed(0)
+          .padStart(
+            3,
+          )} bytes/request   req/s by round: ${(rates[index] ?? []).map((r) => r.toFixed(0)).join(" ")}\n`,
       );
     });
   } finally {
