@@ -1,11 +1,11 @@
 /**
  * What logging costs: GET /sessions/{id} throughput of the same server at the default level (info:
- * no line for a successful request) against logging off (`silent`), target >= 0.9x; and, for
- * information, at `debug` (one line per request) in JSON and in the readable format. Also the
- * server's CPU time per request (user + system, from /proc/PID/stat), which other load on the
- * machine disturbs less than throughput. Each server's stdout goes to a file, as under a process
- * manager. Servers are pinned to core 0, load to core 1; each round starts a fresh process per
- * setting, in a rotating order, and ratios are taken within a round, then their median.
+ * no line for a successful request) against logging off (`silent`), target >= 0.9x; for information,
+ * at `debug` (one line per request) in JSON and in the readable format; and `silent` once more, an
+ * A/A row that shows how far apart two equal servers measure on this machine at this time. Also the
+ * server's CPU time per request (user + system, from /proc/PID/stat). Each server's stdout goes to a
+ * file, as under a process manager. Servers are pinned to core 0, load to core 1; each round starts a
+ * fresh process per setting, in a rotating order; ratios are taken within a round, then their median.
  * Usage: npm run bench:logging [-- --rounds 5 --seconds 3 --sessions 10000]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -40,6 +40,8 @@ const SETTINGS: Setting[] = [
   { name: "info (the default)", env: {}, target: 0.9 },
   { name: "debug, JSON lines", env: { OPENQOD_LOG_LEVEL: "debug", OPENQOD_LOG_FORMAT: "json" } },
   { name: "debug, pretty lines", env: { OPENQOD_LOG_LEVEL: "debug", OPENQOD_LOG_FORMAT: "pretty" } },
+  // The same setting as the baseline in another process: how far apart two equal servers measure here.
+  { name: "silent again (A/A)", env: { OPENQOD_LOG_LEVEL: "silent" } },
 ];
 
 let nextPort = 19_400;
