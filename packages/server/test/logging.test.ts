@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,7 +167,8 @@ describe("logs", () => {
       const port = await freePort();
       const child = spawn(
         "script",
-        ["-q", "-f", "-e", "-c", `'${process.execPath}' --import tsx '${MAIN}'`, "/dev/null"],
+        // `exec`: the server is the terminal's process itself, so the test can stop it by its id.
+        ["-q", "-f", "-e", "-c", `exec '${process.execPath}' --import tsx '${MAIN}'`, "/dev/null"],
         {
           env: {
             ...process.env,
@@ -207,8 +209,14 @@ describe("logs", () => {
           );
         }
       } finally {
-        child.kill("SIGTERM");
+        // Stop the server, not just `script`: it would outlive it for a moment, holding the data folder.
+        const pid = child.pid ?? 0;
+        const server = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+        if (server) process.kill(Number(server), "SIGTERM");
+        else child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
         await exited;
+        clearTimeout(timer);
       }
     }
   });
