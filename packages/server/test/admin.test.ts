@@ -74,7 +74,9 @@ describe("admin functions beside a running server", () => {
 
     let found = await admin.deliveries(sessionId);
     const deadline = Date.now() + 5_000;
-    while (found[0]?.attempts.length !== 1 && Date.now() < deadline) {
+    // Settled once the attempt and the rescheduled retry are both visible: the two are read by two queries.
+    const settled = () => found[0]?.attempts.length === 1 && found[0].nextAttemptAt !== found[0].createdAt;
+    while (!settled() && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       found = await admin.deliveries(sessionId);
     }
