@@ -8,7 +8,16 @@ import { CreateSession, SessionInfo } from "../packages/server/src/http/schemas.
  */
 const app = Fastify({
   logger: false,
-  ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  // The server's ajv options, so the baseline validates the same schemas the same way (they carry the
+  // server's annotation keywords for error messages and examples).
+  ajv: {
+    customOptions: {
+      removeAdditional: false,
+      coerceTypes: false,
+      verbose: true,
+      keywords: ["x-expected", "x-examples"],
+    },
+  },
 });
 const info: Static<typeof SessionInfo> = {
   device: { phoneNumber: "+36721601234567" },
