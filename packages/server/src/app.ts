@@ -40,10 +40,10 @@ export interface AppDeps {
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const requestLog = new RequestLog();
   const app = Fastify({
     logger: deps.logger ?? false,
-    logController: requestLog,
+    // One line per answered request (none for successes at info): logging.ts.
+    logController: new RequestLog(),
     // Session requests are small; a larger body is a mistake or an attack.
     bodyLimit: 64 * 1024,
     ajv: {
@@ -64,7 +64,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Fastify parses text/plain by default; the API speaks JSON only, so anything else is a 415.
   app.removeContentTypeParser("text/plain");
   installErrorHandling(app);
-  requestLog.install(app);
   installCorrelator(app);
   const publicUrl = deps.publicUrl ?? "http://127.0.0.1:9091";
   await app.register(swagger, {

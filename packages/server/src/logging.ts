@@ -1,6 +1,5 @@
 import {
   type FastifyBaseLogger,
-  type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
@@ -54,11 +53,15 @@ const LEVEL_VALUES: Readonly<Record<string, number>> = {
   silent: Number.POSITIVE_INFINITY,
 };
 
-const serverErrors = new WeakMap<FastifyRequest, unknown>();
+/** What the error handler answered a request with: its CAMARA code, and the error behind a 5xx. */
+const errorAnswers = new WeakMap<FastifyRequest, { code: string; error?: unknown }>();
 
-/** Hands the error behind a 5xx answer to that request's one log line (the error handler calls it). */
-export function noteServerError(request: FastifyRequest, error: unknown): void {
-  serverErrors.set(request, error);
+/**
+ * Hands an error answer's CAMARA `code` (and, for a 5xx, the error) to that request's one log line. The
+ * error handler calls it, so successful requests pay for no hook.
+ */
+export function noteErrorAnswer(request: FastifyRequest, code: string, error?: unknown): void {
+  errorAnswers.set(request, error === undefined ? { code } : { code, error });
 }
 
 /**
@@ -68,24 +71,10 @@ export function noteServerError(request: FastifyRequest, error: unknown): void {
  * `url` (the path: a query string may carry secrets), `status`, `ms` and the CAMARA `code` of an error
  * answer; never a header or a body, so no API key and no notification token.
  *
- * Pass it as Fastify's `logController` and call `install(app)` before the app is ready; the error
- * handler hands it a 5xx's error with `noteServerError`.
+ * Pass it as Fastify's `logController`; the error handler hands it each error answer with
+ * `noteErrorAnswer`.
  */
 export class RequestLog extends LogController {
-  readonly #codes = new WeakMap<FastifyRequest, string>();
-
-  /** A hook that notes the CAMARA `code` of an error answer, for the line. */
-  install(app: FastifyInstance): void {
-    app.addHook("onSend", (request, reply, payload, done) => {
-      // Error answers only, which are small: a successful one costs one comparison.
-      if (reply.statusCode >= 400 && typeof payload === "string") {
-        const code = /"code":"([A-Za-z0-9_.]+)"/.exec(payload)?.[1];
-        if (code !== undefined) this.#codes.set(request, code);
-      }
-      done(null, payload);
-    });
-  }
-
   override incomingRequest(): void {}
 
   override routeNotFound(): void {}
@@ -106,9 +95,9 @@ export class RequestLog extends LogController {
       status,
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };
-    const code = this.#codes.get(request);
-    if (code !== undefined) line.code = code;
-    const err = error ?? serverErrors.get(request);
+    const answer = errorAnswers.get(request);
+    if (answer !== undefined) line.code = answer.code;
+    const err = error ?? answer?.error;
     if (err !== undefined) line.err = err;
     log[level](line, "request completed");
   }

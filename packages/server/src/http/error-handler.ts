@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, type ErrorInfo } from "../errors.ts";
-import { noteServerError } from "../logging.ts";
+import { noteErrorAnswer } from "../logging.ts";
 import { describeValidation, type ValidationIssue } from "./validation-messages.ts";
 
 /** Maps anything thrown while handling a request to a CAMARA `{status, code, message}`. */
@@ -40,7 +40,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const info = toErrorInfo(error);
     // Logged in the request's one line, not here.
-    if (info.status >= 500) noteServerError(request, error);
+    noteErrorAnswer(request, info.code, info.status >= 500 ? error : undefined);
     return reply.status(info.status).send(info);
   });
   app.setNotFoundHandler((request, reply) => notFound(app, request, reply));
@@ -76,8 +76,10 @@ function notFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyR
       "METHOD_NOT_ALLOWED",
       `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`,
     ).toInfo();
+    noteErrorAnswer(request, info.code);
     return reply.status(405).header("allow", allowed.join(", ")).send(info);
   }
   const info = new ApiError("NOT_FOUND", `No route ${request.method} ${path}.`).toInfo();
+  noteErrorAnswer(request, info.code);
   return reply.status(404).send(info);
 }
