@@ -1,13 +1,9 @@
 import { ApiError } from "../errors.ts";
+import type { SinkCredential } from "../wire/quality-on-demand.ts";
 import { isLoopbackHost, isNonPublicAddress } from "./ip.ts";
 
-/** The sink credential as it arrives, before it is known to be an access token. */
-export interface SinkCredentialInput {
-  credentialType: "PLAIN" | "ACCESSTOKEN" | "REFRESHTOKEN";
-  accessToken?: string;
-  accessTokenExpiresUtc?: string;
-  accessTokenType?: string;
-}
+/** The sink credential as it arrives (the schema's loose shape), before it is known to be an access token. */
+export type SinkCredentialInput = SinkCredential;
 
 export interface SinkPolicy {
   /** Accept `http://` sinks whose host is a loopback address, so a developer's local receiver works. */

@@ -1,44 +1,22 @@
-/** Wire and domain types named as CAMARA Quality-On-Demand 1.1.0 and QoS Profiles 1.1.0 name them. */
+/**
+ * The domain's types. The wire types (devices, servers, ports, statuses, QoS profiles) are the
+ * schemas' own (wire/), so what the domain handles is exactly what the API validates and sends;
+ * the rest is how OpenQoD keeps a session.
+ */
+import type { ApplicationServer, Device, PortsSpec } from "../wire/common.ts";
+import type { QosStatus, StatusInfo } from "../wire/quality-on-demand.ts";
 
-export type QosStatus = "REQUESTED" | "AVAILABLE" | "UNAVAILABLE";
+export type {
+  ApplicationServer,
+  Device,
+  DeviceIpv4Addr,
+  PortRange,
+  PortsSpec,
+} from "../wire/common.ts";
+export type { Duration, QosProfile, QosProfileStatus, Rate } from "../wire/qos-profiles.ts";
+export type { AccessTokenCredential, QosStatus, StatusInfo } from "../wire/quality-on-demand.ts";
+
 export type EventQosStatus = Exclude<QosStatus, "REQUESTED">;
-export type StatusInfo = "DURATION_EXPIRED" | "NETWORK_TERMINATED" | "DELETE_REQUESTED";
-export type QosProfileStatus = "ACTIVE" | "INACTIVE" | "DEPRECATED";
-
-export interface DeviceIpv4Addr {
-  publicAddress: string;
-  privateAddress?: string;
-  publicPort?: number;
-}
-
-export interface Device {
-  phoneNumber?: string;
-  networkAccessIdentifier?: string;
-  ipv4Address?: DeviceIpv4Addr;
-  ipv6Address?: string;
-}
-
-export interface ApplicationServer {
-  ipv4Address?: string;
-  ipv6Address?: string;
-}
-
-export interface PortRange {
-  from: number;
-  to: number;
-}
-
-export interface PortsSpec {
-  ranges?: PortRange[];
-  ports?: number[];
-}
-
-export interface AccessTokenCredential {
-  credentialType: "ACCESSTOKEN";
-  accessToken: string;
-  accessTokenExpiresUtc: string;
-  accessTokenType: "bearer";
-}
 
 /** Which API created a session; its notifications use that dialect's envelope. */
 export type Dialect = "v1" | "v0";
@@ -72,34 +50,4 @@ export interface SessionRecord {
   dueAt: number | null;
   /** What the network decided for a REQUESTED session, applied at `dueAt`. */
   networkVerdict: "GRANT" | "REFUSE" | null;
-}
-
-export interface Rate {
-  value: number;
-  unit: "bps" | "kbps" | "Mbps" | "Gbps" | "Tbps";
-}
-
-export interface Duration {
-  value: number;
-  unit: "Days" | "Hours" | "Minutes" | "Seconds" | "Milliseconds" | "Microseconds" | "Nanoseconds";
-}
-
-export interface QosProfile {
-  name: string;
-  description?: string;
-  status: QosProfileStatus;
-  targetMinUpstreamRate?: Rate;
-  maxUpstreamRate?: Rate;
-  maxUpstreamBurstRate?: Rate;
-  targetMinDownstreamRate?: Rate;
-  maxDownstreamRate?: Rate;
-  maxDownstreamBurstRate?: Rate;
-  minDuration?: Duration;
-  maxDuration?: Duration;
-  priority?: number;
-  packetDelayBudget?: Duration;
-  jitter?: Duration;
-  packetErrorLossRate?: number;
-  l4sQueueType?: "non-l4s-queue" | "l4s-queue" | "mixed-queue";
-  serviceClass?: string;
 }

@@ -1,20 +1,13 @@
-import { type Static, Type } from "@sinclair/typebox";
-import {
-  ApplicationServer,
-  Device,
-  PortsSpec,
-  QosProfileName,
-  QosStatus,
-  Seconds,
-  StatusInfo,
-  StringEnum,
-} from "./schemas.ts";
-
 /**
  * The Network-as-Code dialect: CAMARA QoD v0.10 bodies, as Nokia's SDKs send them. Device, servers
  * and ports are the same types as v1; the sink is a `webhook` with a plain token, and times are Unix seconds.
  */
-const closed = { additionalProperties: false } as const;
+
+import { type Static, Type } from "@sinclair/typebox";
+import { ApplicationServer, Device, PortsSpec, Seconds } from "../wire/common.ts";
+import { closed, StringEnum } from "../wire/kit.ts";
+import { QosProfileName } from "../wire/qos-profiles.ts";
+import { QosStatus, StatusInfo } from "../wire/quality-on-demand.ts";
 
 export const Webhook = Type.Object(
   {

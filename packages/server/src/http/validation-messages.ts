@@ -3,11 +3,10 @@
  * `devicePorts.ports[0]`) and says what is expected, never how the validator phrases it.
  */
 
-/**
- * The schema annotation that says, as a noun phrase, what a value must be: "a phone number in E.164
- * format: …". Every `pattern` needs one (a regex means nothing to a caller); OpenAPI shows it too.
- */
-export const EXPECTED = "x-expected";
+import { EXPECTED } from "../wire/kit.ts";
+
+// Declared with the wire schemas that carry it; app.ts registers it with ajv from here.
+export { EXPECTED };
 
 /** One ajv error, as Fastify passes it on with ajv's `verbose` option (`parentSchema` is then set). */
 export interface ValidationIssue {
