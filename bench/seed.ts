@@ -4,7 +4,6 @@ import { ApiKeys } from "../packages/server/src/api-keys.ts";
 import { renderV1Notification } from "../packages/server/src/delivery/envelope-v1.ts";
 import type { SessionRecord } from "../packages/server/src/domain/types.ts";
 import { openPostgresStore } from "../packages/server/src/store/postgres.ts";
-import { sessionToRow } from "../packages/server/src/store/rows.ts";
 import { openSqliteStore } from "../packages/server/src/store/sqlite.ts";
 
 export const BENCH_KEY = "bench-key-0123456789abcdef";
@@ -66,12 +65,8 @@ export async function seedSessions(dataDir: string, options: SeedOptions): Promi
       }
       await store.write(async (tx) => {
         // 20 columns a row; SQLite allows 32 766 bound variables a statement, PostgreSQL 65 535.
-        for (let i = 0; i < sessions.length; i += 1_000) {
-          await tx.trx
-            .insertInto("sessions")
-            .values(sessions.slice(i, i + 1_000).map(sessionToRow))
-            .execute();
-        }
+        for (let i = 0; i < sessions.length; i += 1_000)
+          await tx.insertSessions(sessions.slice(i, i + 1_000));
         if (options.withPendingEvents) {
           for (const s of sessions) {
             const event = renderV1Notification(s, { qosStatus: "AVAILABLE" }, now, "http://127.0.0.1");

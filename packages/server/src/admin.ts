@@ -87,7 +87,7 @@ export async function openAdmin(
     | "sqliteSynchronous"
   >,
 ): Promise<Admin> {
-  const { store, release } = await openStore(
+  const store = await openStore(
     { ...config, databasePoolSize: Math.min(config.databasePoolSize, 2) },
     { asServer: false },
   );
@@ -119,7 +119,7 @@ export async function openAdmin(
       return notifications.redeliver(null, notificationId);
     },
     close() {
-      closed ??= store.close().finally(release);
+      closed ??= store.close();
       return closed;
     },
   };

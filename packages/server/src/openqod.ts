@@ -69,7 +69,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
   mkdirSync(config.dataDir, { recursive: true });
   const events = new WorkerEvents();
-  const { store, release } = await openStore(config, {
+  const store = await openStore(config, {
     asServer: true,
     onError: (error) => events.emit("worker:error", { worker: "database", error }),
   });
@@ -119,7 +119,6 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   } catch (error) {
     // A failed start leaves nothing open (connections, LISTEN, the data folder's lock).
     await store.close().catch(() => undefined);
-    release();
     throw error;
   }
 
@@ -144,7 +143,6 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
       await Promise.all(workers);
       await sender.close();
       await store.close();
-      release();
     },
   };
 }

@@ -4,16 +4,16 @@ import {
   type Migration,
   type MigrationProvider,
   Migrator,
-  PostgresAdapter,
   sql,
 } from "kysely";
+import type { EngineKind } from "./engine.ts";
 
 /**
  * An auto-numbered primary key: SQLite's `integer primary key autoincrement`, PostgreSQL's identity
  * column (bigint: an outbox outlives 2^31 events). The same schema, in each engine's words.
  */
-function serialKey(db: Kysely<unknown>) {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+function serialKey(engine: EngineKind) {
+  const postgres = engine === "postgres";
   return {
     type: postgres ? ("bigint" as const) : ("integer" as const),
     build: (c: ColumnDefinitionBuilder) =>
@@ -22,13 +22,14 @@ function serialKey(db: Kysely<unknown>) {
 }
 
 /**
- * Numbered migrations, applied in order at start. Only ever append: a released migration is never edited.
- * Times are bigint so PostgreSQL can hold milliseconds since the epoch.
+ * Numbered migrations, applied in order at start, in the words of the engine they run on. Only ever
+ * append: a released migration is never edited. Times are bigint so PostgreSQL can hold milliseconds
+ * since the epoch.
  */
-const MIGRATIONS: Record<string, Migration> = {
+const migrations = (engine: EngineKind): Record<string, Migration> => ({
   "0001_initial": {
     async up(db: Kysely<unknown>) {
-      const serial = serialKey(db);
+      const serial = serialKey(engine);
       await db.schema
         .createTable("clients")
         .addColumn("id", "text", (c) => c.primaryKey())
@@ -141,7 +142,7 @@ const MIGRATIONS: Record<string, Migration> = {
    */
   "0003_device_sessions_locked": {
     async up(db: Kysely<unknown>) {
-      if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+      if (engine !== "postgres") return;
       await sql`
         create function openqod_device_sessions(p_client text, p_device text) returns setof sessions
         language plpgsql volatile as $$
@@ -166,9 +167,7 @@ const MIGRATIONS: Record<string, Migration> = {
       );
     },
   },
-};
-
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+});
 
 /**
  * Brings the database to the latest schema. Kysely's migrator holds a lock while it runs (on
@@ -176,7 +175,8 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * together apply each migration once and none starts on a half-migrated schema.
  * @throws Error naming the migration that failed.
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+export async function migrateToLatest(db: Kysely<unknown>, engine: EngineKind): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
   const migrator = new Migrator({
     db,
     provider,

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { CommitInfo } from "./store.ts";
+import type { CommitInfo } from "./effects.ts";
 
 /** The channel OpenQoD instances announce work on. */
 export const WORK_CHANNEL = "openqod_work";
@@ -78,8 +78,6 @@ export class PgWorkListener {
     this.#onNews({
       outboxChanged: news.o === true,
       earliestDueAt: typeof news.d === "number" ? news.d : null,
-      sessions: new Map(),
-      sessionsStale: false,
     });
   }
 
@@ -97,13 +95,7 @@ export class PgWorkListener {
       this.#retryTimer = null;
       this.start().then(
         // Whatever was announced while disconnected is unknown: every worker looks once.
-        () =>
-          this.#onNews({
-            outboxChanged: true,
-            earliestDueAt: 0,
-            sessions: new Map(),
-            sessionsStale: false,
-          }),
+        () => this.#onNews({ outboxChanged: true, earliestDueAt: 0 }),
         (error: Error) => {
           this.#onError(error);
           this.#retryMs = Math.min(RECONNECT_MAX_MS, this.#retryMs * 2);

@@ -2,9 +2,15 @@ import { randomUUID } from "node:crypto";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { DatabaseStartError, describeDatabaseUrl } from "./database-start-error.ts";
+import { postgresAttemptStatements } from "./delivery-attempts.ts";
+import type { CommitInfo } from "./effects.ts";
+import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
+import { postgresOutboxStatements } from "./outbox.ts";
 import { encodeNews, PgWorkListener, WORK_CHANNEL } from "./pg-listener.ts";
 import type { Database } from "./schema.ts";
+import { BatchedSessionReads } from "./session-reads.ts";
+import { postgresSessionStatements } from "./sessions.ts";
 import { Store } from "./store.ts";
 
 /** The oldest PostgreSQL OpenQoD runs on: the oldest major version its community still supports. */
@@ -68,38 +74,89 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     throw error;
   }
 
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const instanceId = randomUUID();
-  let store: Store | null = null;
-  const listener = new PgWorkListener({
-    config,
-    instanceId,
-    onNews: (info) => store?.announce(info),
+  const engine = new PostgresEngine({
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    listenerConfig: config,
+    // Leave connections for reads (GETs, the workers' next-due queries) while batches commit.
+    maxConcurrentBatches: Math.max(1, poolSize - 2),
     onError,
   });
   try {
-    await migrateToLatest(db as Kysely<unknown>);
-    await listener.start();
+    await migrateToLatest(engine.db as Kysely<unknown>, "postgres");
+    await engine.startListening();
   } catch (error) {
-    await listener.close();
-    await db.destroy().catch(() => undefined);
+    await engine.close().catch(() => undefined);
     throw new DatabaseStartError(`cannot prepare PostgreSQL at ${where}: ${describe(error)}`, {
       cause: error,
     });
   }
-  store = new Store(db, {
-    engine: "postgres",
-    // Leave connections for reads (GETs, the workers' next-due queries) while batches commit.
-    maxConcurrentBatches: Math.max(1, poolSize - 2),
-    batchReads: true,
-    notifier: {
-      async publish(trx, info) {
-        await sql`select pg_notify(${WORK_CHANNEL}, ${encodeNews(instanceId, info)})`.execute(trx);
-      },
-    },
-    onClose: () => listener.close(),
-  });
-  return store;
+  return new Store(engine);
+}
+
+/** Many instances on one database, each with a pool of connections (see Engine). */
+class PostgresEngine implements Engine {
+  readonly db: Kysely<Database>;
+  readonly maxConcurrentBatches: number;
+  readonly statements: EngineStatements;
+  readonly sessionReads: BatchedSessionReads;
+  /** Tells this instance's own news from the others' on the shared channel. */
+  readonly #instanceId = randomUUID();
+  readonly #workListener: PgWorkListener;
+  #onNews: ((news: CommitInfo) => void) | null = null;
+
+  constructor(options: {
+    db: Kysely<Database>;
+    /** For the LISTEN connection, which lives outside the pool. */
+    listenerConfig: pg.ClientConfig;
+    maxConcurrentBatches: number;
+    onError: (error: Error) => void;
+  }) {
+    this.db = options.db;
+    this.maxConcurrentBatches = options.maxConcurrentBatches;
+    this.statements = {
+      sessions: postgresSessionStatements(this.db),
+      outbox: postgresOutboxStatements(this.db),
+      attempts: postgresAttemptStatements(this.db),
+    };
+    this.sessionReads = new BatchedSessionReads(this.db);
+    this.#workListener = new PgWorkListener({
+      config: options.listenerConfig,
+      instanceId: this.#instanceId,
+      onNews: (news) => this.#onNews?.(news),
+      onError: options.onError,
+    });
+  }
+
+  /** Starts LISTENing. @throws the connection error (at start, the database must be reachable). */
+  startListening(): Promise<void> {
+    return this.#workListener.start();
+  }
+
+  transaction<T>(_durable: boolean, work: (run: StatementRunner) => Promise<T>): Promise<T> {
+    // Every commit is durable: PostgreSQL's synchronous_commit is the operator's to choose.
+    return this.db
+      .transaction()
+      .execute((trx) => work(async (query) => (await trx.executeQuery(query)).rows));
+  }
+
+  async publish(run: StatementRunner, news: CommitInfo): Promise<void> {
+    await run(sql`select pg_notify(${WORK_CHANNEL}, ${encodeNews(this.#instanceId, news)})`.compile(this.db));
+  }
+
+  /** Nothing to follow: with other writers on the database, this instance keeps no session cache. */
+  committed(): void {}
+
+  listen(listener: (news: CommitInfo) => void): void {
+    this.#onNews = listener;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.db.destroy();
+    } finally {
+      await this.#workListener.close();
+    }
+  }
 }
 
 /** @throws DatabaseStartError if `num` (server_version_num) is older than MIN_POSTGRES_VERSION. */

@@ -1,8 +1,9 @@
 import type { SessionRecord } from "../domain/types.ts";
+import type { CommitEffects } from "./effects.ts";
 
 /**
  * A bounded write-through cache of sessions, for a store that is the only writer of its database
- * (SQLite: one process). Entries are set only from committed state: after a commit for writes, and
+ * (SQLite: one process; only the SQLite engine has one). Entries are set only from committed state: after a commit for writes, and
  * from a synchronous read outside any transaction for misses. Eviction is oldest-first.
  */
 export class SessionCache {
@@ -33,5 +34,14 @@ export class SessionCache {
 
   clear(): void {
     this.#entries.clear();
+  }
+
+  /** Follows a committed batch: what it wrote or deleted, or everything when it changed sessions in bulk. */
+  apply(effects: CommitEffects): void {
+    if (effects.sessionsStale) this.clear();
+    for (const [id, session] of effects.sessions) {
+      if (session === null) this.delete(id);
+      else this.set(session);
+    }
   }
 }

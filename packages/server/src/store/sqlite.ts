@@ -1,14 +1,24 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, type Selectable, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from "kysely";
+import { lockDataDir } from "../data-dir-lock.ts";
+import { sqliteAttemptStatements } from "./delivery-attempts.ts";
+import type { CommitEffects, CommitInfo } from "./effects.ts";
+import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
-import { rowToSession } from "./rows.ts";
-import type { Database, SessionsTable } from "./schema.ts";
+import { freeAllLeases, sqliteOutboxStatements } from "./outbox.ts";
+import type { Database } from "./schema.ts";
+import { SessionCache } from "./session-cache.ts";
+import { SqliteSessionReads } from "./session-reads.ts";
+import { sqliteSessionStatements } from "./sessions.ts";
 import { Store } from "./store.ts";
 
 export interface SqliteOptions {
-  /** Sessions held in memory for reads. @default 0 */
+  /**
+   * Sessions held in memory for reads; only right for the file's one writer (its server). 0 disables.
+   * @default 0
+   */
   sessionCacheEntries?: number;
   /**
    * FULL: every commit is on disk before it is acknowledged (survives power loss). NORMAL: survives a
@@ -16,24 +26,64 @@ export interface SqliteOptions {
    */
   synchronous?: "FULL" | "NORMAL";
   /**
-   * Wake this store's workers when another process commits to the file (the operator's `redeliver`
-   * beside a running server): SQLite has no NOTIFY, so `PRAGMA data_version` is read every
-   * `watchIntervalMs`, which costs a few microseconds. @default false
+   * Open the file as the one server of its data folder: take the folder's lock (`server.pid`), then
+   * free the delivery leases a crashed run left (no claim is alive at a server's start), and wake this
+   * store's workers when another process commits to the file (the operator's `redeliver`). Without it
+   * the file is opened beside a server (operator commands, seeding) and nothing is changed at start.
    */
-  watchOtherWriters?: boolean;
-  /** @default 500 */
-  watchIntervalMs?: number;
+  server?: {
+    /** The data folder, as the operator named it (for the lock's messages). */
+    dataDir: string;
+    /**
+     * SQLite has no NOTIFY: `PRAGMA data_version` is read this often (ms), which costs a few
+     * microseconds. @default 500
+     */
+    watchIntervalMs?: number;
+  };
 }
 
 /**
  * Opens (creating if needed) the SQLite file at `path` and migrates it. WAL lets reads go on during a
  * commit; `synchronous=FULL` (the default) makes every commit survive power loss, not only a process crash.
+ * @throws ConfigError when `server` is given and another live server holds its data folder.
  */
 export async function openSqliteStore(path: string, options: SqliteOptions = {}): Promise<Store> {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
+  const unlock = options.server === undefined ? () => undefined : lockDataDir(options.server.dataDir);
+  let sqlite: SQLite.Database | null = null;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    sqlite = new SQLite(path);
+    const synchronous = options.synchronous ?? "FULL";
+    const prepared = connect(sqlite, synchronous);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: prepared }) });
+    await migrateToLatest(db as Kysely<unknown>, "sqlite");
+    if (options.server !== undefined) await freeAllLeases(db);
+    const entries = options.sessionCacheEntries ?? 0;
+    const engine = new SqliteEngine({
+      sqlite,
+      prepared,
+      db,
+      synchronous,
+      cache: entries > 0 ? new SessionCache(entries) : null,
+      unlock,
+    });
+    // Hold the newest sessions in memory from the start: a GET then costs no SQLite read at all.
+    engine.sessionReads.warm(entries);
+    if (options.server !== undefined) engine.watchOtherWriters(options.server.watchIntervalMs ?? 500);
+    return new Store(engine);
+  } catch (error) {
+    if (sqlite?.open) sqlite.close();
+    unlock();
+    throw error;
+  }
+}
+
+/**
+ * Sets the connection up: WAL lets reads go on during a commit; `synchronous` as configured.
+ * @returns the connection as Kysely's dialect takes it, preparing each SQL text once.
+ */
+function connect(sqlite: SQLite.Database, synchronous: "FULL" | "NORMAL"): SqliteDatabase {
   sqlite.pragma("journal_mode = WAL");
-  const synchronous = options.synchronous ?? "FULL";
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
@@ -43,62 +93,102 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
   sqlite.pragma("mmap_size = 1073741824");
   // Checkpoint every ~40 MiB of WAL rather than 4 MiB: a page written by many commits is copied back once.
   sqlite.pragma("wal_autocheckpoint = 10000");
-  const statements = withStatementCache(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  await migrateToLatest(db as Kysely<unknown>);
-  const sessionById = sqlite.prepare("select * from sessions where id = ?");
-  let current: string = synchronous;
-  let watcher: NodeJS.Timeout | null = null;
-  const store = new Store(db, {
-    onClose: async () => {
-      if (watcher !== null) clearInterval(watcher);
-    },
-    // One process owns a SQLite database, so this store sees every write and may cache.
-    sessionCacheEntries: options.sessionCacheEntries ?? 0,
-    // Bookkeeping-only batches commit without an fsync; the next durable commit covers them.
-    setCommitDurability: (durable) => {
-      const wanted = durable ? synchronous : "NORMAL";
-      if (wanted !== current) {
-        sqlite.pragma(`synchronous = ${wanted}`);
-        current = wanted;
-      }
-    },
-    directRunner: (query) => {
-      const statement = statements.prepare(query.sql);
-      if (statement.reader) return statement.all(query.parameters);
-      statement.run(query.parameters);
-      return [];
-    },
-    fastReads: {
-      // Inside an open transaction this connection would read uncommitted rows: null sends the
-      // caller the queued path, which waits for the transaction to end.
-      sessionById: (id) =>
-        sqlite.inTransaction ? null : (sessionById.get(id) as Selectable<SessionsTable> | undefined),
-    },
-  });
-  if (options.watchOtherWriters) {
-    // Changes only when another connection commits; this connection's own commits leave it alone.
-    let seen = sqlite.pragma("data_version", { simple: true });
-    watcher = setInterval(() => {
-      if (!sqlite.open) return;
-      const version = sqlite.pragma("data_version", { simple: true });
+  return withStatementCache(sqlite);
+}
+
+/** One process, one connection, one writer at a time: the engine of a single server (see Engine). */
+class SqliteEngine implements Engine {
+  readonly db: Kysely<Database>;
+  readonly maxConcurrentBatches = 1;
+  readonly statements: EngineStatements;
+  readonly sessionReads: SqliteSessionReads;
+  readonly #sqlite: SQLite.Database;
+  readonly #prepared: SqliteDatabase;
+  readonly #synchronous: "FULL" | "NORMAL";
+  /** The `synchronous` setting in force now: bookkeeping-only batches commit without an fsync. */
+  #current: "FULL" | "NORMAL";
+  /** Only a store that is the file's one writer may cache, since it then sees every write. */
+  readonly #cache: SessionCache | null;
+  readonly #unlock: () => void;
+  #watcher: NodeJS.Timeout | null = null;
+  #listener: ((news: CommitInfo) => void) | null = null;
+
+  constructor(options: {
+    sqlite: SQLite.Database;
+    prepared: SqliteDatabase;
+    db: Kysely<Database>;
+    synchronous: "FULL" | "NORMAL";
+    cache: SessionCache | null;
+    unlock: () => void;
+  }) {
+    this.#sqlite = options.sqlite;
+    this.#prepared = options.prepared;
+    this.db = options.db;
+    this.#synchronous = options.synchronous;
+    this.#current = options.synchronous;
+    this.#cache = options.cache;
+    this.#unlock = options.unlock;
+    this.statements = {
+      sessions: sqliteSessionStatements(this.db),
+      outbox: sqliteOutboxStatements(this.db),
+      attempts: sqliteAttemptStatements(this.db),
+    };
+    this.sessionReads = new SqliteSessionReads(this.#sqlite, this.db, this.#cache);
+  }
+
+  transaction<T>(durable: boolean, work: (run: StatementRunner) => Promise<T>): Promise<T> {
+    const wanted = durable ? this.#synchronous : "NORMAL";
+    if (wanted !== this.#current) {
+      this.#sqlite.pragma(`synchronous = ${wanted}`);
+      this.#current = wanted;
+    }
+    // Kysely holds the one connection for the transaction, so statements run directly on it are inside.
+    return this.db.transaction().execute(() => work(this.#runDirect));
+  }
+
+  /**
+   * Runs a compiled statement synchronously on the connection that holds the open transaction,
+   * skipping the driver's promise machinery.
+   */
+  readonly #runDirect = (query: { sql: string; parameters: readonly unknown[] }): unknown[] => {
+    const statement = this.#prepared.prepare(query.sql);
+    if (statement.reader) return statement.all(query.parameters);
+    statement.run(query.parameters);
+    return [];
+  };
+
+  /** Nothing to send: other processes on the file notice commits through `PRAGMA data_version`. */
+  async publish(): Promise<void> {}
+
+  committed(effects: CommitEffects): void {
+    this.#cache?.apply(effects);
+  }
+
+  listen(listener: (news: CommitInfo) => void): void {
+    this.#listener = listener;
+  }
+
+  /** Polls for other processes' commits; this connection's own commits leave `data_version` alone. */
+  watchOtherWriters(intervalMs: number): void {
+    let seen = this.#sqlite.pragma("data_version", { simple: true });
+    this.#watcher = setInterval(() => {
+      if (!this.#sqlite.open) return;
+      const version = this.#sqlite.pragma("data_version", { simple: true });
       if (version === seen) return;
       seen = version;
-      store.announce({ outboxChanged: true, earliestDueAt: null, sessions: new Map(), sessionsStale: false });
-    }, options.watchIntervalMs ?? 500);
-    watcher.unref();
+      this.#listener?.({ outboxChanged: true, earliestDueAt: null });
+    }, intervalMs);
+    this.#watcher.unref();
   }
-  if (options.sessionCacheEntries) {
-    // Hold the newest sessions in memory from the start: a GET then costs no SQLite read at all.
-    const newest = sqlite.prepare("select * from sessions order by created_at desc limit ?");
-    const rows = newest.iterate(options.sessionCacheEntries) as IterableIterator<Selectable<SessionsTable>>;
-    store.warmSessionCache(
-      (function* () {
-        for (const row of rows) yield rowToSession(row);
-      })(),
-    );
+
+  async close(): Promise<void> {
+    if (this.#watcher !== null) clearInterval(this.#watcher);
+    try {
+      await this.db.destroy();
+    } finally {
+      this.#unlock();
+    }
   }
-  return store;
 }
 
 /**

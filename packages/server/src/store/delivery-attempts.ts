@@ -1,0 +1,163 @@
+import { type CompiledQuery, type Kysely, type QueryCreator, type Selectable, sql } from "kysely";
+import { OUTBOX_CHANGED } from "./effects.ts";
+import type { Commit } from "./group-commit.ts";
+import type { Database, DeliveryAttemptsTable } from "./schema.ts";
+import type { SessionRepository } from "./sessions.ts";
+import type { AttemptResult, DeliveryAttemptRow, DeliveryState } from "./types.ts";
+
+/** Recording an attempt, whose statements differ by engine. */
+export interface AttemptEngineStatements {
+  /** Records an attempt and settles its event (delivered, failed, gone) or reschedules it (pending). */
+  record(result: AttemptResult): CompiledQuery[];
+}
+
+const ATTEMPT_ROW = {
+  event_id: "",
+  attempted_at: 0,
+  duration_ms: 0,
+  status_code: null,
+  outcome: "",
+  error: null,
+};
+
+const attemptParameters = (r: AttemptResult) => [
+  r.eventId,
+  r.attemptedAt,
+  r.durationMs,
+  r.statusCode,
+  r.outcome,
+  r.error,
+];
+
+/** What becomes of the event after an attempt: settled, or rescheduled for its next one. */
+function afterAttempt(qc: QueryCreator<Database>): (r: AttemptResult) => CompiledQuery {
+  const settle = qc
+    .updateTable("outbox")
+    .set({ state: "", attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", settled_at: 0 })
+    .where("event_id", "=", "")
+    .compile();
+  const reschedule = qc
+    .updateTable("outbox")
+    .set({ attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", next_attempt_at: 0 })
+    .where("event_id", "=", "")
+    .compile();
+  return (r) =>
+    r.state === "pending"
+      ? { ...reschedule, parameters: [r.error, r.nextAttemptAt ?? r.attemptedAt, r.eventId] }
+      : { ...settle, parameters: [r.state, r.error, r.attemptedAt, r.eventId] };
+}
+
+/** SQLite's variant (sqlite.ts): it has no data-modifying WITH, so two statements in turn. */
+export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
+  const insert = db.insertInto("delivery_attempts").values(ATTEMPT_ROW).compile();
+  const after = afterAttempt(db);
+  return { record: (r) => [{ ...insert, parameters: attemptParameters(r) }, after(r)] };
+}
+
+/**
+ * PostgreSQL's variant (postgres.ts): the attempt is inserted by a data-modifying WITH of the update
+ * that settles its event, one round trip instead of two.
+ */
+export function postgresAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
+  // The WITH only adds a name the update never refers to, so it is typed as the plain query creator.
+  const qc = db.with("attempt", (q) =>
+    q.insertInto("delivery_attempts").values(ATTEMPT_ROW),
+  ) as unknown as QueryCreator<Database>;
+  const after = afterAttempt(qc);
+  return {
+    record(r) {
+      const query = after(r);
+      return [{ ...query, parameters: [...attemptParameters(r), ...query.parameters] }];
+    },
+  };
+}
+
+/**
+ * Delivery attempts and how events settle: every attempt is recorded with what it made of its event
+ * (delivered, failed, gone, or pending again), in the same transaction.
+ */
+export class AttemptRepository {
+  readonly #db: Kysely<Database>;
+  readonly #commit: Commit;
+  readonly #engine: AttemptEngineStatements;
+  readonly #sessions: SessionRepository;
+
+  constructor(options: {
+    db: Kysely<Database>;
+    commit: Commit;
+    engine: AttemptEngineStatements;
+    sessions: SessionRepository;
+  }) {
+    this.#db = options.db;
+    this.#commit = options.commit;
+    this.#engine = options.engine;
+    this.#sessions = options.sessions;
+  }
+
+  /** Records an attempt and settles or reschedules its event, in one transaction. */
+  record(result: AttemptResult): Promise<void> {
+    return this.#commit(
+      async (unit) => {
+        for (const query of this.#engine.record(result)) await unit.write(query, OUTBOX_CHANGED);
+        if (result.state === "gone") {
+          // A 410 means the consumer removed this endpoint: nothing more goes there.
+          const gone = this.#db
+            .updateTable("outbox")
+            .set({ state: "gone", settled_at: result.attemptedAt, lease_until: null })
+            .where("sink", "=", result.sink)
+            .where("state", "=", "pending")
+            .compile();
+          await unit.write(gone, OUTBOX_CHANGED);
+          await this.#sessions.forgetSink(unit, result.sink);
+        }
+      },
+      { bookkeeping: true, canWait: true },
+    );
+  }
+
+  /** Settles an event without an attempt (e.g. its token expired). */
+  settleUnsent(eventId: string, state: DeliveryState, now: number, reason: string): Promise<void> {
+    const query = this.#db
+      .updateTable("outbox")
+      .set({ state, settled_at: now, lease_until: null, last_error: reason })
+      .where("event_id", "=", eventId)
+      .compile();
+    return this.#commit(async (unit) => {
+      await unit.write(query, OUTBOX_CHANGED);
+    });
+  }
+
+  /** An event's attempts, in the order they were made. */
+  async ofEvent(eventId: string): Promise<DeliveryAttemptRow[]> {
+    const rows = await this.#db
+      .selectFrom("delivery_attempts")
+      .selectAll()
+      .where("event_id", "=", eventId)
+      .orderBy("id")
+      .execute();
+    return rows.map(toAttemptRow);
+  }
+
+  /** Every attempt at any of a session's events, in the order they were recorded: one query, not one per event. */
+  async ofSession(sessionId: string): Promise<DeliveryAttemptRow[]> {
+    const rows = await this.#db
+      .selectFrom("delivery_attempts as a")
+      .innerJoin("outbox as o", "o.event_id", "a.event_id")
+      .selectAll("a")
+      .where("o.session_id", "=", sessionId)
+      .orderBy("a.id")
+      .execute();
+    return rows.map(toAttemptRow);
+  }
+}
+
+function toAttemptRow(r: Selectable<DeliveryAttemptsTable>): DeliveryAttemptRow {
+  return {
+    eventId: r.event_id,
+    attemptedAt: Number(r.attempted_at),
+    durationMs: Number(r.duration_ms),
+    statusCode: r.status_code === null ? null : Number(r.status_code),
+    outcome: r.outcome,
+    error: r.error,
+  };
+}

@@ -1,0 +1,155 @@
+import { CommitEffects, type CommitInfo } from "./effects.ts";
+import type { Engine } from "./engine.ts";
+import { UnitOfWork } from "./unit-of-work.ts";
+
+/** How long a relaxed write may wait for others to share its commit (ms). */
+const RELAXED_FLUSH_MS = 5;
+
+export interface WriteOptions {
+  /**
+   * Bookkeeping (delivery leases and attempt records) is not fsynced on its own: losing the last few
+   * after a power cut only means an event is sent again, which at-least-once allows. The next durable
+   * commit makes it durable too (the WAL is written in order). @default false
+   */
+  bookkeeping?: boolean;
+  /** Nobody waits for it: it may wait a few milliseconds to share a commit. @default false */
+  canWait?: boolean;
+}
+
+/** A unit of work: runs its statements through `unit` and resolves with its result. */
+export type Work<T> = (unit: UnitOfWork) => Promise<T>;
+
+/** How repositories commit their own writes: GroupCommit.write. */
+export type Commit = <T>(work: Work<T>, options?: WriteOptions) => Promise<T>;
+
+interface QueuedWrite {
+  durable: boolean;
+  work: Work<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * The write queue. Units of work that arrive while a transaction is being prepared share its commit
+ * (a unit failing does not undo the others, see #commitBatch). On SQLite with `synchronous=FULL`, the
+ * commit's fsync is the cost of a write, so sharing it is what lets concurrent creates scale.
+ */
+export class GroupCommit {
+  readonly #engine: Engine;
+  readonly #onCommitted: (info: CommitInfo) => void;
+  #queue: QueuedWrite[] = [];
+  #flushScheduled = false;
+  /** Batches being committed now. */
+  #committing = 0;
+  #relaxedTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  /** `onCommitted` hears of every commit. */
+  constructor(engine: Engine, onCommitted: (info: CommitInfo) => void) {
+    this.#engine = engine;
+    this.#onCommitted = onCommitted;
+  }
+
+  /**
+   * Runs `work` in a transaction and resolves with its result once committed.
+   * @throws whatever `work` throws (its writes are rolled back), or the commit's error.
+   */
+  write<T>(work: Work<T>, options: WriteOptions = {}): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("store is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        durable: options.bookkeeping !== true,
+      });
+      if (options.bookkeeping && options.canWait) this.#scheduleRelaxedFlush();
+      else this.#scheduleFlush();
+    });
+  }
+
+  /** Refuses new writes and resolves once the queued ones are committed. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#relaxedTimer !== null) this.#scheduleFlush();
+    while (this.#flushScheduled || this.#committing > 0)
+      await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  #scheduleFlush(): void {
+    if (this.#relaxedTimer !== null) {
+      clearTimeout(this.#relaxedTimer);
+      this.#relaxedTimer = null;
+    }
+    if (this.#flushScheduled || this.#committing >= this.#engine.maxConcurrentBatches) return;
+    this.#flushScheduled = true;
+    // Two turns of the event loop let the requests whose bodies arrive meanwhile join the batch.
+    setImmediate(() => setImmediate(() => void this.#flush()));
+  }
+
+  /**
+   * Bookkeeping that nobody waits on (delivery attempts) may wait a few milliseconds for company, so
+   * a busy dispatcher commits its results in tens rather than one by one.
+   */
+  #scheduleRelaxedFlush(): void {
+    if (this.#flushScheduled || this.#relaxedTimer !== null) return;
+    this.#relaxedTimer = setTimeout(() => {
+      this.#relaxedTimer = null;
+      this.#scheduleFlush();
+    }, RELAXED_FLUSH_MS);
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#flushScheduled = false;
+    this.#committing++;
+    try {
+      this.#onCommitted(await this.#commitBatch(batch));
+    } catch {
+      // The batch was rolled back: a unit failed after writing, or the commit failed. Run each unit
+      // alone so only the culprit fails (the units are plain functions of the database, safe to re-run).
+      if (batch.length > 1) {
+        for (const item of batch) await this.#commitBatch([item]).then(this.#onCommitted, () => undefined);
+      }
+    }
+    this.#committing--;
+    if (this.#queue.length > 0) this.#scheduleFlush();
+  }
+
+  /**
+   * Runs the units in one transaction. A unit that throws before writing anything is settled with its
+   * error and the others go on (no savepoint needed); one that throws after writing rolls back the batch.
+   * Settles each unit once the commit is done.
+   */
+  async #commitBatch(batch: QueuedWrite[]): Promise<CommitEffects> {
+    const effects = new CommitEffects();
+    const durable = batch.some((item) => item.durable);
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await this.#engine.transaction(durable, async (run) => {
+        for (const item of batch) {
+          const unit = new UnitOfWork(run, effects);
+          try {
+            outcomes.push({ ok: true, value: await item.work(unit) });
+          } catch (error) {
+            if (unit.writes > 0 || unit.statementFailed || batch.length === 1) throw error;
+            outcomes.push({ ok: false, error });
+          }
+        }
+        if (effects.isNews) await this.#engine.publish(run, effects);
+      });
+    } catch (error) {
+      if (batch.length === 1) batch[0]?.reject(error);
+      throw error;
+    }
+    // Committed: the engine's cache follows before any caller can read again.
+    this.#engine.committed(effects);
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+    return effects;
+  }
+}

@@ -1,0 +1,217 @@
+import { type CompiledQuery, type Kysely, type Selectable, sql } from "kysely";
+import type { SessionRecord } from "../domain/types.ts";
+import { type Effect, SESSIONS_CHANGED } from "./effects.ts";
+import { rowToSession, sessionToRow } from "./rows.ts";
+import type { Database, SessionsTable } from "./schema.ts";
+import type { SessionReads } from "./session-reads.ts";
+import type { SessionPageQuery } from "./types.ts";
+import type { UnitOfWork } from "./unit-of-work.ts";
+
+/**
+ * The session reads of a unit of work, whose text differs by engine. On PostgreSQL several instances
+ * write at once, so a unit reading a row it will write locks it (`for update`), and the scheduler
+ * takes due sessions with `for update skip locked` so no two instances take the same one. SQLite has
+ * one writer at a time and neither clause.
+ */
+export interface SessionEngineStatements {
+  /** The session, locked until the transaction ends. Parameters: id. */
+  readonly byIdForUpdate: CompiledQuery;
+  /** Up to `limit` sessions due at `now`, oldest first, that no other instance is handling. Parameters: now, limit. */
+  readonly due: CompiledQuery;
+  /** A device's sessions, oldest first, read so that creates for one device take turns. Parameters: clientId, deviceKey. */
+  readonly ofDeviceLocked: CompiledQuery;
+}
+
+const byId = (db: Kysely<Database>) => db.selectFrom("sessions").selectAll().where("id", "=", "");
+const due = (db: Kysely<Database>) =>
+  db.selectFrom("sessions").selectAll().where("due_at", "<=", 0).orderBy("due_at").limit(0);
+
+/** SQLite's variant (sqlite.ts): one writer at a time, so plain reads. */
+export function sqliteSessionStatements(db: Kysely<Database>): SessionEngineStatements {
+  return {
+    byIdForUpdate: byId(db).compile(),
+    due: due(db).compile(),
+    ofDeviceLocked: db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("client_id", "=", "")
+      .where("device_key", "=", "")
+      .orderBy("created_at")
+      .compile(),
+  };
+}
+
+/** PostgreSQL's variant (postgres.ts): rows locked for the unit's transaction. */
+export function postgresSessionStatements(db: Kysely<Database>): SessionEngineStatements {
+  return {
+    byIdForUpdate: byId(db).forUpdate().compile(),
+    due: due(db).forUpdate().skipLocked().compile(),
+    // Two instances creating sessions for the same device must not both pass the conflict check: the
+    // read takes a transaction-scoped lock on (client, device) first, in the same call (migration 0003).
+    ofDeviceLocked: sql`select * from openqod_device_sessions(${""}, ${""})`.compile(db),
+  };
+}
+
+type Row = Selectable<SessionsTable>;
+
+/**
+ * QoD sessions: their writes and locking reads inside a unit of work, and reads of committed state.
+ * The hot path's statements are compiled once: building a Kysely query costs more than SQLite takes
+ * to run it. They are built from a sample and reused with new parameters, which Kysely emits in the
+ * order the columns are given (so `Object.values` of a row lines up with them).
+ */
+export class SessionRepository {
+  readonly #db: Kysely<Database>;
+  readonly #reads: SessionReads;
+  readonly #locking: SessionEngineStatements;
+  readonly #insert: CompiledQuery;
+  readonly #update: CompiledQuery;
+  readonly #delete: CompiledQuery;
+
+  constructor(db: Kysely<Database>, reads: SessionReads, locking: SessionEngineStatements) {
+    this.#db = db;
+    this.#reads = reads;
+    this.#locking = locking;
+    const row = sessionToRow(SAMPLE);
+    const { id: _id, ...rest } = row;
+    this.#insert = db.insertInto("sessions").values(row).compile();
+    this.#update = db.updateTable("sessions").set(rest).where("id", "=", "").compile();
+    this.#delete = db.deleteFrom("sessions").where("id", "=", "").compile();
+  }
+
+  // ---- in a unit of work -------------------------------------------------------------------------
+
+  /** The session, locked against other instances' writes until the unit's transaction ends. */
+  async lockedById(unit: UnitOfWork, id: string): Promise<SessionRecord | undefined> {
+    const [row] = await unit.query<Row>({ ...this.#locking.byIdForUpdate, parameters: [id] });
+    return row === undefined ? undefined : rowToSession(row);
+  }
+
+  /** Up to `limit` sessions due at `now`, oldest first, claimed for the unit's transaction. */
+  async due(unit: UnitOfWork, now: number, limit: number): Promise<SessionRecord[]> {
+    const rows = await unit.query<Row>({ ...this.#locking.due, parameters: [now, limit] });
+    return rows.map(rowToSession);
+  }
+
+  /**
+   * The device's sessions, oldest first, read under a lock on (client, device) that holds until the
+   * transaction ends: creates for one device take turns, so a conflict check cannot miss a session
+   * another instance is creating.
+   */
+  async ofDeviceLocked(unit: UnitOfWork, clientId: string, deviceKey: string): Promise<SessionRecord[]> {
+    const rows = await unit.query<Row>({
+      ...this.#locking.ofDeviceLocked,
+      parameters: [clientId, deviceKey],
+    });
+    return rows.map(rowToSession);
+  }
+
+  async insert(unit: UnitOfWork, session: SessionRecord): Promise<void> {
+    await unit.write(
+      { ...this.#insert, parameters: Object.values(sessionToRow(session)) },
+      written([session]),
+    );
+  }
+
+  /** Inserts many sessions in one statement (seeding); mind the engine's limit on bound parameters. */
+  async insertMany(unit: UnitOfWork, sessions: readonly SessionRecord[]): Promise<void> {
+    if (sessions.length === 0) return;
+    await unit.write(
+      this.#db.insertInto("sessions").values(sessions.map(sessionToRow)).compile(),
+      written(sessions),
+    );
+  }
+
+  async update(unit: UnitOfWork, session: SessionRecord): Promise<void> {
+    const { id, ...rest } = sessionToRow(session);
+    await unit.write({ ...this.#update, parameters: [...Object.values(rest), id] }, written([session]));
+  }
+
+  async delete(unit: UnitOfWork, id: string): Promise<void> {
+    await unit.write({ ...this.#delete, parameters: [id] }, { kind: "session-deleted", id });
+  }
+
+  /** Forgets `sink` (and its token) on every session that has it: the consumer removed that endpoint. */
+  async forgetSink(unit: UnitOfWork, sink: string): Promise<void> {
+    await unit.write(
+      this.#db
+        .updateTable("sessions")
+        .set({ sink: null, sink_token: null })
+        .where("sink", "=", sink)
+        .compile(),
+      SESSIONS_CHANGED,
+    );
+  }
+
+  // ---- committed state ---------------------------------------------------------------------------
+
+  byId(id: string): Promise<SessionRecord | undefined> {
+    return this.#reads.byId(id);
+  }
+
+  async ofDevice(clientId: string, deviceKey: string): Promise<SessionRecord[]> {
+    const rows = await this.#db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("client_id", "=", clientId)
+      .where("device_key", "=", deviceKey)
+      .orderBy("created_at")
+      .execute();
+    return rows.map(rowToSession);
+  }
+
+  /**
+   * A page of a client's sessions, oldest first by id (UUIDv7 ids sort by creation time). Reads
+   * through the (client_id, device_key) index: a client's sessions are few, as ended ones are removed.
+   */
+  async ofClient(query: SessionPageQuery): Promise<SessionRecord[]> {
+    let select = this.#db.selectFrom("sessions").selectAll().where("client_id", "=", query.clientId);
+    if (query.status !== undefined) select = select.where("qos_status", "=", query.status);
+    if (query.afterId !== undefined) select = select.where("id", ">", query.afterId);
+    const rows = await select.orderBy("id").limit(query.limit).execute();
+    return rows.map(rowToSession);
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#db
+      .selectFrom("sessions")
+      .select(["qos_status", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("qos_status")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.qos_status, Number(r.n)]));
+  }
+
+  /** The earliest `dueAt` of any session (ms), or null: when the scheduler has work next. */
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.#db
+      .selectFrom("sessions")
+      .select((eb) => eb.fn.min("due_at").as("due"))
+      .executeTakeFirst();
+    return row?.due == null ? null : Number(row.due);
+  }
+}
+
+const written = (sessions: readonly SessionRecord[]): Effect => ({ kind: "sessions-written", sessions });
+
+const SAMPLE: SessionRecord = {
+  id: "",
+  clientId: "",
+  dialect: "v1",
+  device: {},
+  deviceKey: "",
+  applicationServer: {},
+  devicePorts: null,
+  applicationServerPorts: null,
+  qosProfile: "",
+  sink: null,
+  sinkToken: null,
+  sinkTokenExpiresAt: null,
+  duration: 0,
+  qosStatus: "REQUESTED",
+  statusInfo: null,
+  createdAt: 0,
+  startedAt: null,
+  expiresAt: null,
+  dueAt: null,
+  networkVerdict: null,
+};
