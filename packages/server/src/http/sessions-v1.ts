@@ -1,36 +1,18 @@
 import type { Static } from "@sinclair/typebox";
-import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { SessionService } from "../service/session-service.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
-import {
-  BAD_SESSION_ID,
-  type ErrorExample,
-  errors,
-  NO_KEY,
-  NO_SESSION,
-  NOT_JSON,
-  NOT_YOURS,
-  success,
-  withExamples,
-} from "./docs.ts";
+import { type ErrorExample, errors, NO_KEY, NOT_JSON, success, withExamples } from "./docs.ts";
 import {
   createSessionExamples,
   endedSessionExamples,
-  extendExamples,
   extendedSessionExamples,
-  retrieveSessionsExamples,
   sessionExamples,
   sessionListExamples,
 } from "./examples.ts";
-import {
-  CreateSession,
-  ExtendSessionDuration,
-  RetrieveSessionsInput,
-  SessionIdParams,
-  SessionInfo,
-} from "./schemas.ts";
+import { CreateSession, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
+import { sessionRoutes } from "./session-routes.ts";
 
 export interface SessionsV1Options {
   sessions: SessionService;
@@ -99,112 +81,37 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
     },
   );
 
-  app.get<{ Params: Static<typeof SessionIdParams> }>(
-    "/sessions/:sessionId",
-    {
-      schema: {
-        summary: "Read a QoS session",
-        description:
-          "The session's current status, its effective `duration` and `expiresAt`. An ended session (`UNAVAILABLE`, with `statusInfo`) stays readable for the retention period, then is removed.",
-        operationId: "getSession",
-        tags,
-        params: SessionIdParams,
-        response: {
-          200: success(SessionInfo, "The session", endedSessionExamples),
-          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION),
-        },
-      },
+  sessionRoutes(app, sessions, {
+    tags,
+    sessionInfo: SessionInfo,
+    render: toSessionInfo,
+    get: {
+      summary: "Read a QoS session",
+      description:
+        "The session's current status, its effective `duration` and `expiresAt`. An ended session (`UNAVAILABLE`, with `statusInfo`) stays readable for the retention period, then is removed.",
+      operationId: "getSession",
+      examples: endedSessionExamples,
     },
-    async (request) =>
-      toSessionInfo(await sessions.get(request.principal.clientId, request.params.sessionId)),
-  );
-
-  app.delete<{ Params: Static<typeof SessionIdParams> }>(
-    "/sessions/:sessionId",
-    {
-      schema: {
-        summary: "Delete a QoS session",
-        description:
-          "Ends the session and releases it in the network. An `AVAILABLE` session is notified as `UNAVAILABLE` / `DELETE_REQUESTED`; an ended one goes silently.",
-        operationId: "deleteSession",
-        tags,
-        params: SessionIdParams,
-        response: {
-          204: Type.Null({ "x-response-description": "Deleted" }),
-          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION),
-        },
-      },
+    delete: {
+      summary: "Delete a QoS session",
+      description:
+        "Ends the session and releases it in the network. An `AVAILABLE` session is notified as `UNAVAILABLE` / `DELETE_REQUESTED`; an ended one goes silently.",
+      operationId: "deleteSession",
     },
-    async (request, reply) => {
-      await sessions.delete(request.principal.clientId, request.params.sessionId);
-      return reply.status(204).send();
+    extend: {
+      summary: "Extend a QoS session",
+      description:
+        "Adds `requestedAdditionalDuration` seconds to an `AVAILABLE` session. The overall duration is capped at the profile's `maxDuration`: beyond it the session is extended to the maximum, not refused.",
+      operationId: "extendQosSessionDuration",
+      examples: extendedSessionExamples,
     },
-  );
-
-  app.post<{ Params: Static<typeof SessionIdParams>; Body: Static<typeof ExtendSessionDuration> }>(
-    "/sessions/:sessionId/extend",
-    {
-      schema: {
-        summary: "Extend a QoS session",
-        description:
-          "Adds `requestedAdditionalDuration` seconds to an `AVAILABLE` session. The overall duration is capped at the profile's `maxDuration`: beyond it the session is extended to the maximum, not refused.",
-        operationId: "extendQosSessionDuration",
-        tags,
-        params: SessionIdParams,
-        body: withExamples(ExtendSessionDuration, extendExamples),
-        response: {
-          200: success(
-            SessionInfo,
-            "The session, with its new duration and expiresAt",
-            extendedSessionExamples,
-          ),
-          ...errors(
-            {
-              code: "QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
-              message: "requestedAdditionalDuration must be at least 1 second; got 0.",
-            },
-            NO_KEY,
-            NOT_YOURS,
-            NO_SESSION,
-            {
-              code: "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
-              message:
-                "Extending the session duration is not allowed in the current state (UNAVAILABLE). The session must be in the AVAILABLE state.",
-            },
-            NOT_JSON,
-          ),
-        },
-      },
+    retrieve: {
+      summary: "Find a device's QoS sessions",
+      description:
+        "The caller's sessions of one device, matched on the identifier OpenQoD chooses (`phoneNumber`, else `ipv4Address`, else `ipv6Address`). Sessions of other API clients are never listed.",
+      operationId: "retrieveSessionsByDevice",
+      examples: sessionListExamples,
+      errors: [BAD_PHONE, NO_KEY, UNKNOWN_DEVICE, NOT_JSON, NO_DEVICE],
     },
-    async (request) =>
-      toSessionInfo(
-        await sessions.extend(
-          request.principal.clientId,
-          request.params.sessionId,
-          request.body.requestedAdditionalDuration,
-        ),
-      ),
-  );
-
-  app.post<{ Body: Static<typeof RetrieveSessionsInput> }>(
-    "/retrieve-sessions",
-    {
-      schema: {
-        summary: "Find a device's QoS sessions",
-        description:
-          "The caller's sessions of one device, matched on the identifier OpenQoD chooses (`phoneNumber`, else `ipv4Address`, else `ipv6Address`). Sessions of other API clients are never listed.",
-        operationId: "retrieveSessionsByDevice",
-        tags,
-        body: withExamples(RetrieveSessionsInput, retrieveSessionsExamples),
-        response: {
-          200: success(Type.Array(SessionInfo), "The device's sessions; none is []", sessionListExamples),
-          ...errors(BAD_PHONE, NO_KEY, UNKNOWN_DEVICE, NOT_JSON, NO_DEVICE),
-        },
-      },
-    },
-    async (request) => {
-      const found = await sessions.retrieve(request.principal.clientId, request.body.device);
-      return found.map(toSessionInfo);
-    },
-  );
+  });
 };

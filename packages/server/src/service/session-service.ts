@@ -10,43 +10,30 @@ import {
   whenDue,
 } from "../domain/lifecycle.ts";
 import type { ProfileCatalogue } from "../domain/profiles.ts";
-import { checkSink, type SinkCredentialInput, type SinkPolicy } from "../domain/sink.ts";
-import type {
-  ApplicationServer,
-  Device,
-  Dialect,
-  PortsSpec,
-  QosStatus,
-  SessionRecord,
-} from "../domain/types.ts";
+import { checkSink, type SinkPolicy } from "../domain/sink.ts";
+import type { Device, Dialect, QosStatus, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import { uuidv7 } from "../ids.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
 import type { Store, WriteTx } from "../store/store.ts";
 import type { OutboxEvent } from "../store/types.ts";
+import type { CreateSession } from "../wire/quality-on-demand.ts";
 import { NotificationService } from "./notification-service.ts";
 
-/** A session request, whichever dialect it came in. */
-export interface CreateSessionInput {
-  device?: Device;
-  applicationServer: ApplicationServer;
-  devicePorts?: PortsSpec;
-  applicationServerPorts?: PortsSpec;
-  qosProfile: string;
-  sink?: string;
-  sinkCredential?: SinkCredentialInput;
-  /** Network-as-Code dialect: a plain token for the sink, with no expiry, instead of `sinkCredential`. */
-  webhookToken?: string;
-  duration: number;
+/** A session request, whichever dialect it came in: CAMARA's `CreateSession`, as the edge maps it. */
+export interface CreateSessionInput extends CreateSession {
+  /** A token for the sink taken as it is, with no expiry, instead of `sinkCredential`. */
+  sinkToken?: string;
 }
 
-/**
- * How far an extension may go. "profile" (CAMARA v1): the overall duration stays within the profile's
- * maximum. "remaining-day" (Network-as-Code v0): the time left stays within 24 hours.
- */
-export type ExtensionLimit = "profile" | "remaining-day";
-
-const DAY_MS = 86_400_000;
+/** How far an extension may go: the edge of each dialect says. */
+export interface ExtensionPolicy {
+  /**
+   * When set, the session may end at most this long after the extension (ms), whatever the profile's
+   * maximum. @default unset: the overall duration stays within the profile's maximum.
+   */
+  maxRemainingMs?: number;
+}
 
 /** Renders the notification of a status change in the dialect that created the session. */
 export type NotificationRenderer = (
@@ -118,9 +105,9 @@ export class SessionService {
     );
     const now = clock.now();
     const sink =
-      input.webhookToken === undefined
+      input.sinkToken === undefined
         ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
-        : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.webhookToken };
+        : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.sinkToken };
     const device = chooseDeviceIdentifier(input.device);
     const deviceStatus = await network.checkDevice(device);
     if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
@@ -193,14 +180,14 @@ export class SessionService {
   }
 
   /**
-   * Extends an AVAILABLE session, capped at the profile's maximum duration.
+   * Extends an AVAILABLE session, capped at the profile's maximum duration (or as `policy` says).
    * @throws ApiError 404, 403, 409 SESSION_EXTENSION_NOT_ALLOWED, 400 DURATION_OUT_OF_RANGE (additional < 1).
    */
   async extend(
     clientId: string,
     sessionId: string,
     additional: number,
-    limit: ExtensionLimit = "profile",
+    policy: ExtensionPolicy = {},
   ): Promise<SessionRecord> {
     if (additional < 1) {
       throw new ApiError(
@@ -215,8 +202,8 @@ export class SessionService {
       const profileMax =
         profile === undefined ? session.duration : this.#o.profiles.durationLimits(profile).max;
       const max =
-        limit === "remaining-day" && session.startedAt !== null
-          ? Math.floor((now + DAY_MS - session.startedAt) / 1000)
+        policy.maxRemainingMs !== undefined && session.startedAt !== null
+          ? Math.floor((now + policy.maxRemainingMs - session.startedAt) / 1000)
           : profileMax;
       const extended = extend(session, additional, max);
       await tx.updateSession(extended);
