@@ -15,6 +15,7 @@ export interface Dialect {
   parseSession(wire: unknown): SessionData;
 }
 
+/** The fields a session has in both dialects. */
 interface WireCommon {
   sessionId: string;
   qosProfile: string;
@@ -27,21 +28,49 @@ interface WireCommon {
   applicationServerPorts?: PortsSpec;
 }
 
-interface WireV1 extends WireCommon {
+/**
+ * A session as CAMARA QoD v1 sends it (`SessionInfo`). The wire types here are written by hand, so the
+ * SDK needs nothing; a type test in this package's tests pins them to the OpenQoD server's schemas.
+ */
+export interface WireV1 extends WireCommon {
   startedAt?: string;
   expiresAt?: string;
   sink?: string;
 }
 
-interface WireV0 extends WireCommon {
+/** A session as Network as Code (v0) sends it: Unix-second times, `webhook`, and `messages` on a create. */
+export interface WireV0 extends WireCommon {
   startedAt?: number;
   expiresAt?: number;
   webhook?: { notificationUrl: string };
+  messages?: Array<{ severity: "INFO" | "WARNING"; description: string }>;
+}
+
+/** What a create sends in both dialects. */
+interface CreateWireCommon {
+  device: DeviceIdentifiers;
+  applicationServer: { ipv4Address?: string; ipv6Address?: string };
+  devicePorts?: PortsSpec;
+  applicationServerPorts?: PortsSpec;
+  qosProfile: string;
+}
+
+/** The body of a CAMARA QoD v1 create (`CreateSession`), as this SDK sends it. */
+export interface CreateSessionWireV1 extends CreateWireCommon {
+  duration: number;
+  sink?: string;
+  sinkCredential?: SinkCredential;
+}
+
+/** The body of a Network-as-Code v0 create, as this SDK sends it. */
+export interface CreateSessionWireV0 extends CreateWireCommon {
+  duration?: number;
+  webhook?: { notificationUrl: string; notificationAuthToken?: string };
 }
 
 const RETRY_HORIZON_MS = 28 * 3_600_000;
 
-function common(params: CreateQodSessionParams, device: DeviceIdentifiers) {
+function common(params: CreateQodSessionParams, device: DeviceIdentifiers): CreateWireCommon {
   return {
     device,
     applicationServer: {
@@ -93,12 +122,13 @@ export const camaraV1: Dialect = {
         accessTokenType: "bearer",
       };
     }
-    return {
+    const body: CreateSessionWireV1 = {
       ...common(params, device),
       duration,
       ...(sink === undefined ? {} : { sink }),
       ...(sinkCredential === undefined ? {} : { sinkCredential }),
     };
+    return body;
   },
   parseSession(wire) {
     const w = wire as WireV1;
@@ -119,7 +149,7 @@ export const nacV0: Dialect = {
   createBody(device, params) {
     const url = params.notificationUrl ?? params.sink;
     const token = params.notificationAuthToken ?? params.sinkCredential?.accessToken;
-    return {
+    const body: CreateSessionWireV0 = {
       ...common(params, device),
       ...(params.duration === undefined ? {} : { duration: params.duration }),
       ...(url === undefined
@@ -131,6 +161,7 @@ export const nacV0: Dialect = {
             },
           }),
     };
+    return body;
   },
   parseSession(wire) {
     const w = wire as WireV0;

@@ -82,6 +82,8 @@ export interface QosProfile {
   name: string;
   description?: string;
   status: QosProfileStatus;
+  /** Where the profile is offered: ISO 3166-1 alpha-2 country codes, each optionally with networks (PLMN ids). */
+  countryAvailability?: Array<{ countryName: string; networks?: string[] }>;
   targetMinUpstreamRate?: Rate;
   maxUpstreamRate?: Rate;
   maxUpstreamBurstRate?: Rate;
@@ -95,8 +97,20 @@ export interface QosProfile {
   jitter?: Duration;
   packetErrorLossRate?: number;
   l4sQueueType?: "non-l4s-queue" | "l4s-queue" | "mixed-queue";
-  serviceClass?: string;
+  serviceClass?: ServiceClass;
 }
+
+/** The service classes CAMARA names: RFC 4594 traffic classes and Microsoft QOS_TRAFFIC_TYPE values. */
+export type ServiceClass =
+  | "microsoft_voice"
+  | "microsoft_audio_video"
+  | "real_time_interactive"
+  | "multimedia_streaming"
+  | "broadcast_video"
+  | "low_latency_data"
+  | "high_throughput_data"
+  | "low_priority_data"
+  | "standard";
 
 export interface Rate {
   value: number;
