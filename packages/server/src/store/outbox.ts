@@ -246,14 +246,6 @@ export class OutboxRepository {
   }
 }
 
-/**
- * Frees every lease. Only for the start of the one server process of a SQLite database (sqlite.ts):
- * no claim of a crashed run is alive then. On PostgreSQL a dead instance's leases run out instead.
- */
-export async function freeAllLeases(db: Kysely<Database>): Promise<void> {
-  await db.updateTable("outbox").set({ lease_until: null }).where("lease_until", "is not", null).execute();
-}
-
 function outboxRow(event: OutboxEvent, clientId: string | null) {
   return {
     event_id: event.eventId,

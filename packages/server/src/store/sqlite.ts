@@ -7,7 +7,7 @@ import { sqliteAttemptStatements } from "./delivery-attempts.ts";
 import type { CommitEffects, CommitInfo } from "./effects.ts";
 import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
-import { freeAllLeases, sqliteOutboxStatements } from "./outbox.ts";
+import { sqliteOutboxStatements } from "./outbox.ts";
 import type { Database } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
 import { SqliteSessionReads } from "./session-reads.ts";
@@ -189,6 +189,15 @@ class SqliteEngine implements Engine {
       this.#unlock();
     }
   }
+}
+
+/**
+ * Frees every delivery lease: at the start of the one server of a SQLite database no claim is alive,
+ * so those of a crashed run would only delay their events. (On PostgreSQL a dead instance's leases
+ * run out instead.)
+ */
+async function freeAllLeases(db: Kysely<Database>): Promise<void> {
+  await db.updateTable("outbox").set({ lease_until: null }).where("lease_until", "is not", null).execute();
 }
 
 /**
