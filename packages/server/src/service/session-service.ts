@@ -1,57 +1,20 @@
-import type { Clock } from "../clock.ts";
 import { chooseDeviceIdentifier } from "../domain/device.ts";
 import { flowsOverlap, parseFlow } from "../domain/flow.ts";
-import {
-  checkDuration,
-  end,
-  extend,
-  type StatusChange,
-  type Transition,
-  whenDue,
-} from "../domain/lifecycle.ts";
-import type { ProfileCatalogue } from "../domain/profiles.ts";
-import { checkSink, type SinkPolicy } from "../domain/sink.ts";
+import { checkDuration, end, extend, type Transition, whenDue } from "../domain/lifecycle.ts";
+import { checkSink } from "../domain/sink.ts";
 import type { Device, Dialect, QosStatus, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import { uuidv7 } from "../ids.ts";
-import type { NetworkAdapter } from "../network/adapter.ts";
-import type { Store, WriteTx } from "../store/store.ts";
-import type { OutboxEvent } from "../store/types.ts";
-import type { CreateSession } from "../wire/quality-on-demand.ts";
+import type { WriteTx } from "../store/store.ts";
 import { NotificationService } from "./notification-service.ts";
+import type {
+  CreateSessionInput,
+  ExtensionPolicy,
+  NotificationRenderer,
+  SessionServiceOptions,
+} from "./session-inputs.ts";
 
-/** A session request, whichever dialect it came in: CAMARA's `CreateSession`, as the edge maps it. */
-export interface CreateSessionInput extends CreateSession {
-  /** A token for the sink taken as it is, with no expiry, instead of `sinkCredential`. */
-  sinkToken?: string;
-}
-
-/** How far an extension may go: the edge of each dialect says. */
-export interface ExtensionPolicy {
-  /**
-   * When set, the session may end at most this long after the extension (ms), whatever the profile's
-   * maximum. @default unset: the overall duration stays within the profile's maximum.
-   */
-  maxRemainingMs?: number;
-}
-
-/** Renders the notification of a status change in the dialect that created the session. */
-export type NotificationRenderer = (
-  session: SessionRecord,
-  change: StatusChange,
-  now: number,
-) => OutboxEvent | null;
-
-export interface SessionServiceOptions {
-  store: Store;
-  network: NetworkAdapter;
-  profiles: ProfileCatalogue;
-  clock: Clock;
-  renderers: Record<Dialect, NotificationRenderer>;
-  sinkPolicy: SinkPolicy;
-  /** How long an UNAVAILABLE session stays readable before it is removed (ms). @default 360_000 */
-  retentionMs: number;
-}
+export type { CreateSessionInput, ExtensionPolicy, NotificationRenderer, SessionServiceOptions };
 
 /**
  * The QoD use cases, shared by every dialect: each changes a session and queues its notification in
@@ -245,18 +208,8 @@ export class SessionService {
    * NETWORK_TERMINATED, notified, kept for the retention period.
    * @throws ApiError 404, 403, 409 CONFLICT when the session has already ended.
    */
-  async networkTerminate(clientId: string, sessionId: string): Promise<SessionRecord> {
-    const now = this.#o.clock.now();
-    return this.#o.store.write(async (tx) => {
-      const session = owned(await tx.getSession(sessionId), clientId);
-      if (session.qosStatus === "UNAVAILABLE") {
-        throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
-      }
-      const transition = end(session, now, "NETWORK_TERMINATED", this.#o.retentionMs);
-      await tx.updateSession(transition.session);
-      await this.#notify(tx, transition, now);
-      return transition.session;
-    });
+  networkTerminate(clientId: string, sessionId: string): Promise<SessionRecord> {
+    return this.#endNow(clientId, sessionId, "NETWORK_TERMINATED");
   }
 
   /**
@@ -264,14 +217,22 @@ export class SessionService {
    * DURATION_EXPIRED), notified like a real expiry and kept for the retention period.
    * @throws ApiError 404, 403, 409 CONFLICT when the session has already ended.
    */
-  async expireNow(clientId: string, sessionId: string): Promise<SessionRecord> {
+  expireNow(clientId: string, sessionId: string): Promise<SessionRecord> {
+    return this.#endNow(clientId, sessionId, "DURATION_EXPIRED");
+  }
+
+  async #endNow(
+    clientId: string,
+    sessionId: string,
+    reason: "NETWORK_TERMINATED" | "DURATION_EXPIRED",
+  ): Promise<SessionRecord> {
     const now = this.#o.clock.now();
     return this.#o.store.write(async (tx) => {
       const session = owned(await tx.getSession(sessionId), clientId);
       if (session.qosStatus === "UNAVAILABLE") {
         throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
       }
-      const transition = end(session, now, "DURATION_EXPIRED", this.#o.retentionMs);
+      const transition = end(session, now, reason, this.#o.retentionMs);
       await tx.updateSession(transition.session);
       await this.#notify(tx, transition, now);
       return transition.session;

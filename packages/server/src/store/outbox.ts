@@ -1,3 +1,7 @@
+/**
+ * The outbox: notifications waiting to be delivered, claimed, redelivered and read back. Its claim and
+ * next-due statements each have a SQLite and a PostgreSQL variant, kept side by side so they cannot drift.
+ */
 import { type CompiledQuery, type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import { BOOKKEEPING, OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
