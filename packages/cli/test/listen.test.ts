@@ -3,10 +3,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { freePort } from "../../server/test/helpers/process.ts";
+import { BIN, openqod } from "./run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../bin/openqod.js", import.meta.url));
 const TOKEN = "my-token-123";
 const WRONG = "my-wrong-token-456";
 const TIME = String.raw`\d\d:\d\d:\d\d`;
@@ -68,29 +67,6 @@ async function listen(args: string[]): Promise<Listener> {
       await exited;
     },
   };
-}
-
-/** Runs `openqod …` to completion (bounded at 60 s). */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 const post = (url: string, headers: Record<string, string>, body: string) =>
@@ -364,7 +340,7 @@ describe("openqod listen --forward-to", () => {
   });
 
   test("refuses a --forward-to that is not an http(s) URL: usage error, exit 2", async () => {
-    const result = await run(["listen", "--forward-to", "ftp://127.0.0.1/x"]);
+    const result = await openqod(["listen", "--forward-to", "ftp://127.0.0.1/x"]);
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
@@ -379,7 +355,7 @@ describe("openqod listen: an address it cannot bind", () => {
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     const { port } = busy.address() as AddressInfo;
     try {
-      const result = await run(["listen", "--port", String(port)]);
+      const result = await openqod(["listen", "--port", String(port)]);
       assert.deepEqual(result, {
         code: 1,
         stdout: "",
@@ -392,7 +368,7 @@ describe("openqod listen: an address it cannot bind", () => {
 
   test("an address that is not this machine's is one line and exit 1", async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned, so binding fails without any traffic.
-    const result = await run(["listen", "--host", "192.0.2.1", "--port", "8080"]);
+    const result = await openqod(["listen", "--host", "192.0.2.1", "--port", "8080"]);
     assert.deepEqual(result, {
       code: 1,
       stdout: "",
