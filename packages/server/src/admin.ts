@@ -1,9 +1,8 @@
 import { ApiKeys } from "./api-keys.ts";
 import { systemClock } from "./clock.ts";
-import type { Config } from "./config.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
-import { openStore } from "./store/open-store.ts";
+import { type DatabaseSettings, openStore } from "./store/open-store.ts";
 import type { ClientRecord } from "./store/types.ts";
 
 /** Why an operator function refused: the client name is taken, unknown, or not a valid name. */
@@ -75,18 +74,7 @@ export interface Admin {
  * work. It takes no lock and frees no delivery claim, so a server may run on the same database.
  * @throws DatabaseStartError (PostgreSQL unreachable or too old), Error (SQLite file unreadable).
  */
-export async function openAdmin(
-  config: Pick<
-    Config,
-    | "dataDir"
-    | "databaseUrl"
-    | "databasePoolSize"
-    | "databaseStatementTimeoutMs"
-    | "databaseConnectTimeoutMs"
-    | "sessionCacheEntries"
-    | "sqliteSynchronous"
-  >,
-): Promise<Admin> {
+export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
   const store = await openStore(
     { ...config, databasePoolSize: Math.min(config.databasePoolSize, 2) },
     { asServer: false },

@@ -4,6 +4,18 @@ import { openPostgresStore } from "./postgres.ts";
 import { openSqliteStore } from "./sqlite.ts";
 import type { Store } from "./store.ts";
 
+/** The settings that say which database to open and how. */
+export type DatabaseSettings = Pick<
+  Config,
+  | "dataDir"
+  | "databaseUrl"
+  | "databasePoolSize"
+  | "databaseStatementTimeoutMs"
+  | "databaseConnectTimeoutMs"
+  | "sessionCacheEntries"
+  | "sqliteSynchronous"
+>;
+
 /**
  * Opens the configured database: PostgreSQL when a database URL is set, else the SQLite file in the
  * data folder. `asServer` marks the caller as a server: on SQLite it then takes the data folder's lock
@@ -13,16 +25,7 @@ import type { Store } from "./store.ts";
  * @throws DatabaseStartError (PostgreSQL unreachable or too old), ConfigError (data folder already served).
  */
 export async function openStore(
-  config: Pick<
-    Config,
-    | "dataDir"
-    | "databaseUrl"
-    | "databasePoolSize"
-    | "databaseStatementTimeoutMs"
-    | "databaseConnectTimeoutMs"
-    | "sessionCacheEntries"
-    | "sqliteSynchronous"
-  >,
+  config: DatabaseSettings,
   options: { asServer: boolean; onError?: (error: Error) => void },
 ): Promise<Store> {
   if (config.databaseUrl !== null) {
