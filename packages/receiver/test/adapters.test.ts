@@ -87,5 +87,48 @@ for (const [name, start] of Object.entries(adapters)) {
       assert.equal(attempts[0]?.statusCode, 401);
       assert.equal(events.length, before);
     });
+
+    test("with awaitHandler, a handler that fails gets OpenQoD's retry, and the notification ends delivered", async () => {
+      const handled: string[] = [];
+      let failures = 1;
+      const awaiting = await start(
+        createReceiver({
+          tokens: ["rx-token"],
+          awaitHandler: true,
+          onEvent: (event) => {
+            if (failures-- > 0) throw new Error("database down");
+            handled.push(event.qosStatus);
+          },
+        }),
+      );
+      try {
+        const s = (
+          await h.request(
+            "POST",
+            "/quality-on-demand/v1/sessions",
+            sessionBody({
+              device: { phoneNumber: "+36702222222" },
+              sink: awaiting.url,
+              sinkCredential: bearer("rx-token"),
+            }),
+          )
+        ).json();
+        await h.tick();
+        const [event] = await h.openqod.store.outboxOfSession(s.sessionId);
+        assert.equal(event?.state, "pending");
+        assert.equal((await h.openqod.store.attemptsOf(event?.eventId ?? ""))[0]?.statusCode, 500);
+        assert.deepEqual(handled, []);
+        // Past the second step of the retry schedule (5 s).
+        h.clock.advance(60_000);
+        await h.tick();
+        assert.deepEqual(
+          (await h.openqod.store.outboxOfSession(s.sessionId)).map((e) => e.state),
+          ["delivered"],
+        );
+        assert.deepEqual(handled, ["AVAILABLE"]);
+      } finally {
+        await awaiting.close();
+      }
+    });
   });
 }
