@@ -18,8 +18,13 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener("abort", () => clearTimeout(timer), { once: true });
+      const cancel = () => clearTimeout(timer);
+      const timer = setTimeout(() => {
+        // A call's signal outlives many waits: leave no listener behind on it.
+        signal?.removeEventListener("abort", cancel);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", cancel, { once: true });
     }),
 };
 
