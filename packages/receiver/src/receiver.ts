@@ -16,8 +16,12 @@ export interface ReceiverOptions {
    */
   onEvent: (event: QodEvent, request: IncomingNotification) => void | Promise<void>;
   /**
-   * Run `onEvent` before answering (its failure then answers 500 and the sender retries). By default
-   * the answer goes first and `onEvent` runs after, so a slow handler never makes the sender time out.
+   * Run `onEvent` before answering. An event then counts as received only once `onEvent` succeeded: its
+   * failure answers 500, the event is forgotten (`ReceiverState.forget`) and the sender's retry runs
+   * `onEvent` again. A duplicate arriving while the first is still in `onEvent` waits and gets its
+   * outcome (204 once it succeeded, 500 if it failed), so `onEvent` runs once per event at a time. By
+   * default the answer goes first and `onEvent` runs after, so a slow handler never makes the sender
+   * time out, and a failure after the 204 goes to `onError`.
    * @default false
    */
   awaitHandler?: boolean;
@@ -57,7 +61,7 @@ export type Verdict = ReceiveResult & { after: () => Promise<void> };
 export interface Receiver {
   /**
    * Verifies and parses one request. Answer `result.status`; then call `result.after()` (adapters do).
-   * With `awaitHandler`, `onEvent` has already run when this resolves.
+   * With `awaitHandler`, `onEvent` has already run when this resolves, and its failure rejects.
    */
   receive(request: IncomingNotification): Promise<Verdict>;
   /**
@@ -109,6 +113,13 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     options.onError ??
     ((error: unknown, event: QodEvent) =>
       process.stderr.write(`@openqod/receiver: handler failed for event ${event.id}: ${String(error)}\n`));
+  if (options.awaitHandler && state.forget === undefined)
+    process.stderr.write(
+      "@openqod/receiver: the state has no forget(): with awaitHandler, a retry after a failed handler will be answered as a duplicate\n",
+    );
+  /** With `awaitHandler`: events in their handler now, by source and id, and how each will end. */
+  const handling = new Map<string, Promise<Verdict>>();
+
   function receiveNow(request: IncomingNotification): Verdict | Promise<Verdict> {
     if (options.tokens.length > 0) {
       const authorization = header(request.headers, "authorization");
@@ -143,6 +154,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       };
     }
     const { event } = parsed;
+    if (options.awaitHandler) return handleOnce(request, event);
     const seen = state.seen(event.source, event.id, ttl);
     return typeof seen === "boolean"
       ? afterSeen(request, event, seen)
@@ -168,14 +180,6 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     stale: boolean,
   ): Verdict | Promise<Verdict> {
     if (stale) return skipped({ status: 204, kind: "stale", event });
-    if (options.awaitHandler) {
-      return Promise.resolve(options.onEvent(event, request)).then(() => ({
-        status: 204,
-        kind: "event",
-        event,
-        after: nothing,
-      }));
-    }
     return {
       status: 204,
       kind: "event",
@@ -188,6 +192,42 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         }
       },
     };
+  }
+
+  /**
+   * Registered before anything is awaited, so that a duplicate of an event still in its handler is
+   * never acknowledged ahead of it: it waits and shares the outcome.
+   */
+  function handleOnce(request: IncomingNotification, event: QodEvent): Promise<Verdict> {
+    const key = `${event.source}\u0000${event.id}`;
+    const running = handling.get(key);
+    if (running !== undefined) return running.then(() => skipped({ status: 204, kind: "duplicate", event }));
+    const outcome = handleAwaited(request, event).finally(() => handling.delete(key));
+    handling.set(key, outcome);
+    return outcome;
+  }
+
+  async function handleAwaited(request: IncomingNotification, event: QodEvent): Promise<Verdict> {
+    if (await state.seen(event.source, event.id, ttl))
+      return skipped({ status: 204, kind: "duplicate", event });
+    const time = Date.parse(event.time);
+    if (!Number.isNaN(time) && (await state.isStale(event.sessionId, time)))
+      return skipped({ status: 204, kind: "stale", event });
+    try {
+      await options.onEvent(event, request);
+    } catch (error) {
+      // Not received after all: the sender gets a 5xx, and its retry must not be taken for a duplicate.
+      try {
+        await state.forget?.(event.source, event.id);
+      } catch (forgetError) {
+        throw new AggregateError(
+          [error, forgetError],
+          `the handler failed and the state could not forget event ${event.id}`,
+        );
+      }
+      throw error;
+    }
+    return { status: 204, kind: "event", event, after: nothing };
   }
 
   function skipped(result: Extract<ReceiveResult, { kind: "duplicate" | "stale" | "ignored" }>): Verdict {

@@ -6,9 +6,17 @@
 export interface ReceiverState {
   /** Records (source, id) and says whether it had been seen within `ttlMs`. */
   seen(source: string, id: string, ttlMs: number): boolean | Promise<boolean>;
+  /**
+   * Undoes `seen` for an event whose handler failed (with `awaitHandler`), so that the sender's retry
+   * runs the handler again. Optional only for states written before it existed: without it such a retry
+   * is answered as a duplicate and the event is lost (the receiver warns once on stderr).
+   */
+  forget?(source: string, id: string): void | Promise<void>;
   /** Records `time` for the session and says whether an event newer than it was already recorded. */
   isStale(sessionId: string, time: number): boolean | Promise<boolean>;
 }
+
+const eventKey = (source: string, id: string) => `${source}\u0000${id}`;
 
 /**
  * The default state: bounded maps. Remembers at most `maxEntries` events and sessions each (when
@@ -25,7 +33,7 @@ export class MemoryReceiverState implements ReceiverState {
 
   // Synchronous on purpose: the receiver awaits only states that need it.
   seen(source: string, id: string, ttlMs: number): boolean {
-    const key = `${source}\u0000${id}`;
+    const key = eventKey(source, id);
     const now = Date.now();
     const until = this.#events.get(key);
     if (until !== undefined && until > now) return true;
@@ -33,6 +41,10 @@ export class MemoryReceiverState implements ReceiverState {
     this.#bound(this.#events);
     this.#events.set(key, now + ttlMs);
     return false;
+  }
+
+  forget(source: string, id: string): void {
+    this.#events.delete(eventKey(source, id));
   }
 
   isStale(sessionId: string, time: number): boolean {

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import express from "express";
-import Fastify from "fastify";
 import {
   bearer,
   createHarness,
@@ -11,44 +7,8 @@ import {
   SANDBOX_KEY,
   sessionBody,
 } from "../../server/test/helpers/harness.ts";
-import {
-  createReceiver,
-  expressHandler,
-  fastifyNotifications,
-  nodeHttpHandler,
-  type QodEvent,
-} from "../src/index.ts";
-
-type Started = { url: string; close(): Promise<void> };
-
-async function listen(server: Server): Promise<Started> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/qod`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-const adapters: Record<string, (receiver: ReturnType<typeof createReceiver>) => Promise<Started>> = {
-  "node:http": (receiver) => listen(createServer(nodeHttpHandler(receiver))),
-  Express: (receiver) => {
-    const app = express();
-    // A JSON body parser for the rest of the app must not break the notification route.
-    app.use(express.json());
-    app.post("/qod", expressHandler(receiver));
-    return listen(createServer(app));
-  },
-  Fastify: async (receiver) => {
-    const app = Fastify();
-    app.get("/other", async () => ({ ok: true }));
-    await app.register(fastifyNotifications, { receiver, path: "/qod" });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    return {
-      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/qod`,
-      close: () => app.close(),
-    };
-  },
-};
+import { createReceiver, type QodEvent } from "../src/index.ts";
+import { adapters, type Started } from "./servers.ts";
 
 for (const [name, start] of Object.entries(adapters)) {
   describe(`${name} adapter, receiving real OpenQoD notifications`, () => {
@@ -126,6 +86,49 @@ for (const [name, start] of Object.entries(adapters)) {
       const attempts = await h.openqod.store.attemptsOf(event?.eventId ?? "");
       assert.equal(attempts[0]?.statusCode, 401);
       assert.equal(events.length, before);
+    });
+
+    test("with awaitHandler, a handler that fails gets OpenQoD's retry, and the notification ends delivered", async () => {
+      const handled: string[] = [];
+      let failures = 1;
+      const awaiting = await start(
+        createReceiver({
+          tokens: ["rx-token"],
+          awaitHandler: true,
+          onEvent: (event) => {
+            if (failures-- > 0) throw new Error("database down");
+            handled.push(event.qosStatus);
+          },
+        }),
+      );
+      try {
+        const s = (
+          await h.request(
+            "POST",
+            "/quality-on-demand/v1/sessions",
+            sessionBody({
+              device: { phoneNumber: "+36702222222" },
+              sink: awaiting.url,
+              sinkCredential: bearer("rx-token"),
+            }),
+          )
+        ).json();
+        await h.tick();
+        const [event] = await h.openqod.store.outboxOfSession(s.sessionId);
+        assert.equal(event?.state, "pending");
+        assert.equal((await h.openqod.store.attemptsOf(event?.eventId ?? ""))[0]?.statusCode, 500);
+        assert.deepEqual(handled, []);
+        // Past the second step of the retry schedule (5 s).
+        h.clock.advance(60_000);
+        await h.tick();
+        assert.deepEqual(
+          (await h.openqod.store.outboxOfSession(s.sessionId)).map((e) => e.state),
+          ["delivered"],
+        );
+        assert.deepEqual(handled, ["AVAILABLE"]);
+      } finally {
+        await awaiting.close();
+      }
     });
   });
 }

@@ -6,6 +6,7 @@ import {
   MemoryReceiverState,
   parseNotification,
   type QodEvent,
+  type ReceiverState,
 } from "../src/index.ts";
 
 const SESSION = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
@@ -252,5 +253,34 @@ describe("the receiver core", () => {
       failing.receive({ body: event("x2", "AVAILABLE", "2026-06-01T12:00:00Z"), headers: headers() }),
       /db down/,
     );
+  });
+
+  test("with awaitHandler, a state of one's own (async, say Redis) is told to forget an event whose handler failed", async () => {
+    const seenIds = new Set<string>();
+    const forgotten: string[] = [];
+    const shared: ReceiverState = {
+      seen: async (_source, id) => seenIds.has(id) || !seenIds.add(id),
+      forget: async (_source, id) => {
+        forgotten.push(id);
+        seenIds.delete(id);
+      },
+      isStale: async () => false,
+    };
+    let runs = 0;
+    const receiver = createReceiver({
+      tokens: ["t"],
+      awaitHandler: true,
+      state: shared,
+      onEvent: () => {
+        if (++runs === 1) throw new Error("db down");
+      },
+    });
+    const body = event("r1", "AVAILABLE", "2026-06-01T12:00:00Z");
+    await assert.rejects(receiver.receive({ body, headers: headers() }), /db down/);
+    assert.deepEqual(forgotten, ["r1"]);
+    const retried = await receiver.receive({ body, headers: headers() });
+    assert.deepEqual([retried.status, retried.kind, runs], [204, "event", 2]);
+    const again = await receiver.receive({ body, headers: headers() });
+    assert.deepEqual([again.status, again.kind, runs], [204, "duplicate", 2]);
   });
 });

@@ -1,8 +1,18 @@
+import { type Clock, systemClock, untilAborted } from "./clock.ts";
 import { APIConnectionError, APIError } from "./errors.ts";
+
+/** What the credentials of one attempt may need: how to fetch, that attempt's signal and timeout. */
+export interface AuthContext {
+  fetch: typeof fetch;
+  /** The attempt's: the caller's signal and its per-attempt timeout. Ends this attempt's wait only. */
+  signal: AbortSignal;
+  /** Per attempt (ms); also the deadline of a token request shared by several attempts. */
+  timeoutMs: number;
+}
 
 /** Supplies the credentials of each request. */
 export interface Auth {
-  headers(fetchImpl: typeof fetch, signal: AbortSignal): Promise<Record<string, string>>;
+  headers(context: AuthContext): Promise<Record<string, string>>;
   /** Called after a 401: drop a cached token so the next attempt fetches a new one. Returns true if that may help. */
   invalidate(): boolean;
 }
@@ -16,6 +26,13 @@ export function keyAuth(key: string, scheme: "bearer" | "rapidapi", rapidApiHost
   return { headers: async () => headers, invalidate: () => false };
 }
 
+/** A token request that concurrent attempts share, and how many of them still wait for it. */
+interface SharedRequest {
+  token: Promise<string>;
+  controller: AbortController;
+  waiting: number;
+}
+
 export interface OAuth2ClientCredentials {
   /** The provider's token endpoint. */
   tokenUrl: string;
@@ -27,11 +44,31 @@ export interface OAuth2ClientCredentials {
 
 /**
  * OAuth2 client credentials (RFC 6749 §4.4): fetches an access token, reuses it until 30 s before it
- * expires, and fetches a new one after a 401. Concurrent requests share one token request.
+ * expires (by `clock`), and fetches a new one after a 401. Concurrent requests share one token request,
+ * which runs on its own signal and timeout: a caller that aborts stops waiting for it, the others keep
+ * waiting, and it is cancelled only once no caller waits any more.
  */
-export function oauth2Auth(credentials: OAuth2ClientCredentials): Auth {
+export function oauth2Auth(credentials: OAuth2ClientCredentials, clock: Clock = systemClock): Auth {
   let token: { value: string; until: number } | null = null;
-  let pending: Promise<string> | null = null;
+  let shared: SharedRequest | null = null;
+
+  function startRequest(fetchImpl: typeof fetch, timeoutMs: number): SharedRequest {
+    const controller = new AbortController();
+    // A real timer, like the per-attempt one: a token endpoint that never answers must not hold every
+    // later call that joins this request.
+    const timer = setTimeout(() => controller.abort(new Error("timeout")), timeoutMs);
+    const request: SharedRequest = {
+      controller,
+      waiting: 0,
+      token: fetchToken(fetchImpl, controller.signal).finally(() => {
+        clearTimeout(timer);
+        if (shared === request) shared = null;
+      }),
+    };
+    // Every waiter gets the rejection; this only keeps one nobody waits for from being "unhandled".
+    request.token.catch(() => {});
+    return request;
+  }
 
   async function fetchToken(fetchImpl: typeof fetch, signal: AbortSignal): Promise<string> {
     const body = new URLSearchParams({ grant_type: "client_credentials" });
@@ -75,17 +112,25 @@ export function oauth2Auth(credentials: OAuth2ClientCredentials): Auth {
       });
     }
     const lifetime = typeof json.expires_in === "number" ? json.expires_in : 300;
-    token = { value: json.access_token, until: Date.now() + Math.max(0, lifetime - 30) * 1000 };
+    token = { value: json.access_token, until: clock.now() + Math.max(0, lifetime - 30) * 1000 };
     return json.access_token;
   }
 
   return {
-    async headers(fetchImpl, signal) {
-      if (token !== null && token.until > Date.now()) return { authorization: `Bearer ${token.value}` };
-      pending ??= fetchToken(fetchImpl, signal).finally(() => {
-        pending = null;
-      });
-      return { authorization: `Bearer ${await pending}` };
+    async headers({ fetch: fetchImpl, signal, timeoutMs }) {
+      if (token !== null && token.until > clock.now()) return { authorization: `Bearer ${token.value}` };
+      shared ??= startRequest(fetchImpl, timeoutMs);
+      const request = shared;
+      request.waiting++;
+      try {
+        return { authorization: `Bearer ${await untilAborted(request.token, signal)}` };
+      } finally {
+        if (--request.waiting === 0 && shared === request) {
+          // Every caller gave up: cancel it, and let the next caller start afresh.
+          shared = null;
+          request.controller.abort(new Error("no call waits for this token any more"));
+        }
+      }
     },
     invalidate() {
       token = null;

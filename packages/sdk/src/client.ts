@@ -1,4 +1,5 @@
 import { type Auth, keyAuth, type OAuth2ClientCredentials, oauth2Auth } from "./auth.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { Context } from "./context.ts";
 import { Devices } from "./device.ts";
 import { camaraV1, nacV0 } from "./dialects.ts";
@@ -44,8 +45,22 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retries after the first attempt (reads and deletes; creates only after 429/503). @default 2 */
   maxRetries?: number;
-  /** Longest wait between attempts, in ms, whatever Retry-After asks. @default 60_000 */
+  /**
+   * Longest wait between attempts, in ms, whatever Retry-After asks or the backoff (after connection
+   * errors, timeouts and 5xx) would wait. @default 60_000
+   */
   maxRetryDelayMs?: number;
+  /**
+   * Where the backoff's jitter comes from: a number in [0, 1), like `Math.random`. Tests give a fixed
+   * one to know each wait. @default Math.random
+   */
+  random?: () => number;
+  /**
+   * The clock for waits between attempts, Retry-After dates and OAuth2 token lifetimes. Tests give one
+   * whose `sleep` returns at once (and records the wait) so retries need no real time; the per-attempt
+   * `timeoutMs` stays a real timer. @default the system clock (`Date.now`, `setTimeout`)
+   */
+  clock?: Clock;
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "");
@@ -76,8 +91,9 @@ export class NetworkAsCodeClient {
     );
     const qodPath =
       options.qodPath ?? (target === "nac" ? "" : dialect === "v0" ? "/qod/v0" : "/quality-on-demand/v1");
+    const clock = options.clock ?? systemClock;
     let auth: Auth;
-    if (options.oauth2 !== undefined) auth = oauth2Auth(options.oauth2);
+    if (options.oauth2 !== undefined) auth = oauth2Auth(options.oauth2, clock);
     else if (options.token !== undefined && options.token !== "") {
       auth =
         target === "nac"
@@ -97,6 +113,8 @@ export class NetworkAsCodeClient {
         timeoutMs: options.timeoutMs ?? 30_000,
         maxRetries: options.maxRetries ?? 2,
         maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+        random: options.random ?? Math.random,
+        clock,
       }),
       dialect: dialect === "v0" ? nacV0 : camaraV1,
       qodUrl: `${baseUrl}${qodPath}`,

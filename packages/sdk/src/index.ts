@@ -1,5 +1,6 @@
 export type { OAuth2ClientCredentials } from "./auth.ts";
 export { type ClientOptions, NETWORK_AS_CODE, NetworkAsCodeClient } from "./client.ts";
+export type { Clock } from "./clock.ts";
 export { Device, Devices } from "./device.ts";
 export {
   APIConnectionError,

@@ -1,4 +1,5 @@
 import type { Auth } from "./auth.ts";
+import { type Clock, untilAborted } from "./clock.ts";
 import { APIConnectionError, APIError, APITimeoutError, OpenQodError } from "./errors.ts";
 
 export interface TransportOptions {
@@ -8,8 +9,11 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Retries after the first attempt. */
   maxRetries: number;
-  /** Longest wait between attempts, whatever Retry-After says (ms). */
+  /** Longest wait between attempts, whatever Retry-After or the backoff say (ms). */
   maxRetryDelayMs: number;
+  /** The backoff's jitter, in [0, 1). */
+  random: () => number;
+  clock: Clock;
 }
 
 export interface RequestOptions {
@@ -31,25 +35,12 @@ export interface ApiResponse<T> {
   correlator: string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
-/** Milliseconds from a Retry-After header (seconds or HTTP date), or null. */
-export function retryAfterMs(value: string | null): number | null {
+/** Milliseconds from a Retry-After header (seconds or HTTP date, relative to `now`), or null. */
+export function retryAfterMs(value: string | null, now: number = Date.now()): number | null {
   if (value === null) return null;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … each scaled by a random 50–100 %. */
@@ -85,7 +76,7 @@ export class Transport {
         const headers: Record<string, string> = {
           accept: "application/json",
           "x-correlator": correlator,
-          ...(await this.#o.auth.headers(this.#o.fetch, signal)),
+          ...(await this.#o.auth.headers({ fetch: this.#o.fetch, signal, timeoutMs: this.#o.timeoutMs })),
         };
         if (options.body !== undefined) headers["content-type"] = "application/json";
         response = await this.#o.fetch(options.url, {
@@ -102,7 +93,7 @@ export class Transport {
         if (options.signal?.aborted) throw options.signal.reason;
         const timedOut = timeout.signal.aborted;
         if (options.idempotent && retriesLeft) {
-          await sleep(backoffMs(attempt), options.signal);
+          await this.#wait(attempt, null, options.signal);
           continue;
         }
         const message = timedOut
@@ -138,8 +129,7 @@ export class Transport {
       const notProcessed = response.status === 429 || response.status === 503;
       const serverFault = response.status >= 500;
       if (retriesLeft && (notProcessed || (serverFault && options.idempotent))) {
-        const asked = retryAfterMs(response.headers.get("retry-after"));
-        await sleep(Math.min(this.#o.maxRetryDelayMs, asked ?? backoffMs(attempt)), options.signal);
+        await this.#wait(attempt, response.headers.get("retry-after"), options.signal);
         continue;
       }
       const info = data as { code?: unknown; message?: unknown } | null;
@@ -155,5 +145,16 @@ export class Transport {
         correlator: echoed,
       });
     }
+  }
+
+  /**
+   * The one place a retry waits: what Retry-After asks, else the backoff, never longer than
+   * `maxRetryDelayMs`. Rejects with the caller's reason as soon as its signal aborts.
+   */
+  #wait(attempt: number, retryAfter: string | null, signal: AbortSignal | undefined): Promise<void> {
+    const { clock, maxRetryDelayMs, random } = this.#o;
+    const asked = retryAfterMs(retryAfter, clock.now());
+    const ms = Math.min(maxRetryDelayMs, asked ?? backoffMs(attempt, random));
+    return untilAborted(clock.sleep(ms, signal), signal);
   }
 }

@@ -3,12 +3,14 @@ import { describe, test } from "node:test";
 import {
   APIConnectionError,
   APITimeoutError,
+  type Clock,
   InternalServerError,
   NETWORK_AS_CODE,
   NetworkAsCodeClient,
   TooManyRequestsError,
 } from "../src/index.ts";
 import { backoffMs, retryAfterMs } from "../src/transport.ts";
+import { instantClock } from "./clock.ts";
 
 interface Call {
   url: string;
@@ -61,7 +63,7 @@ function client(
     token: "k",
     baseUrl: "http://qod.test",
     fetch: fetchImpl,
-    maxRetryDelayMs: 10,
+    clock: instantClock().clock,
     ...extra,
   });
 }
@@ -148,6 +150,63 @@ describe("request path", () => {
     controller.abort(new Error("user gave up"));
     await assert.rejects(pending, /user gave up/);
     assert.equal(calls.length, 1);
+  });
+
+  test("every wait is capped by maxRetryDelayMs: the backoff after a connection error or a 5xx, and Retry-After", async () => {
+    const { clock, waits } = instantClock();
+    const { calls, fetch } = scriptedFetch([
+      connectionRefused(),
+      json(503, { status: 503, code: "UNAVAILABLE", message: "busy" }, { "retry-after": "3600" }),
+      json(500, { status: 500, code: "INTERNAL", message: "boom" }),
+      connectionRefused(),
+      json(200, SESSION),
+    ]);
+    const session = await client(fetch, {
+      clock,
+      random: () => 1,
+      maxRetries: 4,
+      maxRetryDelayMs: 700,
+    }).sessions.get(SESSION.sessionId);
+    assert.equal(session.id, SESSION.sessionId);
+    assert.equal(calls.length, 5);
+    // Backoff 500 ms, 1 s, 2 s, 4 s and Retry-After's hour, each cut to 700 ms.
+    assert.deepEqual(waits, [500, 700, 700, 700]);
+  });
+
+  test("the jitter comes from `random`, and a Retry-After date counts from the clock's now", async () => {
+    const { clock, waits } = instantClock(Date.parse("2026-06-01T12:00:00Z"));
+    const { fetch } = scriptedFetch([
+      connectionRefused(),
+      json(
+        503,
+        { status: 503, code: "UNAVAILABLE", message: "busy" },
+        { "retry-after": "Mon, 01 Jun 2026 12:00:05 GMT" },
+      ),
+      json(200, SESSION),
+    ]);
+    await client(fetch, { clock, random: () => 0 }).sessions.get(SESSION.sessionId);
+    // 500 ms scaled by 50 %, then the date 5 s after the clock's noon (and 250 ms of waiting).
+    assert.deepEqual(waits, [250, 4750]);
+  });
+
+  test("the caller's abort ends a wait at once, even on a clock whose sleep ignores the signal", async () => {
+    const { fetch } = scriptedFetch([connectionRefused(), json(200, SESSION)]);
+    const controller = new AbortController();
+    let sleeping!: () => void;
+    const asleep = new Promise<void>((resolve) => {
+      sleeping = resolve;
+    });
+    const never: Clock = {
+      now: () => Date.now(),
+      sleep: () => {
+        sleeping();
+        return new Promise<void>(() => {});
+      },
+    };
+    const pending = client(fetch, { clock: never }).sessions.get("x", { signal: controller.signal });
+    await asleep;
+    controller.abort(new Error("user gave up"));
+    await assert.rejects(pending, /user gave up/);
   });
 
   test("Retry-After as seconds or date; backoff grows and is jittered", () => {
