@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { createHarness, type Harness, SANDBOX_KEY } from "./helpers/harness.ts";
+import { createHarness, type Harness, SANDBOX_KEY, sessionBody } from "./helpers/harness.ts";
+import { type RawAnswer, rawRequest } from "./helpers/raw-http.ts";
 
 const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
 const BASE = "http://127.0.0.1:9091";
@@ -248,5 +250,150 @@ describe("a known path with another method: 405", () => {
         message: `No route ${method} ${path}.`,
       });
     }
+  });
+});
+
+describe("requests refused before any route runs: CAMARA errors, over a real socket", () => {
+  let h: Harness;
+  let port: number;
+  const auth = `Authorization: Bearer ${SANDBOX_KEY}\r\n`;
+  const get = (target: string, headers = "") => `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}${headers}\r\n`;
+  before(async () => {
+    h = await createHarness();
+    await h.openqod.app.listen({ host: "127.0.0.1", port: 0 });
+    port = (h.openqod.app.server.address() as AddressInfo).port;
+  });
+  after(() => h.close());
+
+  /** Asserts the answer is exactly `{status, code}` as CAMARA shapes it, and returns its message. */
+  function assertCamara(answer: RawAnswer, status: number, code: string): string {
+    assert.equal(answer.status, status, answer.body);
+    assert.match(answer.headers["content-type"] ?? "", /^application\/json/);
+    const body = JSON.parse(answer.body) as { status: unknown; code: unknown; message: unknown };
+    assert.deepEqual(Object.keys(body).sort(), ["code", "message", "status"]);
+    assert.equal(body.status, status);
+    assert.equal(body.code, code);
+    assert.equal(typeof body.message, "string");
+    return body.message as string;
+  }
+
+  test("a broken percent-escape in the path is 400 INVALID_ARGUMENT, with the correlator", async () => {
+    for (const path of [
+      "/quality-on-demand/v1/sessions/%zz",
+      "/qod/v0/sessions/%u0000",
+      "/qos-profiles/v1/qos-profiles/%E0%A4%A",
+    ]) {
+      const answer = await rawRequest(port, get(path, "x-correlator: fuzz-1\r\n"));
+      assert.match(assertCamara(answer, 400, "INVALID_ARGUMENT"), /URL path is not valid/, path);
+      assert.equal(answer.headers["x-correlator"], "fuzz-1");
+    }
+  });
+
+  test("a path parameter over 256 characters is 414 URI_TOO_LONG; 256 reaches the route", async () => {
+    const long = await rawRequest(port, get(`/qos-profiles/v1/qos-profiles/${"Q".repeat(257)}`));
+    assert.equal(assertCamara(long, 414, "URI_TOO_LONG"), "A path parameter is longer than 256 characters.");
+    const longest = await rawRequest(port, get(`/qos-profiles/v1/qos-profiles/${"Q".repeat(256)}`));
+    assertCamara(longest, 404, "NOT_FOUND");
+  });
+
+  test("a request line over 16 KiB is 414 URI_TOO_LONG, then the server closes the connection", async () => {
+    const answer = await rawRequest(port, get(`/health?q=${"a".repeat(20_000)}`));
+    assertCamara(answer, 414, "URI_TOO_LONG");
+    assert.equal(answer.headers.connection, "close");
+    assert.ok(answer.closedByServer);
+  });
+
+  test("headers over 16 KiB are 431 REQUEST_HEADER_FIELDS_TOO_LARGE, with the correlator sent before them", async () => {
+    const answer = await rawRequest(
+      port,
+      get("/health", `x-correlator: big-1\r\nX-Big: ${"b".repeat(20_000)}\r\n`),
+    );
+    assertCamara(answer, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+    assert.equal(answer.headers["x-correlator"], "big-1");
+    assert.ok(answer.closedByServer);
+  });
+
+  test("control characters or raw bytes in the request line or headers are 400 INVALID_ARGUMENT", async () => {
+    const cases: Array<[string, Buffer]> = [
+      [
+        "a control character in a header value",
+        Buffer.from(get("/health", "x-correlator: c-1\r\nX-A: a\x01b\r\n")),
+      ],
+      ["a raw byte in the path", Buffer.from(get("/he\xffalth"), "latin1")],
+      ["a NUL in the path", Buffer.from(get("/health\x00"))],
+      ["a space in a header name", Buffer.from(get("/health", "X A: b\r\n"))],
+      ["a method that is no HTTP method", Buffer.from("FOO /health HTTP/1.1\r\nHost: x\r\n\r\n")],
+      ["a version that is not HTTP/1.x", Buffer.from("GET /health HTTP/9.9\r\nHost: x\r\n\r\n")],
+      [
+        "Content-Length that is no number",
+        Buffer.from("POST /quality-on-demand/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n"),
+      ],
+    ];
+    for (const [what, bytes] of cases) {
+      const answer = await rawRequest(port, bytes);
+      assertCamara(answer, 400, "INVALID_ARGUMENT");
+      assert.equal(answer.headers.connection, "close", what);
+      assert.ok(answer.closedByServer, what);
+    }
+    const withCorrelator = await rawRequest(port, cases[0]?.[1] ?? Buffer.alloc(0));
+    assert.equal(withCorrelator.headers["x-correlator"], "c-1");
+  });
+
+  test("CONNECT is answered 400 INVALID_ARGUMENT, not reset", async () => {
+    const answer = await rawRequest(
+      port,
+      "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+    );
+    assert.equal(
+      assertCamara(answer, 400, "INVALID_ARGUMENT"),
+      "CONNECT is not served: this server is not a proxy.",
+    );
+    assert.ok(answer.closedByServer);
+  });
+
+  test("an HTTP/1.1 request without Host is 400 INVALID_ARGUMENT", async () => {
+    const answer = await rawRequest(port, "GET /health HTTP/1.1\r\n\r\n");
+    assert.equal(
+      assertCamara(answer, 400, "INVALID_ARGUMENT"),
+      "An HTTP/1.1 request must carry a Host header.",
+    );
+  });
+
+  test("a body over 64 KiB is 413 CONTENT_TOO_LARGE, read by the client without a reset", async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/quality-on-demand/v1/sessions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${SANDBOX_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify(sessionBody({ padding: "p".repeat(1024 * 1024) })),
+    });
+    assert.equal(res.status, 413);
+    assert.deepEqual(await res.json(), {
+      status: 413,
+      code: "CONTENT_TOO_LARGE",
+      message: "The request body is larger than 64 KiB.",
+    });
+  });
+
+  test("a static file the plugin refuses is a CAMARA error, not a 500", async () => {
+    const answer = await rawRequest(port, get("/docs/static/%2e%2e/%2e%2e/package.json"));
+    assertCamara(answer, 403, "PERMISSION_DENIED");
+  });
+
+  test("a DELETE or GET with Content-Type: application/json and an empty body is served", async () => {
+    const created = await h.request("POST", "/quality-on-demand/v1/sessions", sessionBody());
+    assert.equal(created.statusCode, 201);
+    const path = `/quality-on-demand/v1/sessions/${created.json().sessionId}`;
+    const json = "Content-Type: application/json\r\nContent-Length: 0\r\n";
+    const read = await rawRequest(port, get(path, json));
+    assert.equal(read.status, 200);
+    const deleted = await rawRequest(port, `DELETE ${path} HTTP/1.1\r\nHost: x\r\n${auth}${json}\r\n`);
+    assert.equal(deleted.status, 204, deleted.body);
+    const posted = await rawRequest(
+      port,
+      `POST /quality-on-demand/v1/sessions HTTP/1.1\r\nHost: x\r\n${auth}${json}\r\n`,
+    );
+    assert.equal(
+      assertCamara(posted, 400, "INVALID_ARGUMENT"),
+      "The request body is empty; a JSON object is expected.",
+    );
   });
 });
