@@ -105,7 +105,7 @@ export function answerAndClose(socket: Duplex, info: ErrorInfo, correlator?: str
 /**
  * Fastify's `clientErrorHandler`: Node's parser refused the bytes (control characters, raw non-ASCII in
  * the request line, over-long URL or headers, a timeout). Node calls it again for every later chunk of
- * that connection, so only the first call answers. A response already under way is let finish first.
+ * that connection, so only the first call answers.
  */
 export function answerClientError(error: ParserError, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed || answered.has(socket)) return;
@@ -114,7 +114,9 @@ export function answerClientError(error: ParserError, socket: Duplex): void {
   const correlator = correlatorIn(rawPacketOf(error));
   // Node's own name for the response in progress on this socket (a pipelined request's).
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (inFlight && !inFlight.writableFinished) {
+  // Headers already on the wire: the answer to the bad bytes can only follow that response's end. With
+  // none sent yet (a body that broke mid-way), ours is the answer; the route's, if any, is dropped.
+  if (inFlight?.headersSent && !inFlight.writableFinished) {
     let done = false;
     const answer = () => {
       if (done) return;

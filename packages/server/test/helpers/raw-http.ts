@@ -33,23 +33,26 @@ export class RawClient {
 
   async #connect(): Promise<net.Socket> {
     const socket = net.connect(this.#port, "127.0.0.1");
+    this.#socket = socket;
     this.#buffer = Buffer.alloc(0);
     this.#ended = false;
     this.#failure = null;
+    // A socket closed earlier still reports its close: only the current one's events count.
+    const mine = () => socket === this.#socket;
     socket.on("data", (chunk: Buffer) => {
+      if (!mine()) return;
       this.#buffer = Buffer.concat([this.#buffer, chunk]);
       this.#wake?.();
     });
-    socket.on("end", () => {
+    const ended = () => {
+      if (!mine()) return;
       this.#ended = true;
       this.#wake?.();
-    });
+    };
+    socket.on("end", ended).on("close", ended);
     socket.on("error", (error) => {
+      if (!mine()) return;
       this.#failure = error;
-      this.#wake?.();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
       this.#wake?.();
     });
     await new Promise<void>((resolve, reject) => {
@@ -65,7 +68,7 @@ export class RawClient {
     options: { head?: boolean; timeoutMs?: number } = {},
   ): Promise<RawAnswer> {
     if (this.#socket === null || this.#ended || this.#failure !== null) {
-      this.#socket?.destroy();
+      this.close();
       this.#socket = await this.#connect();
     }
     const socket = this.#socket;
