@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createHarness, type Harness, SANDBOX_KEY, sessionBody } from "./helpers/harness.ts";
-import { type RawAnswer, rawRequest } from "./helpers/raw-http.ts";
+import { type RawAnswer, RawClient, rawRequest } from "./helpers/raw-http.ts";
 
 const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
 const BASE = "http://127.0.0.1:9091";
@@ -337,6 +337,49 @@ describe("requests refused before any route runs: CAMARA errors, over a real soc
     }
     const withCorrelator = await rawRequest(port, cases[0]?.[1] ?? Buffer.alloc(0));
     assert.equal(withCorrelator.headers["x-correlator"], "c-1");
+  });
+
+  test("a chunked body that breaks mid-way is answered 400 INVALID_ARGUMENT at once", async () => {
+    const answer = await rawRequest(
+      port,
+      `POST /quality-on-demand/v1/sessions HTTP/1.1\r\nHost: x\r\n${auth}x-correlator: chunk-1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nzz\r\n`,
+    );
+    assertCamara(answer, 400, "INVALID_ARGUMENT");
+    assert.equal(answer.headers["x-correlator"], "chunk-1");
+    assert.ok(answer.closedByServer);
+  });
+
+  test("a broken request pipelined after a good one is answered after the good one's answer", async () => {
+    const client = new RawClient(port);
+    try {
+      const first = await client.send(`${get("/health")}GET /he\x01alth HTTP/1.1\r\nHost: x\r\n\r\n`);
+      assert.equal(first.status, 200);
+      assert.equal(first.body, '{"status":"UP"}');
+      const second = await client.send("");
+      assertCamara(second, 400, "INVALID_ARGUMENT");
+      assert.ok(second.closedByServer);
+    } finally {
+      client.close();
+    }
+  });
+
+  test("headers that do not arrive in time are 408 REQUEST_TIMEOUT", async () => {
+    // Node reports a request timeout as a clientError on the connection; its check runs every 30 s,
+    // so the test reports one itself, on a real connection that sent half a request.
+    const server = h.openqod.app.server;
+    const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+    const client = new RawClient(port);
+    try {
+      const answered = client.send("GET /health HTTP/1.1\r\nHost: x\r\nx-correlator: slow-1\r\n");
+      const socket = await accepted;
+      const timeout = Object.assign(new Error("Request timeout"), { code: "ERR_HTTP_REQUEST_TIMEOUT" });
+      server.emit("clientError", timeout, socket);
+      const answer = await answered;
+      assertCamara(answer, 408, "REQUEST_TIMEOUT");
+      assert.ok(answer.closedByServer);
+    } finally {
+      client.close();
+    }
   });
 
   test("CONNECT is answered 400 INVALID_ARGUMENT, not reset", async () => {

@@ -114,9 +114,9 @@ export function answerClientError(error: ParserError, socket: Duplex): void {
   const correlator = correlatorIn(rawPacketOf(error));
   // Node's own name for the response in progress on this socket (a pipelined request's).
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  // Headers already on the wire: the answer to the bad bytes can only follow that response's end. With
-  // none sent yet (a body that broke mid-way), ours is the answer; the route's, if any, is dropped.
-  if (inFlight?.headersSent && !inFlight.writableFinished) {
+  // A pipelined request broke while an earlier one's answer is pending: ours follows that answer. When the
+  // pending request is the one whose body broke, ours is its answer (the route's, if any, is dropped).
+  if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
     let done = false;
     const answer = () => {
       if (done) return;
