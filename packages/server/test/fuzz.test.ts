@@ -394,6 +394,13 @@ describe(`malformed requests (seed ${SEED}; replay with OPENQOD_FUZZ_SEED=${SEED
     assert.ok(operations.length >= 24, `${operations.length} operations`);
     const failures: string[] = [];
     const statuses = new Map<number, number>();
+    const exercised = new Map<string, Set<"raw" | "undici">>();
+    const pickOperation = (dice: Dice, kind: "raw" | "undici") => {
+      const op = dice.pick(operations);
+      const key = `${op.method} ${op.path}`;
+      exercised.set(key, (exercised.get(key) ?? new Set()).add(kind));
+      return op;
+    };
     let sent = 0;
     const deadline = Date.now() + TIME_LIMIT_MS;
     const more = () => sent < FUZZ_REQUESTS && Date.now() < deadline && failures.length < 20;
@@ -409,7 +416,7 @@ describe(`malformed requests (seed ${SEED}; replay with OPENQOD_FUZZ_SEED=${SEED
       try {
         while (more()) {
           sent++;
-          const { bytes, head } = rawCase(dice, dice.pick(operations));
+          const { bytes, head } = rawCase(dice, pickOperation(dice, "raw"));
           const what = `raw ${show(bytes.toString("latin1"))}`;
           try {
             const answer = await client.send(bytes, { head });
@@ -429,7 +436,7 @@ describe(`malformed requests (seed ${SEED}; replay with OPENQOD_FUZZ_SEED=${SEED
       const dice = new Dice(SEED + 1000 + worker);
       while (more()) {
         sent++;
-        const request = fetchCase(dice, dice.pick(operations));
+        const request = fetchCase(dice, pickOperation(dice, "undici"));
         const what = `undici ${request.method} ${request.path} ${JSON.stringify(request.headers)} ${show(request.body ?? "")}`;
         try {
           const res = await pool.request({ ...request, headersTimeout: 10_000, bodyTimeout: 10_000 });
@@ -459,6 +466,10 @@ describe(`malformed requests (seed ${SEED}; replay with OPENQOD_FUZZ_SEED=${SEED
       .join(" ");
     assert.deepEqual(failures, [], `seed ${SEED}: ${failures.length} failures (statuses: ${summary})`);
     assert.ok(sent >= FUZZ_REQUESTS, `only ${sent} of ${FUZZ_REQUESTS} requests in ${TIME_LIMIT_MS} ms`);
+    const missed = operations
+      .map((op) => `${op.method} ${op.path}`)
+      .filter((key) => exercised.get(key)?.size !== 2);
+    assert.deepEqual(missed, [], "every operation got raw and undici requests");
     assert.ok(
       (statuses.get(400) ?? 0) > 0 && (statuses.get(414) ?? 0) > 0 && (statuses.get(431) ?? 0) > 0,
       summary,
