@@ -6,6 +6,7 @@ import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { ApiKeyAuthenticator, type Authenticator } from "./http/auth.ts";
 import { answerClientError, answerConnect } from "./http/client-errors.ts";
+import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
 import { TAGS } from "./http/docs.ts";
 import { answerFrameworkError, installErrorHandling } from "./http/error-handler.ts";
@@ -67,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         keywords: [EXPECTED, "x-examples"],
       },
     },
-    return503OnClosing: true,
+    // http/closing.ts answers during shutdown instead, in CAMARA's shape.
+    return503OnClosing: false,
   });
   // Fastify parses text/plain by default; the API speaks JSON only, so anything else is a 415.
   app.removeContentTypeParser("text/plain");
@@ -76,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   installCorrelator(app);
   installHostCheck(app);
+  installClosingAnswer(app);
   const publicUrl = deps.publicUrl ?? "http://127.0.0.1:9091";
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createHarness, type Harness, SANDBOX_KEY, sessionBody } from "./helpers/harness.ts";
 import { type RawAnswer, RawClient, rawRequest } from "./helpers/raw-http.ts";
@@ -438,5 +438,40 @@ describe("requests refused before any route runs: CAMARA errors, over a real soc
       assertCamara(posted, 400, "INVALID_ARGUMENT"),
       "The request body is empty; a JSON object is expected.",
     );
+  });
+});
+
+describe("a request that arrives while the server closes", () => {
+  test("is 503 UNAVAILABLE in CAMARA's shape, with Connection: close", async () => {
+    const h = await createHarness();
+    try {
+      await h.openqod.app.listen({ host: "127.0.0.1", port: 0 });
+      const port = (h.openqod.app.server.address() as AddressInfo).port;
+      const socket = connect(port, "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+      });
+      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      // Half a request keeps the connection busy, so closing waits for it instead of dropping it.
+      socket.write("GET /health HTTP/1.1\r\nHost: x\r\n");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const closed = h.openqod.app.close();
+      socket.write("x-correlator: bye-1\r\n\r\n");
+      await ended;
+      await closed;
+      const [head = "", body = ""] = received.split("\r\n\r\n");
+      assert.match(head, /^HTTP\/1\.1 503 /);
+      assert.match(head, /\r\nconnection: close\r\n/i);
+      assert.match(head, /\r\nx-correlator: bye-1\r\n/i);
+      assert.deepEqual(JSON.parse(body), {
+        status: 503,
+        code: "UNAVAILABLE",
+        message: "The server is shutting down; retry the request.",
+      });
+    } finally {
+      await h.close();
+    }
   });
 });
