@@ -339,6 +339,11 @@ describe("requests refused before any route runs: CAMARA errors, over a real soc
     assert.equal(withCorrelator.headers["x-correlator"], "c-1");
   });
 
+  test("a 404 names at most 200 characters of a long path", async () => {
+    const answer = await rawRequest(port, get(`/${"x".repeat(8000)}`));
+    assert.equal(assertCamara(answer, 404, "NOT_FOUND"), `No route GET /${"x".repeat(199)}….`);
+  });
+
   test("a chunked body that breaks mid-way is answered 400 INVALID_ARGUMENT at once", async () => {
     const answer = await rawRequest(
       port,

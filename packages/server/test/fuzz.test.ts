@@ -81,14 +81,14 @@ const HIDDEN: Operation[] = [
   "/",
   "/docs",
   "/docs/json",
-  "/docs/static/index.html",
+  "/docs/static/{file}",
   "/health",
   "/ready",
   "/metrics",
   "/openapi.json",
 ].map((path) => ({ method: "GET", path }));
 
-const PARAMS = ["sessionId", "name", "notificationId"];
+const PARAMS = ["sessionId", "name", "notificationId", "file"];
 const ODD_METHODS = [
   "FOO",
   "get",
@@ -163,6 +163,18 @@ function fill(dice: Dice, template: string, odd: boolean): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     if (odd && dice.chance(0.5))
       return dice.pick(["", "x".repeat(dice.int(3000)), "%20", "..", "a%2Fb", "%ff", "QOS_L;x=1", "-1"]);
+    if (name === "file") {
+      return dice.pick([
+        "index.html",
+        "swagger-ui.css",
+        "%00",
+        "..%2f..%2fpackage.json",
+        ".env",
+        "a/".repeat(dice.int(2000)),
+        "index.html/",
+        "",
+      ]);
+    }
     if (name === "name") return dice.pick(["QOS_L", "QOS_E", "QOS_S", "QOS_M", "NOPE", "Q".repeat(256)]);
     return dice.pick([UUID, "not-a-uuid", "00000000-0000-0000-0000-000000000000", UUID.toUpperCase()]);
   });

@@ -119,15 +119,17 @@ function allowedMethods(app: FastifyInstance, path: string): string[] {
 function notFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
   const path = request.url.split("?")[0] ?? "/";
   const allowed = allowedMethods(app, path);
+  // The message names the path, but not all 16 KiB of one.
+  const named = path.length > 200 ? `${path.slice(0, 200)}…` : path;
   if (allowed.length > 0 && !allowed.includes(request.method)) {
     const info = new ApiError(
       "METHOD_NOT_ALLOWED",
-      `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`,
+      `${request.method} is not allowed on ${named}; use ${allowed.join(", ")}.`,
     ).toInfo();
     noteErrorAnswer(request, info.code);
     return reply.status(405).header("allow", allowed.join(", ")).send(info);
   }
-  const info = new ApiError("NOT_FOUND", `No route ${request.method} ${path}.`).toInfo();
+  const info = new ApiError("NOT_FOUND", `No route ${request.method} ${named}.`).toInfo();
   noteErrorAnswer(request, info.code);
   return reply.status(404).send(info);
 }
