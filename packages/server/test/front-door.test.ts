@@ -421,6 +421,33 @@ describe("requests refused before any route runs: CAMARA errors, over a real soc
     });
   });
 
+  test("the OpenAPI document gives every operation with a body its 413 CONTENT_TOO_LARGE", async () => {
+    type Op = {
+      requestBody?: unknown;
+      responses: Record<
+        string,
+        { content?: Record<string, { examples?: Record<string, { value?: { code?: string } }> }> }
+      >;
+    };
+    const spec = (await h.request("GET", "/openapi.json", undefined, { key: null })).json() as {
+      paths: Record<string, Record<string, Op>>;
+    };
+    const withBody = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.requestBody !== undefined)
+        .map(([method, op]) => ({ where: `${method} ${path}`, op })),
+    );
+    assert.ok(withBody.length >= 7, `${withBody.length} operations with a body`);
+    for (const { where, op } of withBody) {
+      const examples = op.responses["413"]?.content?.["application/json"]?.examples ?? {};
+      assert.deepEqual(
+        Object.values(examples).map((e) => e.value?.code),
+        ["CONTENT_TOO_LARGE"],
+        where,
+      );
+    }
+  });
+
   test("a static file the plugin refuses is a CAMARA error, not a 500", async () => {
     const answer = await rawRequest(port, get("/docs/static/%2e%2e/%2e%2e/package.json"));
     assertCamara(answer, 403, "PERMISSION_DENIED");
