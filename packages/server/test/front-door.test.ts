@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { type AddressInfo, connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadConfig } from "../src/config.ts";
+import { createOpenQod } from "../src/openqod.ts";
+import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness, SANDBOX_KEY, sessionBody } from "./helpers/harness.ts";
 import { type RawAnswer, RawClient, rawRequest } from "./helpers/raw-http.ts";
 
@@ -504,6 +509,39 @@ describe("a request that arrives while the server closes", () => {
       });
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe("a request Node's parser refuses, in the log", () => {
+  test("is one info line with status and code, and none of its bytes", async () => {
+    const lines: string[] = [];
+    const dir = await mkdtemp(join(tmpdir(), "openqod-refused-"));
+    const config = loadConfig([], { OPENQOD_DATA_DIR: dir, ...(await databaseEnv(dir)) });
+    const openqod = await createOpenQod({
+      config,
+      logger: { level: "info", stream: { write: (line: string) => void lines.push(line) } },
+    });
+    try {
+      await openqod.app.listen({ host: "127.0.0.1", port: 0 });
+      const port = (openqod.app.server.address() as AddressInfo).port;
+      const answer = await rawRequest(
+        port,
+        "GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer secret-key-in-bytes\r\nX-A: a\x01b\r\n\r\n",
+      );
+      assert.equal(answer.status, 400);
+      const refused = lines.filter((line) => line.includes("request refused"));
+      assert.equal(refused.length, 1, lines.join(""));
+      const record = JSON.parse(refused[0] ?? "{}") as Record<string, unknown>;
+      assert.equal(record.level, 30);
+      assert.equal(record.status, 400);
+      assert.equal(record.code, "INVALID_ARGUMENT");
+      assert.equal(record.parser, "HPE_INVALID_HEADER_TOKEN");
+      assert.ok(!lines.join("").includes("secret-key-in-bytes"), "the bytes are never logged");
+    } finally {
+      await openqod.close();
+      await rm(dir, { recursive: true, force: true });
+      await dropDatabase(dir);
     }
   });
 });

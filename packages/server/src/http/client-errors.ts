@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
+import type { FastifyInstance } from "fastify";
 import { ApiError, type ErrorInfo } from "../errors.ts";
 import { usableCorrelator } from "./correlator.ts";
 import { MAX_HEADER_SIZE } from "./limits.ts";
@@ -103,14 +104,17 @@ export function answerAndClose(socket: Duplex, info: ErrorInfo, correlator?: str
 }
 
 /**
- * Fastify's `clientErrorHandler`: Node's parser refused the bytes (control characters, raw non-ASCII in
+ * Fastify's `clientErrorHandler` (called with the Fastify instance as `this`): Node's parser refused the bytes (control characters, raw non-ASCII in
  * the request line, over-long URL or headers, a timeout). Node calls it again for every later chunk of
  * that connection, so only the first call answers.
  */
-export function answerClientError(error: ParserError, socket: Duplex): void {
+export function answerClientError(this: FastifyInstance, error: ParserError, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed || answered.has(socket)) return;
   answered.add(socket);
   const info = clientErrorInfo(error);
+  // The one line a routed 4xx gets (logging.ts), without method or URL: the bytes did not parse, and
+  // are never logged (they may carry a key).
+  this.log.info({ status: info.status, code: info.code, parser: error.code }, "request refused");
   const correlator = correlatorIn(rawPacketOf(error));
   // Node's own name for the response in progress on this socket (a pipelined request's).
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
