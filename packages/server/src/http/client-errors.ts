@@ -104,9 +104,9 @@ export function answerAndClose(socket: Duplex, info: ErrorInfo, correlator?: str
 }
 
 /**
- * Fastify's `clientErrorHandler` (called with the Fastify instance as `this`): Node's parser refused the bytes (control characters, raw non-ASCII in
- * the request line, over-long URL or headers, a timeout). Node calls it again for every later chunk of
- * that connection, so only the first call answers.
+ * Fastify's `clientErrorHandler`, called with the Fastify instance as `this`: Node's parser refused the
+ * bytes (control characters, raw non-ASCII in the request line, over-long URL or headers, a timeout).
+ * Node calls it again for every later chunk of that connection, so only the first call answers.
  */
 export function answerClientError(this: FastifyInstance, error: ParserError, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed || answered.has(socket)) return;
