@@ -5,10 +5,15 @@ import type { ApiKeys } from "./api-keys.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { ApiKeyAuthenticator, type Authenticator } from "./http/auth.ts";
+import { answerClientError, answerConnect } from "./http/client-errors.ts";
+import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
 import { TAGS } from "./http/docs.ts";
-import { installErrorHandling } from "./http/error-handler.ts";
+import { answerFrameworkError, installErrorHandling } from "./http/error-handler.ts";
 import { frontDoor } from "./http/front-door.ts";
+import { installHostCheck } from "./http/host-header.ts";
+import { installJsonParser } from "./http/json-body.ts";
+import { BODY_LIMIT, MAX_HEADER_SIZE, MAX_PARAM_LENGTH } from "./http/limits.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
@@ -44,8 +49,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     // One line per answered request (none for successes at info): logging.ts.
     logController: new RequestLog(),
-    // Session requests are small; a larger body is a mistake or an attack.
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What the router, Node's parser and Node itself refuse before any route runs is CAMARA too.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false, maxHeaderSize: MAX_HEADER_SIZE },
     ajv: {
       customOptions: {
         // Strict mode rejects unknown properties (additionalProperties: false); relaxed mode strips them.
@@ -59,12 +68,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         keywords: [EXPECTED, "x-examples"],
       },
     },
-    return503OnClosing: true,
+    // http/closing.ts answers during shutdown instead, in CAMARA's shape.
+    return503OnClosing: false,
   });
   // Fastify parses text/plain by default; the API speaks JSON only, so anything else is a 415.
   app.removeContentTypeParser("text/plain");
+  installJsonParser(app);
+  app.server.on("connect", answerConnect);
   installErrorHandling(app);
   installCorrelator(app);
+  installHostCheck(app);
+  installClosingAnswer(app);
   const publicUrl = deps.publicUrl ?? "http://127.0.0.1:9091";
   await app.register(swagger, {
     openapi: {

@@ -36,6 +36,10 @@ export const ERRORS = {
     status: 405,
     message: "The requested method is not allowed/supported on the target resource.",
   },
+  // 408, 413, 414 and 431 have no CAMARA code: these follow CAMARA's style (the status's name).
+  REQUEST_TIMEOUT: { status: 408, message: "The request was not received in time." },
+  CONTENT_TOO_LARGE: { status: 413, message: "The request body is larger than 64 KiB." },
+  URI_TOO_LONG: { status: 414, message: "The request URL is too long." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The request body must be sent as application/json." },
   SERVICE_NOT_APPLICABLE: {
     status: 422,
@@ -46,6 +50,10 @@ export const ERRORS = {
   "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE": {
     status: 422,
     message: "The requested QoS Profile is currently not available for session creation.",
+  },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: {
+    status: 431,
+    message: "The request's headers are larger than 16 KiB.",
   },
   INTERNAL: { status: 500, message: "Unknown server error. Typically a server bug." },
   UNAVAILABLE: { status: 503, message: "Service unavailable. Typically the server is down." },

@@ -4,6 +4,11 @@ import { XCorrelatorPattern } from "./schemas.ts";
 
 const pattern = new RegExp(XCorrelatorPattern);
 
+/** The `x-correlator` value to echo, or undefined when there is none or it breaks the spec's pattern. */
+export function usableCorrelator(value: string | string[] | undefined): string | undefined {
+  return typeof value === "string" && pattern.test(value) ? value : undefined;
+}
+
 /**
  * `x-correlator`: echoed on every response, errors included. A value breaking the spec's pattern is a
  * 400 and is not echoed (it could carry header injection or log noise).

@@ -51,6 +51,7 @@ const STATUS_WORDS: Record<number, string> = {
   404: "Not found",
   405: "Method not allowed on this path",
   409: "Conflicts with the resource's state",
+  413: "The body is larger than 64 KiB",
   415: "The body is not JSON",
   422: "Valid, but cannot be served for this device or profile",
   429: "Too many requests",
@@ -64,7 +65,9 @@ const STATUS_WORDS: Record<number, string> = {
  */
 export function errors(...examples: ErrorExample[]): Record<number, TSchema> {
   const byStatus = new Map<number, Record<string, Example>>();
-  for (const example of examples) {
+  // An operation that takes a body (its errors name the 415) can also be refused one that is too large.
+  const withBody = examples.includes(NOT_JSON) ? [...examples, TOO_LARGE] : examples;
+  for (const example of withBody) {
     const { code, message, summary } =
       typeof example === "string"
         ? { code: example, message: ERRORS[example].message, summary: undefined }
@@ -109,6 +112,9 @@ export const BAD_SESSION_ID: ErrorExample = {
 
 /** The 415 of every operation with a body. */
 export const NOT_JSON: ErrorExample = "UNSUPPORTED_MEDIA_TYPE";
+
+/** The 413 of every operation with a body, added by `errors` wherever NOT_JSON is. */
+const TOO_LARGE: ErrorExample = "CONTENT_TOO_LARGE";
 
 /** The tags of the document, each with what its operations are for; a route's `tags` name one of these. */
 export const TAGS = [
