@@ -16,6 +16,11 @@ export interface DispatcherOptions {
   policy: RetryPolicy;
   /** Attempts in flight at once. @default 64 */
   concurrency?: number;
+  /**
+   * Attempts in flight at once to one sink origin (scheme://host[:port]), so a sink that hangs holds
+   * only these slots. Per dispatcher: with several instances, each allows this many. @default 16
+   */
+  sinkConcurrency?: number;
   /** How long a claim lasts before another dispatcher may take the event over (ms). @default 30_000 */
   leaseMs?: number;
   /** Per-attempt timeout (ms), headers and body. @default 10_000 */
@@ -36,11 +41,20 @@ const BUSY_ELSEWHERE_MS = 50;
 export class Dispatcher {
   readonly #o: Required<Omit<DispatcherOptions, "random">> & { random: () => number };
   readonly #inFlight = new Set<Promise<void>>();
+  /** Attempts in flight by sink origin; an origin with none has no entry. */
+  readonly #byOrigin = new Map<string, number>();
   readonly #wakeup = new Wakeup();
   readonly #backoff = new FailureBackoff();
 
   constructor(options: DispatcherOptions) {
-    this.#o = { concurrency: 64, leaseMs: 30_000, attemptTimeoutMs: 10_000, random: Math.random, ...options };
+    this.#o = {
+      concurrency: 64,
+      sinkConcurrency: 16,
+      leaseMs: 30_000,
+      attemptTimeoutMs: 10_000,
+      random: Math.random,
+      ...options,
+    };
     options.store.onCommit((info) => {
       if (info.outboxChanged) this.#wakeup.notify();
     });
@@ -50,11 +64,7 @@ export class Dispatcher {
   async runOnce(): Promise<number> {
     let total = 0;
     for (;;) {
-      const claimed = await this.#o.store.claimDeliveries(
-        this.#o.clock.now(),
-        this.#o.concurrency,
-        this.#o.leaseMs,
-      );
+      const claimed = await this.#claim(this.#o.concurrency);
       if (claimed.length === 0) return total;
       total += claimed.length;
       await Promise.all(claimed.map((c) => this.#deliver(c)));
@@ -80,7 +90,7 @@ export class Dispatcher {
         }
         let claimed: ClaimedDelivery[];
         try {
-          claimed = await this.#o.store.claimDeliveries(this.#o.clock.now(), free, this.#o.leaseMs);
+          claimed = await this.#claim(free);
         } catch (error) {
           this.#o.events.emit("worker:error", { worker: "dispatcher", error });
           await this.#wakeup.wait(this.#backoff.failed());
@@ -101,8 +111,23 @@ export class Dispatcher {
     }
   }
 
+  #claim(limit: number): Promise<ClaimedDelivery[]> {
+    const fair = { perOrigin: this.#o.sinkConcurrency, inFlight: this.#byOrigin };
+    return this.#o.store.claimDeliveries(this.#o.clock.now(), limit, this.#o.leaseMs, fair);
+  }
+
+  /** Origins at their cap: their due events wait for one of their attempts to finish. */
+  #fullOrigins(): string[] {
+    return [...this.#byOrigin].filter(([, n]) => n >= this.#o.sinkConcurrency).map(([origin]) => origin);
+  }
+
   #track(delivery: ClaimedDelivery): void {
+    const { origin } = delivery;
+    this.#byOrigin.set(origin, (this.#byOrigin.get(origin) ?? 0) + 1);
     const attempt = this.#deliver(delivery).finally(() => {
+      const left = (this.#byOrigin.get(origin) ?? 1) - 1;
+      if (left === 0) this.#byOrigin.delete(origin);
+      else this.#byOrigin.set(origin, left);
       this.#inFlight.delete(attempt);
       this.#wakeup.notify();
     });
@@ -113,7 +138,7 @@ export class Dispatcher {
   async #sleepMs(): Promise<number> {
     let next: number | null;
     try {
-      next = await this.#o.store.nextDeliveryAt();
+      next = await this.#o.store.nextDeliveryAt(this.#fullOrigins());
     } catch (error) {
       this.#o.events.emit("worker:error", { worker: "dispatcher", error });
       return this.#backoff.failed();

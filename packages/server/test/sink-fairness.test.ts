@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import type { OutboxEvent } from "../src/store/types.ts";
+import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
+import { TestReceiver } from "./helpers/receiver.ts";
+
+const BASE = "/quality-on-demand/v1";
+
+/** A sink that accepts connections, reads what comes and never answers: a receiver that hangs. */
+class HungSink {
+  readonly sockets = new Set<Socket>();
+  /** Requests started (one per `POST` line seen). */
+  requests = 0;
+  readonly #server: Server;
+
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  static async start(): Promise<HungSink> {
+    let sink: HungSink | undefined;
+    const server = createServer((socket) => {
+      sink!.sockets.add(socket);
+      socket.on("data", (chunk: Buffer) => {
+        sink!.requests += chunk.toString("latin1").split("POST /").length - 1;
+      });
+      socket.on("close", () => sink!.sockets.delete(socket));
+    });
+    sink = new HungSink(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return sink;
+  }
+
+  get url(): string {
+    const address = this.#server.address();
+    assert.ok(address !== null && typeof address === "object");
+    return `http://127.0.0.1:${address.port}/hooks`;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+function event(eventId: string, sink: string, createdAt: number): OutboxEvent {
+  return {
+    eventId,
+    sessionId: `s-${eventId}`,
+    sink,
+    headers: {},
+    body: "{}",
+    tokenExpiresAt: null,
+    createdAt,
+  };
+}
+
+describe("per-sink delivery cap", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(() => h.close());
+
+  test("a claim takes at most the cap of one sink origin and fills up with the others, oldest first", async () => {
+    await h.openqod.store.write(async (tx) => {
+      // Same origin however written: the default port and the path do not matter.
+      for (let i = 0; i < 30; i++) {
+        await tx.enqueue(event(`a${i}`, i % 2 ? "https://a.example/x" : "https://a.example:443/y", 10 + i));
+      }
+      for (let i = 0; i < 5; i++) await tx.enqueue(event(`b${i}`, "https://b.example:8443/n", 100 + i));
+    });
+    const store = h.openqod.store;
+    const first = await store.claimDeliveries(1_000, 10, 60_000, { perOrigin: 4, inFlight: new Map() });
+    assert.deepEqual(
+      first.map((d) => [d.eventId, d.origin]),
+      [
+        ["a0", "https://a.example"],
+        ["a1", "https://a.example"],
+        ["a2", "https://a.example"],
+        ["a3", "https://a.example"],
+        ["b0", "https://b.example:8443"],
+        ["b1", "https://b.example:8443"],
+        ["b2", "https://b.example:8443"],
+        ["b3", "https://b.example:8443"],
+      ],
+    );
+    const full = new Map([
+      ["https://a.example", 4],
+      ["https://b.example:8443", 4],
+    ]);
+    assert.deepEqual(
+      await store.claimDeliveries(1_000, 10, 60_000, { perOrigin: 4, inFlight: full }),
+      [],
+      "a full origin gets nothing more, however much of it is due",
+    );
+    const oneFree = new Map([
+      ["https://a.example", 3],
+      ["https://b.example:8443", 4],
+    ]);
+    const next = await store.claimDeliveries(1_000, 10, 60_000, { perOrigin: 4, inFlight: oneFree });
+    assert.deepEqual(
+      next.map((d) => d.eventId),
+      ["a4"],
+    );
+    assert.equal(
+      await store.nextDeliveryAt([...full.keys()]),
+      61_000,
+      "only full origins have events due: the next time is when a lease runs out",
+    );
+    assert.equal(await store.nextDeliveryAt(["https://a.example"]), 104, "b4 is due (since 104)");
+    assert.equal(await store.nextDeliveryAt(), 15, "a5 is due (since 15)");
+  });
+});
+
+describe("a sink that never answers", () => {
+  let h: Harness;
+  let hung: HungSink;
+  let healthy: TestReceiver;
+  before(async () => {
+    healthy = await TestReceiver.start();
+  });
+  after(() => healthy.close());
+  beforeEach(async () => {
+    hung = await HungSink.start();
+    // The default 10 s attempt timeout: long enough that a stall behind the hung sink shows.
+    h = await createHarness();
+  });
+  afterEach(async () => {
+    // Closing the hung sink's connections ends the attempts stuck on it, so closing the server is quick.
+    await hung.close();
+    await h.close();
+  });
+
+  async function createSessions(count: number, sink: string, first: number): Promise<void> {
+    for (let i = first; i < first + count; i++) {
+      const res = await h.request(
+        "POST",
+        `${BASE}/sessions`,
+        sessionBody({
+          device: { phoneNumber: `+3670${String(1_000_000 + i)}` },
+          sink,
+          sinkCredential: bearer("tok"),
+        }),
+      );
+      assert.equal(res.statusCode, 201, res.body);
+    }
+  }
+
+  test("holds only its share of the delivery slots; another sink's events arrive within a second or two", async () => {
+    await createSessions(300, hung.url, 0);
+    await createSessions(20, healthy.url, 300);
+    // Every session's first notification is due before the dispatcher starts: 300 for the hung sink first.
+    await h.openqod.scheduler.runOnce();
+    const started = Date.now();
+    h.openqod.startWorkers();
+    // Before the cap, the claim took the 64 oldest, all for the hung sink: nothing else for 10 s.
+    await healthy.waitFor(20, 4_000);
+    const elapsed = Date.now() - started;
+    console.log(`# healthy sink served in ${elapsed} ms`);
+    assert.ok(elapsed < 4_000, `healthy sink served in ${elapsed} ms`);
+    assert.equal(hung.requests, 16, "the hung sink holds its 16 slots (the default cap), no more");
+  });
+});
