@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { openPostgresStore } from "../src/store/postgres.ts";
 import type { OutboxEvent } from "../src/store/types.ts";
+import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -111,6 +116,36 @@ describe("per-sink delivery cap", () => {
     );
     assert.equal(await store.nextDeliveryAt(["https://a.example"]), 104, "b4 is due (since 104)");
     assert.equal(await store.nextDeliveryAt(), 15, "a5 is due (since 15)");
+  });
+});
+
+describe("per-sink delivery cap with several instances", { skip: TEST_ENGINE !== "postgres" }, () => {
+  test("two instances claiming at once never take the same event; each holds the cap (it is per instance)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "openqod-fair-"));
+    const url = (await databaseEnv(dir)).OPENQOD_DATABASE_URL;
+    assert.ok(url);
+    const a = await openPostgresStore(url, { poolSize: 4 });
+    const b = await openPostgresStore(url, { poolSize: 4 });
+    try {
+      await a.write(async (tx) => {
+        for (let i = 0; i < 30; i++) await tx.enqueue(event(`a${i}`, "https://a.example/n", 10 + i));
+      });
+      const fair = { perOrigin: 4, inFlight: new Map<string, number>() };
+      const [fromA, fromB] = await Promise.all([
+        a.claimDeliveries(1_000, 10, 60_000, fair),
+        b.claimDeliveries(1_000, 10, 60_000, fair),
+      ]);
+      const ids = [...fromA, ...fromB].map((d) => d.eventId);
+      assert.equal(new Set(ids).size, ids.length, "no event claimed twice");
+      assert.equal(fromA.length, 4);
+      assert.equal(fromB.length, 4);
+      assert.deepEqual(ids.sort(), ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"]);
+    } finally {
+      await a.close();
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+      await dropDatabase(dir);
+    }
   });
 });
 
