@@ -4,7 +4,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import Database from "better-sqlite3";
 import { openPostgresStore } from "../src/store/postgres.ts";
+import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { OutboxEvent } from "../src/store/types.ts";
 import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
@@ -116,6 +118,35 @@ describe("per-sink delivery cap", () => {
     );
     assert.equal(await store.nextDeliveryAt(["https://a.example"]), 104, "b4 is due (since 104)");
     assert.equal(await store.nextDeliveryAt(), 15, "a5 is due (since 15)");
+  });
+});
+
+describe("migration 0005", { skip: TEST_ENGINE !== "sqlite" }, () => {
+  test("gives the events already in the outbox the origin of their sink", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "openqod-origin-"));
+    const file = join(dir, "openqod.db");
+    try {
+      const before = await openSqliteStore(file, { sessionCacheEntries: 0 });
+      await before.write(async (tx) => {
+        await tx.enqueue(event("old", "https://old.example:443/hook", 10));
+      });
+      await before.close();
+      // Back to the schema before 0005, with an event written then.
+      const raw = new Database(file);
+      raw.exec(`drop index outbox_pending_origin; alter table outbox drop column sink_origin;
+        delete from openqod_migrations where name = '0005_outbox_sink_origin'`);
+      raw.close();
+      const after = await openSqliteStore(file, { sessionCacheEntries: 0 });
+      try {
+        const [claimed] = await after.claimDeliveries(1_000, 10, 60_000);
+        assert.equal(claimed?.eventId, "old");
+        assert.equal(claimed?.origin, "https://old.example");
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
