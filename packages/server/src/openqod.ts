@@ -93,6 +93,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     events,
     policy: { scheduleMs: config.retryScheduleMs, jitter: 0.1 },
     concurrency: config.deliveryConcurrency,
+    sinkConcurrency: config.deliverySinkConcurrency,
     leaseMs: config.deliveryLeaseMs,
     attemptTimeoutMs: config.deliveryTimeoutMs,
     ...(options.random === undefined ? {} : { random: options.random }),

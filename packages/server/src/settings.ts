@@ -140,6 +140,14 @@ export const SETTINGS = {
     defaultText: "`64`",
     doc: "delivery attempts in flight at once",
   },
+  deliverySinkConcurrency: {
+    flag: "delivery-sink-concurrency",
+    variable: "OPENQOD_DELIVERY_SINK_CONCURRENCY",
+    kind: integer(1, 10_000),
+    fallback: 16,
+    defaultText: "`16` (a quarter of the default slots; 160 events/s to a sink 100 ms away)",
+    doc: "delivery attempts in flight at once to one sink origin, per server: a sink that hangs holds only these",
+  },
   retentionMs: {
     flag: "retention",
     variable: "OPENQOD_RETENTION",

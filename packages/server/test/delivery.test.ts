@@ -113,6 +113,21 @@ describe("notification delivery", () => {
     assert.equal(receiver.requests.length, 2);
   });
 
+  test("a Retry-After beyond an hour holds the event back one hour, no longer", async () => {
+    receiver.respond = () => ({ status: 503, headers: { "retry-after": String(30 * 86_400) } });
+    const session = await create();
+    await h.tick();
+    const attemptedAt = h.clock.now();
+    const [event] = await outbox(session.sessionId);
+    assert.equal(event?.state, "pending");
+    assert.equal(event?.nextAttemptAt, attemptedAt + 3_600_000);
+    h.clock.advance(3_600_000);
+    receiver.respond = () => ({ status: 204 });
+    await h.tick();
+    assert.equal(receiver.events[1]?.id, event?.eventId, "retried after exactly one hour");
+    assert.equal((await outbox(session.sessionId))[0]?.state, "delivered");
+  });
+
   test("410 Gone stops delivery to that sink", async () => {
     receiver.respond = () => ({ status: 410 });
     const session = await create();

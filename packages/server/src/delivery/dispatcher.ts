@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { Clock } from "../clock.ts";
 import type { WorkerEvents } from "../events.ts";
+import { FailureBackoff } from "../failure-backoff.ts";
 import type { Store } from "../store/store.ts";
 import type { AttemptResult, ClaimedDelivery } from "../store/types.ts";
 import { Wakeup } from "../wakeup.ts";
@@ -15,6 +16,11 @@ export interface DispatcherOptions {
   policy: RetryPolicy;
   /** Attempts in flight at once. @default 64 */
   concurrency?: number;
+  /**
+   * Attempts in flight at once to one sink origin (scheme://host[:port]), so a sink that hangs holds
+   * only these slots. Per dispatcher: with several instances, each allows this many. @default 16
+   */
+  sinkConcurrency?: number;
   /** How long a claim lasts before another dispatcher may take the event over (ms). @default 30_000 */
   leaseMs?: number;
   /** Per-attempt timeout (ms), headers and body. @default 10_000 */
@@ -35,10 +41,20 @@ const BUSY_ELSEWHERE_MS = 50;
 export class Dispatcher {
   readonly #o: Required<Omit<DispatcherOptions, "random">> & { random: () => number };
   readonly #inFlight = new Set<Promise<void>>();
+  /** Attempts in flight by sink origin; an origin with none has no entry. */
+  readonly #byOrigin = new Map<string, number>();
   readonly #wakeup = new Wakeup();
+  readonly #backoff = new FailureBackoff();
 
   constructor(options: DispatcherOptions) {
-    this.#o = { concurrency: 64, leaseMs: 30_000, attemptTimeoutMs: 10_000, random: Math.random, ...options };
+    this.#o = {
+      concurrency: 64,
+      sinkConcurrency: 16,
+      leaseMs: 30_000,
+      attemptTimeoutMs: 10_000,
+      random: Math.random,
+      ...options,
+    };
     options.store.onCommit((info) => {
       if (info.outboxChanged) this.#wakeup.notify();
     });
@@ -48,18 +64,17 @@ export class Dispatcher {
   async runOnce(): Promise<number> {
     let total = 0;
     for (;;) {
-      const claimed = await this.#o.store.claimDeliveries(
-        this.#o.clock.now(),
-        this.#o.concurrency,
-        this.#o.leaseMs,
-      );
+      const claimed = await this.#claim(this.#o.concurrency);
       if (claimed.length === 0) return total;
       total += claimed.length;
       await Promise.all(claimed.map((c) => this.#deliver(c)));
     }
   }
 
-  /** Delivers until `signal` aborts, then waits for attempts in flight. One timer: the next due time. */
+  /**
+   * Delivers until `signal` aborts, then waits for attempts in flight. One timer: the next due time.
+   * A failed claim or next-due query is emitted as `worker:error` and tried again within seconds.
+   */
   async run({ signal }: { signal: AbortSignal }): Promise<void> {
     const onAbort = () => this.#wakeup.notify();
     signal.addEventListener("abort", onAbort);
@@ -68,21 +83,26 @@ export class Dispatcher {
         const free = this.#o.concurrency - this.#inFlight.size;
         // Claim in bulk: one claim query for a quarter of the slots, not one per finished attempt.
         const worthClaiming = this.#inFlight.size === 0 || free >= Math.max(1, this.#o.concurrency >> 2);
-        let claimed: ClaimedDelivery[] = [];
-        if (worthClaiming) {
-          try {
-            claimed = await this.#o.store.claimDeliveries(this.#o.clock.now(), free, this.#o.leaseMs);
-          } catch (error) {
-            this.#o.events.emit("worker:error", { worker: "dispatcher", error });
-          }
-          for (const delivery of claimed) this.#track(delivery);
+        if (!worthClaiming) {
+          // A finished attempt wakes the loop; the timer only bounds a missed wake-up.
+          await this.#wakeup.wait(MAX_SLEEP_MS);
+          continue;
         }
-        if (worthClaiming && claimed.length === free) continue;
-        let delay = worthClaiming ? await this.#sleepMs() : MAX_SLEEP_MS;
+        let claimed: ClaimedDelivery[];
+        try {
+          claimed = await this.#claim(free);
+        } catch (error) {
+          this.#o.events.emit("worker:error", { worker: "dispatcher", error });
+          await this.#wakeup.wait(this.#backoff.failed());
+          continue;
+        }
+        for (const delivery of claimed) this.#track(delivery);
+        if (claimed.length === free) continue;
+        let delay = await this.#sleepMs();
         // Due now, yet the claim came back short: another instance is claiming those rows this very
         // moment (they are skipped while locked). Its leases will show soon; asking again at once
         // would spin on the database meanwhile.
-        if (delay === 0 && worthClaiming) delay = BUSY_ELSEWHERE_MS;
+        if (delay === 0) delay = BUSY_ELSEWHERE_MS;
         await this.#wakeup.wait(delay);
       }
     } finally {
@@ -91,16 +111,39 @@ export class Dispatcher {
     }
   }
 
+  #claim(limit: number): Promise<ClaimedDelivery[]> {
+    const fair = { perOrigin: this.#o.sinkConcurrency, inFlight: this.#byOrigin };
+    return this.#o.store.claimDeliveries(this.#o.clock.now(), limit, this.#o.leaseMs, fair);
+  }
+
+  /** Origins at their cap: their due events wait for one of their attempts to finish. */
+  #fullOrigins(): string[] {
+    return [...this.#byOrigin].filter(([, n]) => n >= this.#o.sinkConcurrency).map(([origin]) => origin);
+  }
+
   #track(delivery: ClaimedDelivery): void {
+    const { origin } = delivery;
+    this.#byOrigin.set(origin, (this.#byOrigin.get(origin) ?? 0) + 1);
     const attempt = this.#deliver(delivery).finally(() => {
+      const left = (this.#byOrigin.get(origin) ?? 1) - 1;
+      if (left === 0) this.#byOrigin.delete(origin);
+      else this.#byOrigin.set(origin, left);
       this.#inFlight.delete(attempt);
       this.#wakeup.notify();
     });
     this.#inFlight.add(attempt);
   }
 
+  /** Until the next due event (at most MAX_SLEEP_MS); after a failed query, the failure backoff. */
   async #sleepMs(): Promise<number> {
-    const next = await this.#o.store.nextDeliveryAt().catch(() => null);
+    let next: number | null;
+    try {
+      next = await this.#o.store.nextDeliveryAt(this.#fullOrigins());
+    } catch (error) {
+      this.#o.events.emit("worker:error", { worker: "dispatcher", error });
+      return this.#backoff.failed();
+    }
+    this.#backoff.succeeded();
     if (next === null) return MAX_SLEEP_MS;
     return Math.min(MAX_SLEEP_MS, Math.max(0, next - this.#o.clock.now()));
   }

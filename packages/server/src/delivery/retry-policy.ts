@@ -14,9 +14,17 @@ export interface RetryPolicy {
 }
 
 /**
+ * The most a receiver's `Retry-After` can hold an event back (ms): one hour. A receiver asking for longer
+ * is more likely broken (a date years ahead, seconds sent as milliseconds) than down for maintenance,
+ * and bearer tokens commonly live about an hour: waiting longer would mostly let the event expire
+ * unsent. The schedule's own later waits (2 h, 5 h, 10 h) still apply.
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
  * When to try again after `attempts` failed attempts, or null when the schedule is used up.
- * `retryAfterMs` (from a 429/503 `Retry-After`) is a floor: never sooner than the receiver asked.
- * `random` is injectable so tests can pin the jitter.
+ * `retryAfterMs` (from a 429/503 `Retry-After`) is a floor, capped at MAX_RETRY_AFTER_MS: never sooner
+ * than the receiver asked, up to an hour. `random` is injectable so tests can pin the jitter.
  */
 export function nextAttemptAt(
   policy: RetryPolicy,
@@ -28,7 +36,7 @@ export function nextAttemptAt(
   const base = policy.scheduleMs[attempts];
   if (base === undefined) return null;
   const spread = base * policy.jitter * (2 * random() - 1);
-  const wait = Math.max(Math.round(base + spread), retryAfterMs ?? 0);
+  const wait = Math.max(Math.round(base + spread), Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
   return now + wait;
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.ts";
 import type { WorkerEvents } from "../events.ts";
+import { FailureBackoff } from "../failure-backoff.ts";
 import type { SessionService } from "../service/session-service.ts";
 import type { Store } from "../store/store.ts";
 import { Wakeup } from "../wakeup.ts";
@@ -25,6 +26,7 @@ const BUSY_ELSEWHERE_MS = 100;
 export class Scheduler {
   readonly #o: Required<SchedulerOptions>;
   readonly #wakeup = new Wakeup();
+  readonly #backoff = new FailureBackoff();
 
   constructor(options: SchedulerOptions) {
     this.#o = { batchSize: 500, ...options };
@@ -49,7 +51,7 @@ export class Scheduler {
     }
   }
 
-  /** Runs until `signal` aborts. */
+  /** Runs until `signal` aborts. A failed database call is emitted as `worker:error` and retried within seconds. */
   async run({ signal }: { signal: AbortSignal }): Promise<void> {
     const onAbort = () => this.#wakeup.notify();
     signal.addEventListener("abort", onAbort);
@@ -57,16 +59,20 @@ export class Scheduler {
       while (!signal.aborted) {
         this.#nextWake = Number.POSITIVE_INFINITY;
         let changed = 0;
+        let delay: number;
         try {
           changed = await this.runOnce();
+          const next = await this.#o.store.nextSessionDueAt();
+          this.#backoff.succeeded();
+          const now = this.#o.clock.now();
+          delay = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - now));
         } catch (error) {
           this.#o.events.emit("worker:error", { worker: "scheduler", error });
+          delay = this.#backoff.failed();
         }
-        const next = await this.#o.store.nextSessionDueAt().catch(() => null);
         const now = this.#o.clock.now();
-        let delay = next === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - now));
-        // Due but nothing taken: another instance holds those sessions (or a failure). Its commit
-        // ends the wait early; without a floor this loop would spin on the database meanwhile.
+        // Due but nothing taken: another instance holds those sessions. Its commit ends the wait
+        // early; without a floor this loop would spin on the database meanwhile.
         if (changed === 0 && delay === 0) delay = BUSY_ELSEWHERE_MS;
         this.#nextWake = now + delay;
         await this.#wakeup.wait(delay);

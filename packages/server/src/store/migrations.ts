@@ -7,6 +7,7 @@ import {
   sql,
 } from "kysely";
 import type { EngineKind } from "./engine.ts";
+import { sinkOrigin } from "./outbox-claim.ts";
 
 /**
  * An auto-numbered primary key: SQLite's `integer primary key autoincrement`, PostgreSQL's identity
@@ -165,6 +166,27 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
       await sql`update outbox set client_id = (select s.client_id from sessions s where s.id = outbox.session_id)`.execute(
         db,
       );
+    },
+  },
+  /**
+   * Each event's sink origin (scheme://host[:port]), and pending events by origin then due order: the
+   * dispatcher caps its attempts in flight per origin, so one hung sink holds only its share of the
+   * slots, and claims step from origin to origin through this index instead of reading past a full
+   * origin's backlog. Existing events take the origin of their sink, one update per distinct sink.
+   */
+  "0005_outbox_sink_origin": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("outbox").addColumn("sink_origin", "text").execute();
+      const { rows } = await sql<{ sink: string }>`select distinct sink from outbox`.execute(db);
+      for (const { sink } of rows) {
+        await sql`update outbox set sink_origin = ${sinkOrigin(sink)} where sink = ${sink}`.execute(db);
+      }
+      await db.schema
+        .createIndex("outbox_pending_origin")
+        .on("outbox")
+        .columns(["sink_origin", "next_attempt_at", "seq"])
+        .where(sql.ref("state"), "=", sql.lit("pending"))
+        .execute();
     },
   },
 });

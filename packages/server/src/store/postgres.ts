@@ -115,7 +115,7 @@ class PostgresEngine implements Engine {
     this.maxConcurrentBatches = options.maxConcurrentBatches;
     this.statements = {
       sessions: postgresSessionStatements(this.db),
-      outbox: postgresOutboxStatements(this.db),
+      outbox: postgresOutboxStatements(),
       attempts: postgresAttemptStatements(this.db),
     };
     this.sessionReads = new BatchedSessionReads(this.db);

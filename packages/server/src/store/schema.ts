@@ -46,6 +46,8 @@ export interface OutboxTable {
   event_id: string;
   session_id: string;
   sink: string;
+  /** The sink's origin (scheme://host[:port]), which the per-sink delivery cap counts (migration 0005). */
+  sink_origin: string | null;
   /** JSON object of the HTTP headers to send (content type, authorization). */
   headers: string;
   body: string;

@@ -130,7 +130,7 @@ class SqliteEngine implements Engine {
     this.#unlock = options.unlock;
     this.statements = {
       sessions: sqliteSessionStatements(this.db),
-      outbox: sqliteOutboxStatements(this.db),
+      outbox: sqliteOutboxStatements(),
       attempts: sqliteAttemptStatements(this.db),
     };
     this.sessionReads = new SqliteSessionReads(this.#sqlite, this.db, this.#cache);

@@ -6,6 +6,7 @@ import type { CommitInfo } from "./effects.ts";
 import type { Engine } from "./engine.ts";
 import { GroupCommit, type WriteOptions } from "./group-commit.ts";
 import { OutboxRepository } from "./outbox.ts";
+import type { ClaimRequest } from "./outbox-claim.ts";
 import type { Database } from "./schema.ts";
 import { SessionRepository } from "./sessions.ts";
 import type {
@@ -103,9 +104,17 @@ export class Store {
 
   // ---- outbox and delivery attempts ----------------------------------------------------------------
 
-  /** See OutboxRepository.claim: a session's next event never overtakes its previous one. */
-  claimDeliveries(now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return this.#outbox.claim(now, limit, leaseMs);
+  /**
+   * See OutboxRepository.claim: a session's next event never overtakes its previous one. `fair` caps
+   * attempts in flight per sink origin (default: no cap beyond `limit`).
+   */
+  claimDeliveries(
+    now: number,
+    limit: number,
+    leaseMs: number,
+    fair: Pick<ClaimRequest, "perOrigin" | "inFlight"> = { perOrigin: limit, inFlight: new Map() },
+  ): Promise<ClaimedDelivery[]> {
+    return this.#outbox.claim({ now, limit, leaseMs, ...fair });
   }
 
   /** Records an attempt and settles or reschedules its event, in one transaction. */
@@ -118,9 +127,9 @@ export class Store {
     return this.#attempts.settleUnsent(eventId, state, now, reason);
   }
 
-  /** The earliest time a pending event may be attempted, or null. */
-  nextDeliveryAt(): Promise<number | null> {
-    return this.#outbox.nextDeliveryAt();
+  /** The earliest time a pending event may be attempted, or null; `full` origins' events are left out. */
+  nextDeliveryAt(full: readonly string[] = []): Promise<number | null> {
+    return this.#outbox.nextDeliveryAt(full);
   }
 
   /** See OutboxRepository.redeliverNow. @returns the event as it now is, or undefined when there is none. */

@@ -19,6 +19,8 @@ export type DeliveryState = "pending" | "delivered" | "failed" | "gone" | "expir
 /** An outbox row claimed by a dispatcher for one attempt. */
 export interface ClaimedDelivery extends OutboxEvent {
   seq: number;
+  /** The sink's origin (scheme://host[:port]): attempts in flight are capped per origin. */
+  origin: string;
   attempts: number;
 }
 
