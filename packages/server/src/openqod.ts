@@ -98,7 +98,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
-  const apiKeys = new ApiKeys(store);
+  const apiKeys = new ApiKeys(store, { clock });
   let closing = false;
   let sandboxKey: string | null;
   let app: FastifyInstance;
