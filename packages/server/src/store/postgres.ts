@@ -150,6 +150,10 @@ class PostgresEngine implements Engine {
     this.#onNews = listener;
   }
 
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
   async close(): Promise<void> {
     try {
       await this.db.destroy();
