@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import pg from "pg";
 import { ManualClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { UndiciSender } from "../src/delivery/sender.ts";
@@ -33,6 +34,23 @@ async function openOn(
     ...env,
   });
   return createOpenQod({ config, clock: new ManualClock(Date.UTC(2026, 5, 1)), ...extra });
+}
+
+/** Connections open to the data folder's PostgreSQL database (0 on SQLite). */
+async function connectionsTo(dataDir: string): Promise<number> {
+  const url = (await databaseEnv(dataDir)).OPENQOD_DATABASE_URL;
+  if (url === undefined) return 0;
+  const admin = new pg.Client({ connectionString: process.env.OPENQOD_TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where datname = $1",
+      [new URL(url).pathname.slice(1)],
+    );
+    return rows[0]?.n ?? -1;
+  } finally {
+    await admin.end();
+  }
 }
 
 describe("starting and stopping an OpenQoD", () => {
@@ -73,9 +91,10 @@ describe("starting and stopping an OpenQoD", () => {
     await mkdir(join(folder, "sandbox-key"), { recursive: true });
     try {
       await assert.rejects(openOn(folder, {}, { OPENQOD_SANDBOX_KEY: "" }), { code: "EISDIR" });
+      assert.equal(await connectionsTo(folder), 0, "no database connection left open");
       await rm(join(folder, "sandbox-key"), { recursive: true });
-      const openqod = await openOn(folder, {}, { OPENQOD_SANDBOX_KEY: "" });
-      assert.ok(openqod.sandboxKey);
+      const openqod = await openOn(folder);
+      assert.equal(openqod.sandboxKey, SANDBOX_KEY);
       await openqod.close();
     } finally {
       await dropDatabase(folder);
