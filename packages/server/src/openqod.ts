@@ -126,8 +126,8 @@ async function wire(
   const scheduler = new Scheduler({ store, sessions, clock, events });
   const apiKeys = new ApiKeys(store, { clock });
   let closing: Promise<void> | null = null;
-  let app: FastifyInstance | null = null;
   let sandboxKey: string | null;
+  let app: FastifyInstance;
   try {
     sandboxKey = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
     app = await buildApp({
@@ -144,17 +144,16 @@ async function wire(
       publicUrl: config.publicUrl,
     });
   } catch (error) {
-    await Promise.allSettled([app?.close(), sender.close()]);
+    await sender.close().catch(() => undefined);
     throw error;
   }
 
   const abort = new AbortController();
   let workers: Promise<unknown> | null = null;
-  const served = app;
   // Every step runs even when one before it failed, so the store is always closed; close() rejects with the first failure.
   const shutDown = async (): Promise<void> => {
     const steps: (() => Promise<unknown>)[] = [
-      () => served.close(),
+      () => app.close(),
       async () => {
         abort.abort();
         await workers;
