@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
+import { READY_TIMEOUT_MS } from "../src/http/ops.ts";
+import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
 
 /** A superuser connection to the test server. */
@@ -51,9 +57,8 @@ describe("/ready on PostgreSQL", () => {
 
   test("is 503 UNAVAILABLE while the database refuses connections, and READY again once it takes them", async () => {
     await admin.query(`alter database ${database} allow_connections false`);
-    // The pool's connections only: the LISTEN connection reconnects on its own (pg-listener.ts).
     await admin.query(
-      "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query <> 'listen openqod_work'",
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
       [database],
     );
     const down = await h.request("GET", "/ready", undefined, { key: null });
@@ -68,5 +73,78 @@ describe("/ready on PostgreSQL", () => {
     }
     assert.equal(up.statusCode, 200, up.body);
     assert.deepEqual(up.json(), { status: "READY" });
+  });
+});
+
+/** A TCP relay to the test PostgreSQL server that can stop passing bytes: a database that does not answer. */
+class FreezableRelay {
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  #frozen = false;
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  static async start(target: URL): Promise<FreezableRelay> {
+    const server = createServer();
+    const relay = new FreezableRelay(server);
+    server.on("connection", (client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        relay.#sockets.add(from);
+        from.on("data", (chunk) => {
+          if (!relay.#frozen) to.write(chunk);
+        });
+        from.on("error", () => from.destroy());
+        from.on("close", () => to.destroy());
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return relay;
+  }
+
+  get port(): number {
+    const address = this.#server.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
+  }
+
+  set frozen(frozen: boolean) {
+    this.#frozen = frozen;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+}
+
+describe("/ready when PostgreSQL stops answering", () => {
+  test(`is 503 UNAVAILABLE within ${READY_TIMEOUT_MS} ms, not a probe that never ends`, {
+    timeout: 20_000,
+  }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "openqod-frozen-"));
+    const direct = new URL((await databaseEnv(dataDir)).OPENQOD_DATABASE_URL ?? "");
+    const relay = await FreezableRelay.start(direct);
+    const relayed = new URL(direct.href);
+    relayed.port = String(relay.port);
+    const h = await createHarness({ OPENQOD_DATABASE_URL: relayed.href }, dataDir);
+    try {
+      assert.equal((await h.request("GET", "/ready", undefined, { key: null })).statusCode, 200);
+      relay.frozen = true;
+      const started = Date.now();
+      const res = await h.request("GET", "/ready", undefined, { key: null });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().code, "UNAVAILABLE");
+      assert.ok(Date.now() - started < READY_TIMEOUT_MS + 1_000);
+    } finally {
+      // The frozen connections are cut, so closing the store does not wait on them.
+      await relay.close();
+      await h.close().catch(() => undefined);
+      await dropDatabase(dataDir);
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
