@@ -1,4 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { BoundedCache } from "./bounded-cache.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { Store } from "./store/store.ts";
 
 /** Who is calling: the API client that owns the sessions it creates. */
@@ -19,16 +21,39 @@ export function generateKey(): string {
   return `oqd_${randomBytes(32).toString("base64url")}`;
 }
 
-/** API clients and their keys. Verified keys are cached briefly so a GET costs no key lookup. */
+/** What ApiKeys needs of the store. */
+export type ClientStore = Pick<Store, "insertClient" | "replaceClientKey" | "clientByKeyHash">;
+
+/** How long a verification is trusted, on each instance: a revoked or rotated key stops working within this (ms). */
+export const KEY_CACHE_MS = 5_000;
+/** Entries each of the two caches (valid keys, failed keys) holds at most. */
+export const KEY_CACHE_ENTRIES = 10_000;
+
+/**
+ * API clients and their keys. Verifications are cached briefly so a request costs no key lookup: valid
+ * keys and failed ones in separate bounded caches, so a client spraying random keys only pushes other
+ * failed keys out, never a real client's entry.
+ */
 export class ApiKeys {
-  readonly #store: Store;
-  readonly #cache = new Map<string, { principal: Principal | null; until: number }>();
-  /** How long a verification is trusted; a revoked key stops working within this time (ms). */
+  readonly #store: ClientStore;
+  readonly #clock: Clock;
+  /** Keyed by the key itself (already in this process's memory): a cached call hashes nothing. */
+  readonly #valid: BoundedCache<Principal>;
+  /** Keyed by the key's hash: a failed key may be as long as a header, and its hash was needed anyway. */
+  readonly #failed: BoundedCache<true>;
   readonly #cacheMs: number;
 
-  constructor(store: Store, options: { cacheMs?: number } = {}) {
+  /**
+   * @param options.cacheMs how long a verification (valid or not) is trusted. @default KEY_CACHE_MS
+   * @param options.cacheEntries the bound of each cache. @default KEY_CACHE_ENTRIES
+   * @param options.clock @default the system clock
+   */
+  constructor(store: ClientStore, options: { cacheMs?: number; cacheEntries?: number; clock?: Clock } = {}) {
     this.#store = store;
-    this.#cacheMs = options.cacheMs ?? 5_000;
+    this.#clock = options.clock ?? systemClock;
+    this.#cacheMs = options.cacheMs ?? KEY_CACHE_MS;
+    this.#valid = new BoundedCache(options.cacheEntries ?? KEY_CACHE_ENTRIES);
+    this.#failed = new BoundedCache(options.cacheEntries ?? KEY_CACHE_ENTRIES);
   }
 
   /** Creates a client and returns its key, shown this once. `key` may be given (the sandbox key). */
@@ -39,25 +64,31 @@ export class ApiKeys {
   ): Promise<{ clientId: string; key: string }> {
     const clientId = randomUUID();
     await this.#store.insertClient({ id: clientId, name, keyHash: hashKey(key), createdAt: now });
+    this.#failed.clear();
     return { clientId, key };
   }
 
-  /** Gives an existing client a new key (the old one stops working). */
+  /** Gives an existing client a new key (the old one stops working here at once, elsewhere within cacheMs). */
   async rotate(name: string, key: string = generateKey()): Promise<string> {
     await this.#store.replaceClientKey(name, hashKey(key));
-    this.#cache.clear();
+    this.#valid.clear();
+    this.#failed.clear();
     return key;
   }
 
   async verify(key: string): Promise<Principal | null> {
-    const now = Date.now();
-    // Keyed by the key itself (already in this process's memory): a cached call hashes nothing.
-    const cached = this.#cache.get(key);
-    if (cached !== undefined && cached.until > now) return cached.principal;
-    const client = await this.#store.clientByKeyHash(hashKey(key));
-    const principal = client === undefined ? null : { clientId: client.id, name: client.name };
-    if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(key, { principal, until: now + this.#cacheMs });
+    const now = this.#clock.now();
+    const valid = this.#valid.get(key, now);
+    if (valid !== undefined) return valid;
+    const hash = hashKey(key);
+    if (this.#failed.get(hash, now) !== undefined) return null;
+    const client = await this.#store.clientByKeyHash(hash);
+    if (client === undefined) {
+      this.#failed.set(hash, true, now + this.#cacheMs);
+      return null;
+    }
+    const principal = { clientId: client.id, name: client.name };
+    this.#valid.set(key, principal, now + this.#cacheMs);
     return principal;
   }
 }

@@ -62,25 +62,28 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     await openqod.app.listen({ host: config.host, port: config.port });
+    openqod.startWorkers();
   } catch (error) {
-    await openqod.close();
+    // The store (and the data folder's lock) is released even if closing fails; the start's failure is the news.
+    await openqod.close().catch((closeError: unknown) => log.error({ err: closeError }, "close failed"));
     throw listenFailure(error, config.host, config.port);
   }
-  openqod.startWorkers();
   if (config.sandbox && openqod.sandboxKey !== null) {
     process.stdout.write(quickstart(config.publicUrl, openqod.sandboxKey, config.dataDir));
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  const stop = (signal: string) => {
     log.info({ signal }, "shutting down: no new requests, finishing in-flight work");
-    await openqod.close();
-    process.exit(0);
+    openqod.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
   return -1;
 }
 

@@ -1,32 +1,69 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import SQLite from "better-sqlite3";
 import { ConfigError } from "./config.ts";
 
 /**
  * Claims a data folder for this process: one server per SQLite database, because the server caches
- * sessions and frees delivery claims at start. A pid file left by a crashed server (its process is
- * gone) is taken over.
- * @returns a function that releases the claim.
- * @throws ConfigError when a live process holds the folder.
+ * sessions and frees delivery claims at start.
+ *
+ * The claim is an exclusive SQLite lock on DATA_DIR/server.lock, held by an open transaction for as long
+ * as the server runs: the same kernel lock (fcntl) SQLite already relies on for the database, taken
+ * atomically, and released by the kernel when the process dies, so a crashed server leaves nothing to
+ * take over and two servers starting at the same instant can never both win. (A pid file alone cannot
+ * do this: "it is stale, remove it" races with a rival that removed it and wrote its own meanwhile.)
+ * DATA_DIR/server.pid only names the holder for the message a rival prints.
+ * @returns a function that releases the claim (idempotent).
+ * @throws ConfigError when another live process holds the folder.
  */
 export function lockDataDir(dataDir: string): () => void {
-  const file = join(dataDir, "server.pid");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
-      return () => rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const pid = Number(readFileSync(file, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new ConfigError([
-          `another OpenQoD server (pid ${pid}) is using ${dataDir}; stop it or choose another --data-dir`,
-        ]);
-      }
-      rmSync(file, { force: true });
-    }
+  const pidFile = join(dataDir, "server.pid");
+  // timeout 0: a held lock is an answer, not something to wait for.
+  const lock = new SQLite(join(dataDir, "server.lock"), { timeout: 0 });
+  try {
+    lock.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: unknown }).code !== "SQLITE_BUSY") throw error;
+    const holder = livePid(pidFile);
+    throw new ConfigError([
+      `another OpenQoD server${holder === null ? "" : ` (pid ${holder})`} is using ${dataDir}; stop it or choose another --data-dir`,
+    ]);
   }
-  throw new ConfigError([`cannot claim ${dataDir} (server.pid keeps reappearing)`]);
+  try {
+    writeFileSync(pidFile, `${process.pid}\n`);
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
+  return () => {
+    if (!lock.open) return;
+    // The pid file first: once the lock is free, the next holder writes its own.
+    rmSync(pidFile, { force: true });
+    lock.close();
+  };
+}
+
+/**
+ * The pid in the holder's pid file. The holder writes it just after taking the lock, so a rival that
+ * lost the race may briefly read nothing or a dead predecessor's pid: it waits a little for a live one.
+ */
+function livePid(pidFile: string): number | null {
+  const deadline = Date.now() + 200;
+  for (;;) {
+    const pid = Number(readPidFile(pidFile));
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+    if (Date.now() > deadline) return null;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
+
+function readPidFile(pidFile: string): string {
+  try {
+    return readFileSync(pidFile, "utf8").trim();
+  } catch {
+    return "";
+  }
 }
 
 function isAlive(pid: number): boolean {

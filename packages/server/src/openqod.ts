@@ -45,9 +45,13 @@ export interface OpenQod {
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
   sandboxKey: string | null;
-  /** Starts the scheduler and the dispatcher in the background. */
+  /** Starts the scheduler and the dispatcher in the background; once (later calls do nothing), and not after close(). */
   startWorkers(): void;
-  /** Stops the workers (finishing attempts in flight), closes the app and the store. */
+  /**
+   * Stops the workers (finishing attempts in flight), closes the app and the store. Every step runs even
+   * when one before it fails, so the store (and the data folder's lock) is always released; the first
+   * failure is rethrown. Idempotent: every call shares the first call's promise.
+   */
   close(): Promise<void>;
 }
 
@@ -73,6 +77,28 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     asServer: true,
     onError: (error) => events.emit("worker:error", { worker: "database", error }),
   });
+  try {
+    return await wire(options, { clock, profiles, network, events, store });
+  } catch (error) {
+    // A failed start leaves nothing open (connections, LISTEN, the data folder's lock).
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Everything created after the store opened; createOpenQod closes the store if this throws. */
+async function wire(
+  options: OpenQodOptions,
+  parts: {
+    clock: Clock;
+    profiles: ProfileCatalogue;
+    network: NetworkAdapter;
+    events: WorkerEvents;
+    store: Store;
+  },
+): Promise<OpenQod> {
+  const { config } = options;
+  const { clock, profiles, network, events, store } = parts;
   const sessions = new SessionService({
     store,
     network,
@@ -99,8 +125,8 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
-  const apiKeys = new ApiKeys(store);
-  let closing = false;
+  const apiKeys = new ApiKeys(store, { clock });
+  let closing: Promise<void> | null = null;
   let sandboxKey: string | null;
   let app: FastifyInstance;
   try {
@@ -111,20 +137,41 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
       network,
       apiKeys,
       metrics: createMetrics(store, events),
-      ready: async () => !closing && (await store.countSessionsByStatus().then(() => true)),
+      // A trivial query, not a count: probes come every few seconds from every orchestrator.
+      ready: async () => closing === null && (await store.ping().then(() => true)),
       strictProperties: config.strictProperties,
       sandbox: config.sandbox,
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
     });
   } catch (error) {
-    // A failed start leaves nothing open (connections, LISTEN, the data folder's lock).
-    await store.close().catch(() => undefined);
+    await sender.close().catch(() => undefined);
     throw error;
   }
 
   const abort = new AbortController();
-  const workers: Promise<void>[] = [];
+  let workers: Promise<unknown> | null = null;
+  // Every step runs even when one before it failed, so the store is always closed; close() rejects with the first failure.
+  const shutDown = async (): Promise<void> => {
+    const steps: (() => Promise<unknown>)[] = [
+      () => app.close(),
+      async () => {
+        abort.abort();
+        await workers;
+      },
+      () => sender.close(),
+      () => store.close(),
+    ];
+    let failure: { error: unknown } | null = null;
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== null) throw failure.error;
+  };
   return {
     app,
     store,
@@ -135,15 +182,15 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     events,
     sandboxKey,
     startWorkers() {
-      workers.push(scheduler.run({ signal: abort.signal }), dispatcher.run({ signal: abort.signal }));
+      if (workers !== null || closing !== null) return;
+      workers = Promise.all([
+        scheduler.run({ signal: abort.signal }),
+        dispatcher.run({ signal: abort.signal }),
+      ]);
     },
-    async close() {
-      closing = true;
-      await app.close();
-      abort.abort();
-      await Promise.all(workers);
-      await sender.close();
-      await store.close();
+    close() {
+      closing ??= shutDown();
+      return closing;
     },
   };
 }

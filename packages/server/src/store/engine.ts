@@ -58,6 +58,8 @@ export interface Engine {
   committed(effects: CommitEffects): void;
   /** Calls `listener` when another writer of the database commits work. One listener: the store. */
   listen(listener: (news: CommitInfo) => void): void;
+  /** Resolves when the database answers a trivial query (readiness). @throws its error otherwise. */
+  ping(): Promise<void>;
   /** Ends connections and watchers and gives up what opening took (the data folder's lock). */
   close(): Promise<void>;
 }

@@ -54,6 +54,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   const pool = new pg.Pool({ ...config, max: poolSize });
   // An idle pooled connection that drops emits here; without a handler it would end the process.
   pool.on("error", onError);
+  // A checked-out connection that drops emits on itself, where pg-pool listens only while it is idle:
+  // without this, a database restart during a query would end the process too.
+  pool.on("connect", (client) => client.on("error", onError));
   const where = describeDatabaseUrl(url);
   let versionNum: number;
   let version: string;
@@ -148,6 +151,10 @@ class PostgresEngine implements Engine {
 
   listen(listener: (news: CommitInfo) => void): void {
     this.#onNews = listener;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

@@ -181,6 +181,10 @@ class SqliteEngine implements Engine {
     this.#watcher.unref();
   }
 
+  async ping(): Promise<void> {
+    this.#prepared.prepare("select 1").all([]);
+  }
+
   async close(): Promise<void> {
     if (this.#watcher !== null) clearInterval(this.#watcher);
     try {

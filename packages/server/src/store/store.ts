@@ -182,9 +182,17 @@ export class Store {
     return this.#clients.revoke(name, now);
   }
 
+  /** Resolves when the database answers a trivial query: cheap enough for every readiness probe. */
+  ping(): Promise<void> {
+    return this.#engine.ping();
+  }
+
   /** Commits what is queued, then closes the engine (connections, watchers, the data folder's lock). */
   async close(): Promise<void> {
-    await this.#commits.close();
-    await this.#engine.close();
+    try {
+      await this.#commits.close();
+    } finally {
+      await this.#engine.close();
+    }
   }
 }
