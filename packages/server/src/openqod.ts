@@ -16,6 +16,7 @@ import { WorkerEvents } from "./events.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SessionService } from "./service/session-service.ts";
 import { openStore } from "./store/open-store.ts";
@@ -45,7 +46,7 @@ export interface OpenQod {
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
   sandboxKey: string | null;
-  /** Starts the scheduler and the dispatcher in the background. */
+  /** Starts the scheduler, the dispatcher and the outbox sweeper in the background. */
   startWorkers(): void;
   /** Stops the workers (finishing attempts in flight), closes the app and the store. */
   close(): Promise<void>;
@@ -98,6 +99,8 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
+  const retentionMs = config.deliveryRetentionMs;
+  const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store);
   let closing = false;
   let sandboxKey: string | null;
@@ -135,6 +138,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     sandboxKey,
     startWorkers() {
       workers.push(scheduler.run({ signal: abort.signal }), dispatcher.run({ signal: abort.signal }));
+      if (sweeper !== null) workers.push(sweeper.run({ signal: abort.signal }));
     },
     async close() {
       closing = true;

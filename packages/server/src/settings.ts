@@ -148,6 +148,16 @@ export const SETTINGS = {
     defaultText: "`360s` (at least 360 s, as CAMARA requires)",
     doc: "how long ended sessions stay readable",
   },
+  deliveryRetentionMs: {
+    flag: "delivery-retention",
+    variable: "OPENQOD_DELIVERY_RETENTION",
+    kind: duration(0),
+    // A week past settling: a failing event settles ~28 h after it was queued (the retry schedule), so
+    // its history and a redelivery stay at hand for days after that, a weekend included.
+    fallback: 168 * 3_600_000,
+    defaultText: "`168h` (7 days)",
+    doc: "how long settled notifications and their attempts are kept (`0`: forever)",
+  },
   deliveryLeaseMs: {
     flag: "delivery-lease",
     variable: "OPENQOD_DELIVERY_LEASE",

@@ -59,6 +59,11 @@ export interface OutboxTable {
   last_error: string | null;
   /** The API client that owns the session (migration 0004); null for older events of removed sessions. */
   client_id: string | null;
+  /**
+   * 1 once settling took the `authorization` header out of `headers` (migration 0005), 0 when there
+   * was none or it is back for a redelivery.
+   */
+  credential_removed: Generated<number>;
 }
 
 export interface DeliveryAttemptsTable {
