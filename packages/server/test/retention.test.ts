@@ -137,6 +137,39 @@ describe("credentials leave an event when it settles", () => {
   });
 });
 
+describe("the server's outbox sweeper", () => {
+  test("starts with the workers and deletes what settled OPENQOD_DELIVERY_RETENTION ago", async () => {
+    const receiver = await TestReceiver.start();
+    const h = await createHarness({ OPENQOD_DELIVERY_RETENTION: "1h" });
+    try {
+      const res = await h.request(
+        "POST",
+        "/quality-on-demand/v1/sessions",
+        sessionBody({ sink: receiver.url, duration: 7200 }),
+      );
+      assert.equal(res.statusCode, 201, res.body);
+      const { sessionId } = res.json() as { sessionId: string };
+      await h.tick();
+      const [delivered] = await h.openqod.store.outboxOfSession(sessionId);
+      assert.equal(delivered?.state, "delivered");
+      h.clock.advance(3_600_001);
+      const swept = once(h.openqod.events, "retention:swept");
+      // Its first sweep runs at start.
+      h.openqod.startWorkers();
+      assert.deepEqual(await swept, [{ events: 1, attempts: 1 }]);
+      assert.deepEqual(await h.openqod.store.outboxOfSession(sessionId), []);
+      assert.equal(
+        (await h.openqod.store.getSession(sessionId))?.qosStatus,
+        "AVAILABLE",
+        "sessions are not its business",
+      );
+    } finally {
+      await h.close();
+      await receiver.close();
+    }
+  });
+});
+
 /** The stores this run tests: SQLite, or PostgreSQL. */
 async function openStoreIn(dir: string): Promise<Store> {
   if (TEST_ENGINE === "postgres") {
@@ -281,6 +314,26 @@ describe("outbox retention", () => {
       await running;
     }
     assert.equal(await count("outbox"), 0);
+  });
+
+  test("migration 0005 takes the token out of events settled before it, and only those", async () => {
+    await enqueue(["settled-before", "pending"], T0);
+    // What code before 0005 left: a settled event still holding its Authorization header.
+    await sql`update outbox set state = 'delivered', settled_at = ${T0} where event_id = 'settled-before'`.execute(
+      store.db,
+    );
+    await sql`drop index outbox_settled`.execute(store.db);
+    await sql`alter table outbox drop column credential_removed`.execute(store.db);
+    await sql`delete from openqod_migrations where name = '0005_outbox_retention'`.execute(store.db);
+    assert.match((await rawHeaders(store)).join(), /Bearer t.*Bearer t/);
+    await store.close();
+    store = await openStoreIn(dir);
+
+    const [settled, pending] = (await rawHeaders(store)).map((text) => JSON.parse(text));
+    assert.deepEqual(settled, { "content-type": "application/cloudevents+json" });
+    assert.equal(pending.authorization, "Bearer t", "still to be sent with it");
+    assert.equal((await store.outboxEvent("settled-before"))?.credentialRemoved, true);
+    assert.equal((await store.outboxEvent("pending"))?.credentialRemoved, false);
   });
 
   test("instances sweeping one database at once delete each event once and never fail", {
