@@ -17,7 +17,9 @@ export interface WorkerEventMap {
     },
   ];
   "scheduler:processed": [{ count: number; latenessMs: number }];
-  "worker:error": [{ worker: "scheduler" | "dispatcher" | "database"; error: unknown }];
+  /** One transaction of the outbox sweeper: settled events past retention deleted, with their attempts. */
+  "retention:swept": [{ events: number; attempts: number }];
+  "worker:error": [{ worker: "scheduler" | "dispatcher" | "retention" | "database"; error: unknown }];
 }
 
 export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

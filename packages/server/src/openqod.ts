@@ -16,6 +16,7 @@ import { WorkerEvents } from "./events.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SessionService } from "./service/session-service.ts";
 import { openStore } from "./store/open-store.ts";
@@ -45,7 +46,7 @@ export interface OpenQod {
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
   sandboxKey: string | null;
-  /** Starts the scheduler and the dispatcher in the background; once (later calls do nothing), and not after close(). */
+  /** Starts the scheduler, the dispatcher and the outbox sweeper in the background; once (later calls do nothing), and not after close(). */
   startWorkers(): void;
   /**
    * Stops the workers (finishing attempts in flight), closes the app and the store. Every step runs even
@@ -125,6 +126,8 @@ async function wire(
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
+  const retentionMs = config.deliveryRetentionMs;
+  const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store, { clock });
   let closing: Promise<void> | null = null;
   let sandboxKey: string | null;
@@ -186,6 +189,7 @@ async function wire(
       workers = Promise.all([
         scheduler.run({ signal: abort.signal }),
         dispatcher.run({ signal: abort.signal }),
+        ...(sweeper === null ? [] : [sweeper.run({ signal: abort.signal })]),
       ]);
     },
     close() {

@@ -145,8 +145,10 @@ export const SETTINGS = {
     variable: "OPENQOD_DELIVERY_SINK_CONCURRENCY",
     kind: integer(1, 10_000),
     fallback: 16,
-    defaultText: "`16` (a quarter of the default slots; 160 events/s to a sink 100 ms away)",
-    doc: "delivery attempts in flight at once to one sink origin, per server: a sink that hangs holds only these",
+    // A quarter of the default slots: a hung sink holds at most those, yet 16 in flight still carry
+    // about 160 events/s to a sink 100 ms away.
+    defaultText: "`16`",
+    doc: "of those, at most this many to one sink origin (per server), so a hung sink holds only its share",
   },
   retentionMs: {
     flag: "retention",
@@ -155,6 +157,16 @@ export const SETTINGS = {
     fallback: 360_000,
     defaultText: "`360s` (at least 360 s, as CAMARA requires)",
     doc: "how long ended sessions stay readable",
+  },
+  deliveryRetentionMs: {
+    flag: "delivery-retention",
+    variable: "OPENQOD_DELIVERY_RETENTION",
+    kind: duration(0),
+    // A week past settling: a failing event settles ~28 h after it was queued (the retry schedule), so
+    // its history and a redelivery stay at hand for days after that, a weekend included.
+    fallback: 168 * 3_600_000,
+    defaultText: "`168h` (7 days)",
+    doc: "how long settled notifications and their attempts are kept (`0`: forever)",
   },
   deliveryLeaseMs: {
     flag: "delivery-lease",

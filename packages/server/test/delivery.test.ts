@@ -34,6 +34,23 @@ describe("notification delivery", () => {
     return h.openqod.store.outboxOfSession(sessionId);
   }
 
+  /** Each event's stored headers, as the database holds them. */
+  async function storedHeaders(sessionId: string) {
+    const rows = await h.openqod.store.db
+      .selectFrom("outbox")
+      .select("headers")
+      .where("session_id", "=", sessionId)
+      .orderBy("seq")
+      .execute();
+    return rows.map((r) => JSON.parse(r.headers) as Record<string, string>);
+  }
+
+  /** The token left every event of the session when it settled, and the store says so. */
+  async function assertNoCredential(sessionId: string) {
+    for (const headers of await storedHeaders(sessionId)) assert.equal(headers.authorization, undefined);
+    assert.ok((await outbox(sessionId)).every((e) => e.credentialRemoved));
+  }
+
   test("retries on the schedule with the same event id until the receiver is back", async () => {
     receiver.respond = () => ({ status: 500 });
     const session = await create();
@@ -53,6 +70,7 @@ describe("notification delivery", () => {
     const [event] = await outbox(session.sessionId);
     assert.equal(event?.state, "delivered");
     assert.equal(event?.attempts, 3);
+    await assertNoCredential(session.sessionId);
     const attempts = await h.openqod.store.attemptsOf(event!.eventId);
     assert.deepEqual(
       attempts.map((a) => [a.outcome, a.statusCode]),
@@ -140,6 +158,8 @@ describe("notification delivery", () => {
       (await outbox(session.sessionId)).map((e) => e.state),
       ["gone", "gone"],
     );
+    // The second one never went out: it was settled with the first, its token removed with it.
+    await assertNoCredential(session.sessionId);
   });
 
   test("redirects are not followed; they count as failures", async () => {
@@ -154,6 +174,11 @@ describe("notification delivery", () => {
     const [event] = await outbox(session.sessionId);
     assert.equal(event?.state, "pending");
     assert.match(event?.lastError ?? "", /302/);
+    assert.equal(
+      (await storedHeaders(session.sessionId))[0]?.authorization,
+      "Bearer tok",
+      "kept for the retry",
+    );
   });
 
   test("nothing is sent after accessTokenExpiresUtc", async () => {
@@ -168,6 +193,7 @@ describe("notification delivery", () => {
     assert.equal(receiver.requests.length, 2);
     const [event] = await outbox(session.sessionId);
     assert.equal(event?.state, "expired");
+    await assertNoCredential(session.sessionId);
   });
 
   test("after the last scheduled attempt the event is failed and kept for operators", async () => {
@@ -183,6 +209,8 @@ describe("notification delivery", () => {
     assert.ok(statuses.slice(8).every((s) => s === "UNAVAILABLE"));
     const [event] = await outbox(session.sessionId);
     assert.equal(event?.state, "failed");
+    assert.equal(event?.credentialRemoved, true);
+    assert.equal((await storedHeaders(session.sessionId))[0]?.authorization, undefined);
     assert.equal((await h.openqod.store.attemptsOf(event!.eventId)).length, 8);
   });
 

@@ -3,6 +3,7 @@ import type { SessionRecord } from "../domain/types.ts";
 import { uuidv7 } from "../ids.ts";
 import type { OutboxEvent } from "../store/types.ts";
 import { toOutboxEvent } from "./outbox-event.ts";
+import { bearerAuthorization } from "./sink-authorization.ts";
 
 export const QOS_STATUS_CHANGED_V1 = "org.camaraproject.quality-on-demand.v1.qos-status-changed";
 
@@ -41,7 +42,7 @@ export function renderV1Notification(
     { ...session, sink: session.sink },
     event,
     "application/cloudevents+json",
-    (token) => `Bearer ${token}`,
+    bearerAuthorization,
     now,
   );
 }

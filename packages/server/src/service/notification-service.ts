@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { sinkAuthorization } from "../delivery/sink-authorization.ts";
 import { ApiError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { OutboxRow } from "../store/types.ts";
@@ -58,9 +59,12 @@ export class NotificationService {
    * Makes a notification due now; the dispatcher attempts it at once and records the attempt like any
    * other. Pending: attempted now (after its session's earlier pending events, which are made due too).
    * Failed or delivered: sent again with the same id and bytes and a fresh retry schedule — a receiver
-   * that answered 2xx and then lost the event can have it again.
+   * that answered 2xx and then lost the event can have it again. Settling removed the event's access
+   * token, so a settled one that had a token takes it again from its session, for the same sink; once
+   * the session is removed (OPENQOD_RETENTION after it ended) or has forgotten its sink (410), it is
+   * refused: it is never sent without the credential its sink expects.
    * @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED, 409 CONFLICT when its access token has expired
-   *   (nothing may be sent with it).
+   *   or is no longer held (nothing may be sent with it, or without it).
    */
   async redeliver(caller: Caller, notificationId: string): Promise<Notification> {
     const row = this.#owned(caller, await this.#store.outboxEvent(notificationId));
@@ -71,8 +75,17 @@ export class NotificationService {
         `Notification ${notificationId} cannot be sent again: its access token expired at ${new Date(row.tokenExpiresAt).toISOString()}.`,
       );
     }
-    const updated = await this.#store.redeliverNow(notificationId, now);
+    // Looked up even for a pending event: it may settle (and lose its token) before the redelivery commits.
+    const session = await this.#store.getSession(row.sessionId);
+    const authorization = session?.sink === row.sink ? sinkAuthorization(session) : null;
+    const updated = await this.#store.redeliverNow(notificationId, { now, authorization });
     if (updated === undefined) throw notFound("notification");
+    if (updated.credentialRemoved) {
+      throw new ApiError(
+        "CONFLICT",
+        `Notification ${notificationId} cannot be sent again: its access token was removed when it settled, and its session no longer holds one for its sink.`,
+      );
+    }
     return toNotification(updated, await this.#store.attemptsOf(notificationId));
   }
 

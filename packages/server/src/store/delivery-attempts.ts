@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, type QueryCreator, type Selectable, sql } from "kysely";
+import { type CredentialSql, postgresCredentialSql, sqliteCredentialSql } from "./credentials.ts";
 import { OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
 import type { Database, DeliveryAttemptsTable } from "./schema.ts";
@@ -9,6 +10,8 @@ import type { AttemptResult, DeliveryAttemptRow, DeliveryState } from "./types.t
 export interface AttemptEngineStatements {
   /** Records an attempt and settles its event (delivered, failed, gone) or reschedules it (pending). */
   record(result: AttemptResult): CompiledQuery[];
+  /** How a settling statement removes the consumer's credential from the event's headers. */
+  readonly credentials: CredentialSql;
 }
 
 const ATTEMPT_ROW = {
@@ -29,11 +32,27 @@ const attemptParameters = (r: AttemptResult) => [
   r.error,
 ];
 
-/** What becomes of the event after an attempt: settled, or rescheduled for its next one. */
-function afterAttempt(qc: QueryCreator<Database>): (r: AttemptResult) => CompiledQuery {
+/**
+ * What becomes of the event after an attempt: settled, or rescheduled for its next one. Settling
+ * removes the consumer's credential in the same statement: nothing is sent with it any more, so it
+ * must not outlive the event's last attempt (see redelivery.ts for what a redelivery does then).
+ */
+function afterAttempt(
+  qc: QueryCreator<Database>,
+  credentials: CredentialSql,
+): (r: AttemptResult) => CompiledQuery {
   const settle = qc
     .updateTable("outbox")
-    .set({ state: "", attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", settled_at: 0 })
+    .set({
+      state: "",
+      attempts: sql`attempts + 1`,
+      lease_until: sql`null`,
+      last_error: "",
+      settled_at: 0,
+      // Parameter-free, after every parameter of the set: the bound values keep their places.
+      headers: credentials.withoutAuthorization,
+      credential_removed: credentials.removedFlag,
+    })
     .where("event_id", "=", "")
     .compile();
   const reschedule = qc
@@ -50,8 +69,11 @@ function afterAttempt(qc: QueryCreator<Database>): (r: AttemptResult) => Compile
 /** SQLite's variant (sqlite.ts): it has no data-modifying WITH, so two statements in turn. */
 export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
   const insert = db.insertInto("delivery_attempts").values(ATTEMPT_ROW).compile();
-  const after = afterAttempt(db);
-  return { record: (r) => [{ ...insert, parameters: attemptParameters(r) }, after(r)] };
+  const after = afterAttempt(db, sqliteCredentialSql);
+  return {
+    record: (r) => [{ ...insert, parameters: attemptParameters(r) }, after(r)],
+    credentials: sqliteCredentialSql,
+  };
 }
 
 /**
@@ -63,8 +85,9 @@ export function postgresAttemptStatements(db: Kysely<Database>): AttemptEngineSt
   const qc = db.with("attempt", (q) =>
     q.insertInto("delivery_attempts").values(ATTEMPT_ROW),
   ) as unknown as QueryCreator<Database>;
-  const after = afterAttempt(qc);
+  const after = afterAttempt(qc, postgresCredentialSql);
   return {
+    credentials: postgresCredentialSql,
     record(r) {
       const query = after(r);
       return [{ ...query, parameters: [...attemptParameters(r), ...query.parameters] }];
@@ -103,7 +126,13 @@ export class AttemptRepository {
           // A 410 means the consumer removed this endpoint: nothing more goes there.
           const gone = this.#db
             .updateTable("outbox")
-            .set({ state: "gone", settled_at: result.attemptedAt, lease_until: null })
+            .set({
+              state: "gone",
+              settled_at: result.attemptedAt,
+              lease_until: null,
+              headers: this.#engine.credentials.withoutAuthorization,
+              credential_removed: this.#engine.credentials.removedFlag,
+            })
             .where("sink", "=", result.sink)
             .where("state", "=", "pending")
             .compile();
@@ -115,11 +144,18 @@ export class AttemptRepository {
     );
   }
 
-  /** Settles an event without an attempt (e.g. its token expired). */
+  /** Settles an event without an attempt (e.g. its token expired), removing its credential. */
   settleUnsent(eventId: string, state: DeliveryState, now: number, reason: string): Promise<void> {
     const query = this.#db
       .updateTable("outbox")
-      .set({ state, settled_at: now, lease_until: null, last_error: reason })
+      .set({
+        state,
+        settled_at: now,
+        lease_until: null,
+        last_error: reason,
+        headers: this.#engine.credentials.withoutAuthorization,
+        credential_removed: this.#engine.credentials.removedFlag,
+      })
       .where("event_id", "=", eventId)
       .compile();
     return this.#commit(async (unit) => {

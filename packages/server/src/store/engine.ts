@@ -2,6 +2,7 @@ import type { CompiledQuery, Kysely } from "kysely";
 import type { AttemptEngineStatements } from "./delivery-attempts.ts";
 import type { CommitEffects, CommitInfo } from "./effects.ts";
 import type { OutboxEngineStatements } from "./outbox.ts";
+import type { RetentionEngineStatements } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import type { SessionReads } from "./session-reads.ts";
 import type { SessionEngineStatements } from "./sessions.ts";
@@ -23,6 +24,7 @@ export interface EngineStatements {
   sessions: SessionEngineStatements;
   outbox: OutboxEngineStatements;
   attempts: AttemptEngineStatements;
+  retention: RetentionEngineStatements;
 }
 
 /**

@@ -189,6 +189,34 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
         .execute();
     },
   },
+  /**
+   * Retention: settled events no longer keep the consumer's token (settling removes it and sets
+   * credential_removed, so a redelivery knows one is missing), and settled events are deleted after
+   * OPENQOD_DELIVERY_RETENTION, oldest settled first, through the partial index on settled_at (null
+   * while pending: the index holds only what the sweeper may ever delete). Events settled before this
+   * migration lose their token here.
+   */
+  "0006_outbox_retention": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable("outbox")
+        .addColumn("credential_removed", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      const scrub =
+        engine === "postgres"
+          ? sql`update outbox set headers = (headers::jsonb - 'authorization')::text, credential_removed = 1
+              where state <> 'pending' and headers::jsonb ? 'authorization'`
+          : sql`update outbox set headers = json_remove(headers, '$.authorization'), credential_removed = 1
+              where state <> 'pending' and json_extract(headers, '$.authorization') is not null`;
+      await scrub.execute(db);
+      await db.schema
+        .createIndex("outbox_settled")
+        .on("outbox")
+        .column("settled_at")
+        .where(sql.ref("settled_at"), "is not", null)
+        .execute();
+    },
+  },
 });
 
 /**

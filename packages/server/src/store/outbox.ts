@@ -124,58 +124,6 @@ export class OutboxRepository {
     );
   }
 
-  /**
-   * Makes an event due now, for an operator or its owner; the dispatcher (woken by the commit, on
-   * every instance) attempts it at once. A settled event (delivered, failed, gone, expired) becomes
-   * pending again with a fresh retry schedule, keeping its id, bytes and attempt history. A pending one
-   * keeps its place in its session's order, so the session's earlier pending events are made due now
-   * too: they go first, then it. One that a dispatcher holds right now is left to that attempt.
-   * @returns the event as it now is, or undefined when there is no such event.
-   */
-  redeliverNow(eventId: string, now: number): Promise<OutboxRow | undefined> {
-    const db = this.#db;
-    return this.#commit(async (unit) => {
-      const [reopened] = await unit.write<{ seq: number }>(
-        db
-          .updateTable("outbox")
-          .set({ state: "pending", attempts: 0, next_attempt_at: now, lease_until: null, settled_at: null })
-          .where("event_id", "=", eventId)
-          .where("state", "<>", "pending")
-          .returning(["seq"])
-          .compile(),
-        OUTBOX_CHANGED,
-      );
-      if (reopened === undefined) {
-        // Conditional on the state, so an attempt recorded meanwhile by another instance is not undone.
-        const [pending] = await unit.query<{ seq: number; session_id: string }>(
-          db
-            .selectFrom("outbox")
-            .select(["seq", "session_id"])
-            .where("event_id", "=", eventId)
-            .where("state", "=", PENDING)
-            .compile(),
-        );
-        if (pending !== undefined) {
-          await unit.write(
-            db
-              .updateTable("outbox")
-              .set({ next_attempt_at: now })
-              .where("session_id", "=", pending.session_id)
-              .where("state", "=", PENDING)
-              .where("seq", "<=", pending.seq)
-              .where("next_attempt_at", ">", now)
-              .compile(),
-            OUTBOX_CHANGED,
-          );
-        }
-      }
-      const [current] = await unit.query<Selectable<OutboxTable>>(
-        db.selectFrom("outbox").selectAll().where("event_id", "=", eventId).compile(),
-      );
-      return current === undefined ? undefined : toOutboxRow(current);
-    });
-  }
-
   /** See nextDeliveryAt in outbox-claim.ts. */
   nextDeliveryAt(full: readonly string[] = []): Promise<number | null> {
     return nextDeliveryAt(this.#db, this.#engine.dialect, full);
@@ -233,7 +181,7 @@ const SAMPLE_EVENT: OutboxEvent = {
   createdAt: 0,
 };
 
-function toOutboxRow(r: Selectable<OutboxTable>): OutboxRow {
+export function toOutboxRow(r: Selectable<OutboxTable>): OutboxRow {
   return {
     eventId: r.event_id,
     sessionId: r.session_id,
@@ -247,5 +195,6 @@ function toOutboxRow(r: Selectable<OutboxTable>): OutboxRow {
     createdAt: Number(r.created_at),
     settledAt: r.settled_at === null ? null : Number(r.settled_at),
     lastError: r.last_error,
+    credentialRemoved: Number(r.credential_removed) === 1,
   };
 }

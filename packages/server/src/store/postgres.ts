@@ -8,6 +8,7 @@ import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
 import { postgresOutboxStatements } from "./outbox.ts";
 import { encodeNews, PgWorkListener, WORK_CHANNEL } from "./pg-listener.ts";
+import { postgresRetentionStatements } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { BatchedSessionReads } from "./session-reads.ts";
 import { postgresSessionStatements } from "./sessions.ts";
@@ -120,6 +121,7 @@ class PostgresEngine implements Engine {
       sessions: postgresSessionStatements(this.db),
       outbox: postgresOutboxStatements(),
       attempts: postgresAttemptStatements(this.db),
+      retention: postgresRetentionStatements(this.db),
     };
     this.sessionReads = new BatchedSessionReads(this.db);
     this.#workListener = new PgWorkListener({

@@ -46,7 +46,7 @@ export interface OutboxTable {
   event_id: string;
   session_id: string;
   sink: string;
-  /** The sink's origin (scheme://host[:port]), which the per-sink delivery cap counts (migration 0005). */
+  /** The sink's origin (scheme://host[:port]), which the per-sink delivery cap counts (migration 0006). */
   sink_origin: string | null;
   /** JSON object of the HTTP headers to send (content type, authorization). */
   headers: string;
@@ -61,6 +61,11 @@ export interface OutboxTable {
   last_error: string | null;
   /** The API client that owns the session (migration 0004); null for older events of removed sessions. */
   client_id: string | null;
+  /**
+   * 1 once settling took the `authorization` header out of `headers` (migration 0006), 0 when there
+   * was none or it is back for a redelivery.
+   */
+  credential_removed: Generated<number>;
 }
 
 export interface DeliveryAttemptsTable {

@@ -8,6 +8,7 @@ import type { CommitEffects, CommitInfo } from "./effects.ts";
 import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
 import { sqliteOutboxStatements } from "./outbox.ts";
+import { sqliteRetentionStatements } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { SessionCache } from "./session-cache.ts";
 import { SqliteSessionReads } from "./session-reads.ts";
@@ -132,6 +133,7 @@ class SqliteEngine implements Engine {
       sessions: sqliteSessionStatements(this.db),
       outbox: sqliteOutboxStatements(),
       attempts: sqliteAttemptStatements(this.db),
+      retention: sqliteRetentionStatements(this.db),
     };
     this.sessionReads = new SqliteSessionReads(this.#sqlite, this.db, this.#cache);
   }

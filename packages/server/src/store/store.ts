@@ -7,6 +7,8 @@ import type { Engine } from "./engine.ts";
 import { GroupCommit, type WriteOptions } from "./group-commit.ts";
 import { OutboxRepository } from "./outbox.ts";
 import type { ClaimRequest } from "./outbox-claim.ts";
+import { OutboxRedelivery, type RedeliveryRequest } from "./redelivery.ts";
+import { RetentionRepository, type SweptRows } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { SessionRepository } from "./sessions.ts";
 import type {
@@ -22,6 +24,8 @@ import { WriteTx } from "./write-tx.ts";
 
 export type { CommitInfo } from "./effects.ts";
 export type { WriteOptions } from "./group-commit.ts";
+export type { RedeliveryRequest } from "./redelivery.ts";
+export type { SweptRows } from "./retention.ts";
 export type { WriteTx } from "./write-tx.ts";
 
 /**
@@ -37,6 +41,8 @@ export class Store {
   readonly #sessions: SessionRepository;
   readonly #outbox: OutboxRepository;
   readonly #attempts: AttemptRepository;
+  readonly #redelivery: OutboxRedelivery;
+  readonly #retention: RetentionRepository;
   readonly #clients: ClientRepository;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
 
@@ -54,6 +60,8 @@ export class Store {
       engine: statements.attempts,
       sessions: this.#sessions,
     });
+    this.#redelivery = new OutboxRedelivery({ db, commit, credentials: statements.attempts.credentials });
+    this.#retention = new RetentionRepository(commit, statements.retention);
     this.#clients = new ClientRepository(db);
     // Other instances' (or, on SQLite, other processes') commits wake this store's workers too.
     engine.listen(this.#announce);
@@ -132,9 +140,9 @@ export class Store {
     return this.#outbox.nextDeliveryAt(full);
   }
 
-  /** See OutboxRepository.redeliverNow. @returns the event as it now is, or undefined when there is none. */
-  redeliverNow(eventId: string, now: number): Promise<OutboxRow | undefined> {
-    return this.#outbox.redeliverNow(eventId, now);
+  /** See OutboxRedelivery.now. @returns the event as it now is, or undefined when there is none. */
+  redeliverNow(eventId: string, request: RedeliveryRequest): Promise<OutboxRow | undefined> {
+    return this.#redelivery.now(eventId, request);
   }
 
   /** A session's events, oldest first. */
@@ -154,6 +162,15 @@ export class Store {
   /** Every attempt at any of a session's events, in the order they were recorded. */
   attemptsOfSession(sessionId: string): Promise<DeliveryAttemptRow[]> {
     return this.#attempts.ofSession(sessionId);
+  }
+
+  /**
+   * Deletes up to `limit` events settled before `before` (ms), oldest settled first, and their
+   * attempts, in one transaction. Pending events are never deleted. Idempotent: on PostgreSQL,
+   * instances sweeping at once take different rows.
+   */
+  deleteSettledEvents(before: number, limit: number): Promise<SweptRows> {
+    return this.#retention.deleteSettled(before, limit);
   }
 
   // ---- API clients ---------------------------------------------------------------------------------

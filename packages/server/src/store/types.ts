@@ -64,6 +64,11 @@ export interface OutboxRow {
   createdAt: number;
   settledAt: number | null;
   lastError: string | null;
+  /**
+   * Settling removed the consumer's credential: a redelivery needs it back from the session
+   * (Store.redeliverNow's `authorization`), or it is refused.
+   */
+  credentialRemoved: boolean;
 }
 
 /** Which of a client's sessions to list, after `afterId` (exclusive), oldest first by id. */
