@@ -131,10 +131,11 @@ describe("migration 0005", { skip: TEST_ENGINE !== "sqlite" }, () => {
         await tx.enqueue(event("old", "https://old.example:443/hook", 10));
       });
       await before.close();
-      // Back to the schema before 0005, with an event written then.
+      // Back to the schema before 0005 (so before 0006 too), with an event written then.
       const raw = new Database(file);
-      raw.exec(`drop index outbox_pending_origin; alter table outbox drop column sink_origin;
-        delete from openqod_migrations where name = '0005_outbox_sink_origin'`);
+      raw.exec(`drop index outbox_settled; alter table outbox drop column credential_removed;
+        drop index outbox_pending_origin; alter table outbox drop column sink_origin;
+        delete from openqod_migrations where name in ('0005_outbox_sink_origin', '0006_outbox_retention')`);
       raw.close();
       const after = await openSqliteStore(file, { sessionCacheEntries: 0 });
       try {
