@@ -1,6 +1,7 @@
 import { type CompiledQuery, type Kysely, type QueryCreator, type Selectable, sql } from "kysely";
 import { OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
+import { NamedQuery, type Param } from "./named-query.ts";
 import type { Database, DeliveryAttemptsTable } from "./schema.ts";
 import type { SessionRepository } from "./sessions.ts";
 import type { AttemptResult, DeliveryAttemptRow, DeliveryState } from "./types.ts";
@@ -11,47 +12,77 @@ export interface AttemptEngineStatements {
   record(result: AttemptResult): CompiledQuery[];
 }
 
-const ATTEMPT_ROW = {
-  event_id: "",
-  attempted_at: 0,
-  duration_ms: 0,
-  status_code: null,
-  outcome: "",
-  error: null,
-};
+/** The names an attempt's statements bind, all taken from its result (attemptBindings). */
+type AttemptParam =
+  | "eventId"
+  | "attemptedAt"
+  | "durationMs"
+  | "statusCode"
+  | "outcome"
+  | "error"
+  | "state"
+  | "nextAttemptAt";
 
-const attemptParameters = (r: AttemptResult) => [
-  r.eventId,
-  r.attemptedAt,
-  r.durationMs,
-  r.statusCode,
-  r.outcome,
-  r.error,
-];
+const attemptBindings = (r: AttemptResult): Record<AttemptParam, unknown> => ({
+  eventId: r.eventId,
+  attemptedAt: r.attemptedAt,
+  durationMs: r.durationMs,
+  statusCode: r.statusCode,
+  outcome: r.outcome,
+  error: r.error,
+  state: r.state,
+  nextAttemptAt: r.nextAttemptAt ?? r.attemptedAt,
+});
+
+const attemptRow = (p: Param<AttemptParam>) => ({
+  event_id: p("eventId"),
+  attempted_at: p("attemptedAt"),
+  duration_ms: p("durationMs"),
+  status_code: p("statusCode"),
+  outcome: p("outcome"),
+  error: p("error"),
+});
 
 /** What becomes of the event after an attempt: settled, or rescheduled for its next one. */
-function afterAttempt(qc: QueryCreator<Database>): (r: AttemptResult) => CompiledQuery {
-  const settle = qc
-    .updateTable("outbox")
-    .set({ state: "", attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", settled_at: 0 })
-    .where("event_id", "=", "")
-    .compile();
-  const reschedule = qc
-    .updateTable("outbox")
-    .set({ attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", next_attempt_at: 0 })
-    .where("event_id", "=", "")
-    .compile();
-  return (r) =>
-    r.state === "pending"
-      ? { ...reschedule, parameters: [r.error, r.nextAttemptAt ?? r.attemptedAt, r.eventId] }
-      : { ...settle, parameters: [r.state, r.error, r.attemptedAt, r.eventId] };
+function afterAttempt(qc: QueryCreator<Database>, p: Param<AttemptParam>) {
+  return {
+    settle: qc
+      .updateTable("outbox")
+      .set({
+        state: p("state"),
+        attempts: sql`attempts + 1`,
+        lease_until: sql`null`,
+        last_error: p("error"),
+        settled_at: p("attemptedAt"),
+      })
+      .where("event_id", "=", p("eventId"))
+      .compile(),
+    reschedule: qc
+      .updateTable("outbox")
+      .set({
+        attempts: sql`attempts + 1`,
+        lease_until: sql`null`,
+        last_error: p("error"),
+        next_attempt_at: p("nextAttemptAt"),
+      })
+      .where("event_id", "=", p("eventId"))
+      .compile(),
+  };
 }
 
 /** SQLite's variant (sqlite.ts): it has no data-modifying WITH, so two statements in turn. */
 export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
-  const insert = db.insertInto("delivery_attempts").values(ATTEMPT_ROW).compile();
-  const after = afterAttempt(db);
-  return { record: (r) => [{ ...insert, parameters: attemptParameters(r) }, after(r)] };
+  const insert = NamedQuery.build<AttemptParam>((p) =>
+    db.insertInto("delivery_attempts").values(attemptRow(p)).compile(),
+  );
+  const settle = NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p).settle);
+  const reschedule = NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p).reschedule);
+  return {
+    record(r) {
+      const values = attemptBindings(r);
+      return [insert.bind(values), (r.state === "pending" ? reschedule : settle).bind(values)];
+    },
+  };
 }
 
 /**
@@ -60,15 +91,14 @@ export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStat
  */
 export function postgresAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
   // The WITH only adds a name the update never refers to, so it is typed as the plain query creator.
-  const qc = db.with("attempt", (q) =>
-    q.insertInto("delivery_attempts").values(ATTEMPT_ROW),
-  ) as unknown as QueryCreator<Database>;
-  const after = afterAttempt(qc);
+  const withAttempt = (p: Param<AttemptParam>) =>
+    db.with("attempt", (q) =>
+      q.insertInto("delivery_attempts").values(attemptRow(p)),
+    ) as unknown as QueryCreator<Database>;
+  const settle = NamedQuery.build<AttemptParam>((p) => afterAttempt(withAttempt(p), p).settle);
+  const reschedule = NamedQuery.build<AttemptParam>((p) => afterAttempt(withAttempt(p), p).reschedule);
   return {
-    record(r) {
-      const query = after(r);
-      return [{ ...query, parameters: [...attemptParameters(r), ...query.parameters] }];
-    },
+    record: (r) => [(r.state === "pending" ? reschedule : settle).bind(attemptBindings(r))],
   };
 }
 
