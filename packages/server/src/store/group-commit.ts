@@ -32,27 +32,41 @@ interface QueuedWrite {
 /**
  * The write queue. Units of work that arrive while a transaction is being prepared share its commit
  * (a unit failing does not undo the others, see #commitBatch). On SQLite with `synchronous=FULL`, the
- * commit's fsync is the cost of a write, so sharing it is what lets concurrent creates scale.
+ * commit's fsync is the cost of a write, so sharing it is what lets concurrent creates scale. On an
+ * engine whose units must not share a transaction (Engine.groupsUnits: PostgreSQL), each unit commits
+ * alone, up to `maxConcurrentBatches` at once.
  */
 export class GroupCommit {
   readonly #engine: Engine;
   readonly #onCommitted: (info: CommitInfo) => void;
+  readonly #onListenerError: (error: unknown) => void;
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
   /** Batches being committed now. */
   #committing = 0;
   #relaxedTimer: NodeJS.Timeout | null = null;
   #closed = false;
+  /** Resolves `close()` once nothing is queued or committing. */
+  #whenIdle: (() => void) | null = null;
 
-  /** `onCommitted` hears of every commit. */
-  constructor(engine: Engine, onCommitted: (info: CommitInfo) => void) {
-    this.#engine = engine;
-    this.#onCommitted = onCommitted;
+  /**
+   * `onCommitted` hears of every commit, once it is done; if it throws, `onListenerError` hears of it
+   * (the commit stands and nothing is run again).
+   */
+  constructor(options: {
+    engine: Engine;
+    onCommitted: (info: CommitInfo) => void;
+    onListenerError: (error: unknown) => void;
+  }) {
+    this.#engine = options.engine;
+    this.#onCommitted = options.onCommitted;
+    this.#onListenerError = options.onListenerError;
   }
 
   /**
    * Runs `work` in a transaction and resolves with its result once committed.
-   * @throws whatever `work` throws (its writes are rolled back), or the commit's error.
+   * @throws whatever `work` throws (its writes are rolled back), or the commit's error; "store is
+   * closed" once `close()` was called.
    */
   write<T>(work: Work<T>, options: WriteOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("store is closed"));
@@ -68,12 +82,22 @@ export class GroupCommit {
     });
   }
 
-  /** Refuses new writes and resolves once the queued ones are committed. */
-  async close(): Promise<void> {
+  /** Refuses new writes and resolves once the queued ones are committed (or have failed). Idempotent. */
+  close(): Promise<void> {
     this.#closed = true;
     if (this.#relaxedTimer !== null) this.#scheduleFlush();
-    while (this.#flushScheduled || this.#committing > 0)
-      await new Promise((resolve) => setImmediate(resolve));
+    if (this.#idle) return Promise.resolve();
+    return new Promise((resolve) => {
+      const earlier = this.#whenIdle;
+      this.#whenIdle = () => {
+        earlier?.();
+        resolve();
+      };
+    });
+  }
+
+  get #idle(): boolean {
+    return this.#queue.length === 0 && !this.#flushScheduled && this.#committing === 0;
   }
 
   #scheduleFlush(): void {
@@ -84,7 +108,7 @@ export class GroupCommit {
     if (this.#flushScheduled || this.#committing >= this.#engine.maxConcurrentBatches) return;
     this.#flushScheduled = true;
     // Two turns of the event loop let the requests whose bodies arrive meanwhile join the batch.
-    setImmediate(() => setImmediate(() => void this.#flush()));
+    setImmediate(() => setImmediate(() => this.#flush()));
   }
 
   /**
@@ -99,22 +123,54 @@ export class GroupCommit {
     }, RELAXED_FLUSH_MS);
   }
 
-  async #flush(): Promise<void> {
-    const batch = this.#queue;
-    this.#queue = [];
+  /** Starts committing what is queued: one batch of it all, or (Engine.groupsUnits false) a unit per transaction. */
+  #flush(): void {
     this.#flushScheduled = false;
+    while (this.#queue.length > 0 && this.#committing < this.#engine.maxConcurrentBatches) {
+      const batch = this.#engine.groupsUnits ? this.#queue.splice(0) : this.#queue.splice(0, 1);
+      void this.#commit(batch);
+    }
+    this.#settleIfIdle();
+  }
+
+  async #commit(batch: QueuedWrite[]): Promise<void> {
     this.#committing++;
     try {
-      this.#onCommitted(await this.#commitBatch(batch));
-    } catch {
-      // The batch was rolled back: a unit failed after writing, or the commit failed. Run each unit
-      // alone so only the culprit fails (the units are plain functions of the database, safe to re-run).
-      if (batch.length > 1) {
-        for (const item of batch) await this.#commitBatch([item]).then(this.#onCommitted, () => undefined);
+      let committed: CommitEffects | null = null;
+      try {
+        committed = await this.#commitBatch(batch);
+      } catch {
+        // The batch was rolled back: a unit failed after writing, or the commit failed. Run each unit
+        // alone so only the culprit fails (the units are plain functions of the database, safe to re-run).
+        if (batch.length > 1) {
+          for (const item of batch) {
+            const alone = await this.#commitBatch([item]).catch(() => null);
+            if (alone !== null) this.#announce(alone);
+          }
+        }
       }
+      // Outside the try: what listeners do once the commit stands must never run its units again.
+      if (committed !== null) this.#announce(committed);
+    } finally {
+      this.#committing--;
+      if (this.#queue.length > 0) this.#scheduleFlush();
+      this.#settleIfIdle();
     }
-    this.#committing--;
-    if (this.#queue.length > 0) this.#scheduleFlush();
+  }
+
+  #announce(info: CommitInfo): void {
+    try {
+      this.#onCommitted(info);
+    } catch (error) {
+      this.#onListenerError(error);
+    }
+  }
+
+  #settleIfIdle(): void {
+    if (this.#whenIdle === null || !this.#idle) return;
+    const settle = this.#whenIdle;
+    this.#whenIdle = null;
+    settle();
   }
 
   /**
