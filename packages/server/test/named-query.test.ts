@@ -67,4 +67,16 @@ describe("named queries", () => {
     );
     await db.destroy();
   });
+
+  test("a hot path may pass a single value only where that name is the statement's one parameter", () => {
+    const db = database();
+    const byC = NamedQuery.build<"c">((p) =>
+      db.selectFrom("t").selectAll().where("c", "=", p("c")).compile(),
+    );
+    byC.assertOnlyParameter("c");
+    const twice = NamedQuery.build<"c">((p) =>
+      db.selectFrom("t").selectAll().where("c", "=", p("c")).where("a", "=", p("c")).compile(),
+    );
+    assert.throws(() => twice.assertOnlyParameter("c"), /expected c as the only parameter/);
+  });
 });

@@ -49,6 +49,17 @@ export class NamedQuery<K extends string> {
     return new NamedQuery(query, names);
   }
 
+  /**
+   * Checks that `name` is the statement's one parameter, so a hot path may pass the value alone
+   * (no object, no array per call) and still bind by name.
+   * @throws Error when the statement has other parameters, or this one more than once.
+   */
+  assertOnlyParameter(name: K): void {
+    if (this.#names.length !== 1 || this.#names[0] !== name) {
+      throw new Error(`expected ${name} as the only parameter of: ${this.sql}`);
+    }
+  }
+
   /** The positional parameters for `values`, in the text's order. */
   parameters(values: Readonly<Record<K, unknown>>): unknown[] {
     return this.#names.map((name) => values[name]);
