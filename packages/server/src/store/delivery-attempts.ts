@@ -141,7 +141,8 @@ export class AttemptRepository {
           await this.#sessions.forgetSink(unit, result.sink);
         }
       },
-      { bookkeeping: true, canWait: true },
+      // A 410 also settles other events of the sink and writes sessions: that unit commits alone.
+      { bookkeeping: true, canWait: true, disjoint: result.state !== "gone" },
     );
   }
 

@@ -44,7 +44,8 @@ export interface Engine {
    * Whether units of different requests may share a transaction. SQLite: yes, that is what makes its
    * one fsync per commit shared. PostgreSQL: no, since a shared transaction would hold every unit's
    * row and advisory locks until the last unit is done, and two such batches taking the same locks in
-   * opposite orders deadlock; PostgreSQL already shares WAL flushes between concurrent commits.
+   * opposite orders deadlock; PostgreSQL already shares WAL flushes between concurrent commits
+   * (units that lock only their own rows still share one: WriteOptions.disjoint).
    */
   readonly groupsUnits: boolean;
   readonly statements: EngineStatements;

@@ -14,6 +14,12 @@ export interface WriteOptions {
   bookkeeping?: boolean;
   /** Nobody waits for it: it may wait a few milliseconds to share a commit. @default false */
   canWait?: boolean;
+  /**
+   * The unit locks only rows that no other unit writes meanwhile (the event this instance has leased),
+   * so it cannot be part of a lock cycle: it may share a transaction with other such units even where
+   * units otherwise commit alone (PostgreSQL). @default false
+   */
+  disjoint?: boolean;
 }
 
 /** A unit of work: runs its statements through `unit` and resolves with its result. */
@@ -24,6 +30,7 @@ export type Commit = <T>(work: Work<T>, options?: WriteOptions) => Promise<T>;
 
 interface QueuedWrite {
   durable: boolean;
+  disjoint: boolean;
   work: Work<unknown>;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -76,6 +83,7 @@ export class GroupCommit {
         resolve: resolve as (value: unknown) => void,
         reject,
         durable: options.bookkeeping !== true,
+        disjoint: options.disjoint === true,
       });
       if (options.bookkeeping && options.canWait) this.#scheduleRelaxedFlush();
       else this.#scheduleFlush();
@@ -123,14 +131,26 @@ export class GroupCommit {
     }, RELAXED_FLUSH_MS);
   }
 
-  /** Starts committing what is queued: one batch of it all, or (Engine.groupsUnits false) a unit per transaction. */
+  /** Starts committing what is queued, in as many batches as the engine allows at once. */
   #flush(): void {
     this.#flushScheduled = false;
     while (this.#queue.length > 0 && this.#committing < this.#engine.maxConcurrentBatches) {
-      const batch = this.#engine.groupsUnits ? this.#queue.splice(0) : this.#queue.splice(0, 1);
-      void this.#commit(batch);
+      void this.#commit(this.#nextBatch());
     }
     this.#settleIfIdle();
+  }
+
+  /**
+   * Everything queued, where units may share a transaction (Engine.groupsUnits). Else the first unit
+   * alone, or, if it is disjoint, every disjoint unit queued (delivery results: a busy dispatcher's
+   * attempts commit in tens, not one by one).
+   */
+  #nextBatch(): QueuedWrite[] {
+    if (this.#engine.groupsUnits) return this.#queue.splice(0);
+    if (this.#queue[0]?.disjoint !== true) return this.#queue.splice(0, 1);
+    const batch = this.#queue.filter((item) => item.disjoint);
+    this.#queue = this.#queue.filter((item) => !item.disjoint);
+    return batch;
   }
 
   async #commit(batch: QueuedWrite[]): Promise<void> {
