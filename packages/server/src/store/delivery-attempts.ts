@@ -2,6 +2,7 @@ import { type CompiledQuery, type Kysely, type QueryCreator, type Selectable, sq
 import { type CredentialSql, postgresCredentialSql, sqliteCredentialSql } from "./credentials.ts";
 import { OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
+import { NamedQuery, type Param } from "./named-query.ts";
 import type { Database, DeliveryAttemptsTable } from "./schema.ts";
 import type { SessionRepository } from "./sessions.ts";
 import type { AttemptResult, DeliveryAttemptRow, DeliveryState } from "./types.ts";
@@ -14,65 +15,85 @@ export interface AttemptEngineStatements {
   readonly credentials: CredentialSql;
 }
 
-const ATTEMPT_ROW = {
-  event_id: "",
-  attempted_at: 0,
-  duration_ms: 0,
-  status_code: null,
-  outcome: "",
-  error: null,
-};
+/** The names an attempt's statements bind, all taken from its result (attemptBindings). */
+type AttemptParam =
+  | "eventId"
+  | "attemptedAt"
+  | "durationMs"
+  | "statusCode"
+  | "outcome"
+  | "error"
+  | "state"
+  | "nextAttemptAt";
 
-const attemptParameters = (r: AttemptResult) => [
-  r.eventId,
-  r.attemptedAt,
-  r.durationMs,
-  r.statusCode,
-  r.outcome,
-  r.error,
-];
+const attemptBindings = (r: AttemptResult): Record<AttemptParam, unknown> => ({
+  eventId: r.eventId,
+  attemptedAt: r.attemptedAt,
+  durationMs: r.durationMs,
+  statusCode: r.statusCode,
+  outcome: r.outcome,
+  error: r.error,
+  state: r.state,
+  nextAttemptAt: r.nextAttemptAt ?? r.attemptedAt,
+});
+
+const attemptRow = (p: Param<AttemptParam>) => ({
+  event_id: p("eventId"),
+  attempted_at: p("attemptedAt"),
+  duration_ms: p("durationMs"),
+  status_code: p("statusCode"),
+  outcome: p("outcome"),
+  error: p("error"),
+});
 
 /**
  * What becomes of the event after an attempt: settled, or rescheduled for its next one. Settling
  * removes the consumer's credential in the same statement: nothing is sent with it any more, so it
  * must not outlive the event's last attempt (see redelivery.ts for what a redelivery does then).
  */
-function afterAttempt(
-  qc: QueryCreator<Database>,
-  credentials: CredentialSql,
-): (r: AttemptResult) => CompiledQuery {
-  const settle = qc
-    .updateTable("outbox")
-    .set({
-      state: "",
-      attempts: sql`attempts + 1`,
-      lease_until: sql`null`,
-      last_error: "",
-      settled_at: 0,
-      // Parameter-free, after every parameter of the set: the bound values keep their places.
-      headers: credentials.withoutAuthorization,
-      credential_removed: credentials.removedFlag,
-    })
-    .where("event_id", "=", "")
-    .compile();
-  const reschedule = qc
-    .updateTable("outbox")
-    .set({ attempts: sql`attempts + 1`, lease_until: sql`null`, last_error: "", next_attempt_at: 0 })
-    .where("event_id", "=", "")
-    .compile();
-  return (r) =>
-    r.state === "pending"
-      ? { ...reschedule, parameters: [r.error, r.nextAttemptAt ?? r.attemptedAt, r.eventId] }
-      : { ...settle, parameters: [r.state, r.error, r.attemptedAt, r.eventId] };
+function afterAttempt(qc: QueryCreator<Database>, p: Param<AttemptParam>, credentials: CredentialSql) {
+  return {
+    settle: qc
+      .updateTable("outbox")
+      .set({
+        state: p("state"),
+        attempts: sql`attempts + 1`,
+        lease_until: sql`null`,
+        last_error: p("error"),
+        settled_at: p("attemptedAt"),
+        headers: credentials.withoutAuthorization,
+        credential_removed: credentials.removedFlag,
+      })
+      .where("event_id", "=", p("eventId"))
+      .compile(),
+    reschedule: qc
+      .updateTable("outbox")
+      .set({
+        attempts: sql`attempts + 1`,
+        lease_until: sql`null`,
+        last_error: p("error"),
+        next_attempt_at: p("nextAttemptAt"),
+      })
+      .where("event_id", "=", p("eventId"))
+      .compile(),
+  };
 }
 
 /** SQLite's variant (sqlite.ts): it has no data-modifying WITH, so two statements in turn. */
 export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
-  const insert = db.insertInto("delivery_attempts").values(ATTEMPT_ROW).compile();
-  const after = afterAttempt(db, sqliteCredentialSql);
+  const insert = NamedQuery.build<AttemptParam>((p) =>
+    db.insertInto("delivery_attempts").values(attemptRow(p)).compile(),
+  );
+  const settle = NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p, sqliteCredentialSql).settle);
+  const reschedule = NamedQuery.build<AttemptParam>(
+    (p) => afterAttempt(db, p, sqliteCredentialSql).reschedule,
+  );
   return {
-    record: (r) => [{ ...insert, parameters: attemptParameters(r) }, after(r)],
     credentials: sqliteCredentialSql,
+    record(r) {
+      const values = attemptBindings(r);
+      return [insert.bind(values), (r.state === "pending" ? reschedule : settle).bind(values)];
+    },
   };
 }
 
@@ -82,16 +103,16 @@ export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStat
  */
 export function postgresAttemptStatements(db: Kysely<Database>): AttemptEngineStatements {
   // The WITH only adds a name the update never refers to, so it is typed as the plain query creator.
-  const qc = db.with("attempt", (q) =>
-    q.insertInto("delivery_attempts").values(ATTEMPT_ROW),
-  ) as unknown as QueryCreator<Database>;
-  const after = afterAttempt(qc, postgresCredentialSql);
+  const withAttempt = (p: Param<AttemptParam>) =>
+    db.with("attempt", (q) =>
+      q.insertInto("delivery_attempts").values(attemptRow(p)),
+    ) as unknown as QueryCreator<Database>;
+  const after = (p: Param<AttemptParam>) => afterAttempt(withAttempt(p), p, postgresCredentialSql);
+  const settle = NamedQuery.build<AttemptParam>((p) => after(p).settle);
+  const reschedule = NamedQuery.build<AttemptParam>((p) => after(p).reschedule);
   return {
     credentials: postgresCredentialSql,
-    record(r) {
-      const query = after(r);
-      return [{ ...query, parameters: [...attemptParameters(r), ...query.parameters] }];
-    },
+    record: (r) => [(r.state === "pending" ? reschedule : settle).bind(attemptBindings(r))],
   };
 }
 
@@ -140,7 +161,8 @@ export class AttemptRepository {
           await this.#sessions.forgetSink(unit, result.sink);
         }
       },
-      { bookkeeping: true, canWait: true },
+      // A 410 also settles other events of the sink and writes sessions: that unit commits alone.
+      { bookkeeping: true, canWait: true, disjoint: result.state !== "gone" },
     );
   }
 

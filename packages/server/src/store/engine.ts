@@ -42,6 +42,14 @@ export interface Engine {
    * batch's round trips do not hold up the next.
    */
   readonly maxConcurrentBatches: number;
+  /**
+   * Whether units of different requests may share a transaction. SQLite: yes, that is what makes its
+   * one fsync per commit shared. PostgreSQL: no, since a shared transaction would hold every unit's
+   * row and advisory locks until the last unit is done, and two such batches taking the same locks in
+   * opposite orders deadlock; PostgreSQL already shares WAL flushes between concurrent commits
+   * (units that lock only their own rows still share one: WriteOptions.disjoint).
+   */
+  readonly groupsUnits: boolean;
   readonly statements: EngineStatements;
   /** Reads a committed session by id, the fastest way this engine has. */
   readonly sessionReads: SessionReads;

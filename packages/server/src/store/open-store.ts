@@ -38,6 +38,7 @@ export async function openStore(
   }
   return openSqliteStore(join(config.dataDir, "openqod.db"), {
     synchronous: config.sqliteSynchronous,
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
     // Not for the admin commands: they open the file while a server runs, so they neither lock nor
     // free claims, and a cache of theirs would miss the server's writes.
     ...(options.asServer

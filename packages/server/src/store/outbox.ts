@@ -2,9 +2,10 @@
  * The outbox: notifications waiting to be delivered, claimed, redelivered and read back. Its claim and
  * next-due statements each have a SQLite and a PostgreSQL variant, kept side by side so they cannot drift.
  */
-import { type CompiledQuery, type Kysely, type Selectable, sql } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import { BOOKKEEPING, OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
+import { NamedQuery, placeholderRow } from "./named-query.ts";
 import {
   type ClaimDialect,
   type ClaimRequest,
@@ -64,21 +65,23 @@ export class OutboxRepository {
   readonly #db: Kysely<Database>;
   readonly #commit: Commit;
   readonly #engine: OutboxEngineStatements;
-  readonly #insert: CompiledQuery;
+  readonly #insert: NamedQuery<OutboxColumn>;
 
   constructor(db: Kysely<Database>, commit: Commit, engine: OutboxEngineStatements) {
     this.#db = db;
     this.#commit = commit;
     this.#engine = engine;
-    this.#insert = db.insertInto("outbox").values(outboxRow(SAMPLE_EVENT, null)).compile();
+    this.#insert = NamedQuery.build<OutboxColumn>((p) =>
+      db
+        .insertInto("outbox")
+        .values(placeholderRow(p, outboxRow(SAMPLE_EVENT, null)))
+        .compile(),
+    );
   }
 
   /** Queues a notification in `unit`; `clientId` owns it (the session's client), so only they see it. */
   async enqueue(unit: UnitOfWork, event: OutboxEvent, clientId: string | null): Promise<void> {
-    await unit.write(
-      { ...this.#insert, parameters: Object.values(outboxRow(event, clientId)) },
-      OUTBOX_CHANGED,
-    );
+    await unit.write(this.#insert.bind(outboxRow(event, clientId)), OUTBOX_CHANGED);
   }
 
   /**
@@ -170,6 +173,8 @@ function outboxRow(event: OutboxEvent, clientId: string | null) {
     client_id: clientId,
   };
 }
+
+type OutboxColumn = keyof ReturnType<typeof outboxRow>;
 
 const SAMPLE_EVENT: OutboxEvent = {
   eventId: "",

@@ -24,7 +24,10 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a connection (ms). @default 5_000 */
   connectTimeoutMs?: number;
-  /** Errors that do not stop the store: a dropped idle or LISTEN connection (both recover). */
+  /**
+   * Errors that do not stop the store: a dropped idle or LISTEN connection (both recover), a commit
+   * listener that threw.
+   */
   onError?: (error: Error) => void;
 }
 
@@ -94,13 +97,14 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       cause: error,
     });
   }
-  return new Store(engine);
+  return new Store(engine, { onError });
 }
 
 /** Many instances on one database, each with a pool of connections (see Engine). */
 class PostgresEngine implements Engine {
   readonly db: Kysely<Database>;
   readonly maxConcurrentBatches: number;
+  readonly groupsUnits = false;
   readonly statements: EngineStatements;
   readonly sessionReads: BatchedSessionReads;
   /** Tells this instance's own news from the others' on the shared channel. */

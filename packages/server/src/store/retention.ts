@@ -1,8 +1,11 @@
-import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { BOOKKEEPING } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
+import { NamedQuery } from "./named-query.ts";
 import type { Database } from "./schema.ts";
 import type { UnitOfWork } from "./unit-of-work.ts";
+
+type SweepParam = "before" | "limit";
 
 /** What one sweep deleted. */
 export interface SweptRows {
@@ -21,17 +24,15 @@ export interface RetentionEngineStatements {
  * after, by the ids the first delete returned (one writer: nothing can slip in between).
  */
 export function sqliteRetentionStatements(db: Kysely<Database>): RetentionEngineStatements {
-  // Parameters in the order they are written: before, limit.
-  const events: CompiledQuery = sql`
+  const events = NamedQuery.build<SweepParam>((p) =>
+    sql`
     delete from outbox where seq in (
-      select seq from outbox where settled_at < ${0} order by settled_at limit ${0}
-    ) returning event_id`.compile(db);
+      select seq from outbox where settled_at < ${p("before")} order by settled_at limit ${p("limit")}
+    ) returning event_id`.compile(db),
+  );
   return {
     async sweep(unit, before, limit) {
-      const gone = await unit.write<{ event_id: string }>(
-        { ...events, parameters: [before, limit] },
-        BOOKKEEPING,
-      );
+      const gone = await unit.write<{ event_id: string }>(events.bind({ before, limit }), BOOKKEEPING);
       if (gone.length === 0) return { events: 0, attempts: 0 };
       const attempts = await unit.write<{ id: number }>(
         db
@@ -56,19 +57,22 @@ export function sqliteRetentionStatements(db: Kysely<Database>): RetentionEngine
  * (settled_at back to null) keeps it: the lock is taken before the row is re-checked.
  */
 export function postgresRetentionStatements(db: Kysely<Database>): RetentionEngineStatements {
-  const query: CompiledQuery = sql`
+  const query = NamedQuery.build<SweepParam>((p) =>
+    sql`
     with doomed as (
-      select seq from outbox where settled_at < ${0} order by settled_at limit ${0} for update skip locked
+      select seq from outbox where settled_at < ${p("before")} order by settled_at limit ${p("limit")}
+        for update skip locked
     ), events as (
       delete from outbox o using doomed d where o.seq = d.seq returning o.event_id
     ), attempts as (
       delete from delivery_attempts a using events e where a.event_id = e.event_id returning 1
     )
-    select (select count(*) from events) as events, (select count(*) from attempts) as attempts`.compile(db);
+    select (select count(*) from events) as events, (select count(*) from attempts) as attempts`.compile(db),
+  );
   return {
     async sweep(unit, before, limit) {
       const [row] = await unit.write<{ events: string; attempts: string }>(
-        { ...query, parameters: [before, limit] },
+        query.bind({ before, limit }),
         BOOKKEEPING,
       );
       return { events: Number(row?.events ?? 0), attempts: Number(row?.attempts ?? 0) };

@@ -1,6 +1,7 @@
-import { type CompiledQuery, type Kysely, type Selectable, sql } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { type Effect, SESSIONS_CHANGED } from "./effects.ts";
+import { NamedQuery, type Param, placeholderRow } from "./named-query.ts";
 import { rowToSession, sessionToRow } from "./rows.ts";
 import type { Database, SessionsTable } from "./schema.ts";
 import type { SessionReads } from "./session-reads.ts";
@@ -14,82 +15,92 @@ import type { UnitOfWork } from "./unit-of-work.ts";
  * one writer at a time and neither clause.
  */
 export interface SessionEngineStatements {
-  /** The session, locked until the transaction ends. Parameters: id. */
-  readonly byIdForUpdate: CompiledQuery;
-  /** Up to `limit` sessions due at `now`, oldest first, that no other instance is handling. Parameters: now, limit. */
-  readonly due: CompiledQuery;
-  /** A device's sessions, oldest first, read so that creates for one device take turns. Parameters: clientId, deviceKey. */
-  readonly ofDeviceLocked: CompiledQuery;
+  /** The session, locked until the transaction ends. */
+  readonly byIdForUpdate: NamedQuery<"id">;
+  /** Up to `limit` sessions due at `now`, oldest first, that no other instance is handling. */
+  readonly due: NamedQuery<"now" | "limit">;
+  /** A device's sessions, oldest first, read so that creates for one device take turns. */
+  readonly ofDeviceLocked: NamedQuery<"clientId" | "deviceKey">;
 }
 
-const byId = (db: Kysely<Database>) => db.selectFrom("sessions").selectAll().where("id", "=", "");
-const due = (db: Kysely<Database>) =>
-  db.selectFrom("sessions").selectAll().where("due_at", "<=", 0).orderBy("due_at").limit(0);
+const byId = (db: Kysely<Database>, p: Param<"id">) =>
+  db.selectFrom("sessions").selectAll().where("id", "=", p("id"));
+const due = (db: Kysely<Database>, p: Param<"now" | "limit">) =>
+  db.selectFrom("sessions").selectAll().where("due_at", "<=", p("now")).orderBy("due_at").limit(p("limit"));
 
 /** SQLite's variant (sqlite.ts): one writer at a time, so plain reads. */
 export function sqliteSessionStatements(db: Kysely<Database>): SessionEngineStatements {
   return {
-    byIdForUpdate: byId(db).compile(),
-    due: due(db).compile(),
-    ofDeviceLocked: db
-      .selectFrom("sessions")
-      .selectAll()
-      .where("client_id", "=", "")
-      .where("device_key", "=", "")
-      .orderBy("created_at")
-      .compile(),
+    byIdForUpdate: NamedQuery.build((p) => byId(db, p).compile()),
+    due: NamedQuery.build((p) => due(db, p).compile()),
+    ofDeviceLocked: NamedQuery.build((p) =>
+      db
+        .selectFrom("sessions")
+        .selectAll()
+        .where("client_id", "=", p("clientId"))
+        .where("device_key", "=", p("deviceKey"))
+        .orderBy("created_at")
+        .compile(),
+    ),
   };
 }
 
 /** PostgreSQL's variant (postgres.ts): rows locked for the unit's transaction. */
 export function postgresSessionStatements(db: Kysely<Database>): SessionEngineStatements {
   return {
-    byIdForUpdate: byId(db).forUpdate().compile(),
-    due: due(db).forUpdate().skipLocked().compile(),
+    byIdForUpdate: NamedQuery.build((p) => byId(db, p).forUpdate().compile()),
+    due: NamedQuery.build((p) => due(db, p).forUpdate().skipLocked().compile()),
     // Two instances creating sessions for the same device must not both pass the conflict check: the
     // read takes a transaction-scoped lock on (client, device) first, in the same call (migration 0003).
-    ofDeviceLocked: sql`select * from openqod_device_sessions(${""}, ${""})`.compile(db),
+    ofDeviceLocked: NamedQuery.build((p) =>
+      sql`select * from openqod_device_sessions(${p("clientId")}, ${p("deviceKey")})`.compile(db),
+    ),
   };
 }
 
 type Row = Selectable<SessionsTable>;
+type Column = Extract<keyof SessionsTable, string>;
 
 /**
  * QoD sessions: their writes and locking reads inside a unit of work, and reads of committed state.
- * The hot path's statements are compiled once: building a Kysely query costs more than SQLite takes
- * to run it. They are built from a sample and reused with new parameters, which Kysely emits in the
- * order the columns are given (so `Object.values` of a row lines up with them).
+ * The hot path's statements are compiled once (NamedQuery): a row's columns are bound by name.
  */
 export class SessionRepository {
   readonly #db: Kysely<Database>;
   readonly #reads: SessionReads;
   readonly #locking: SessionEngineStatements;
-  readonly #insert: CompiledQuery;
-  readonly #update: CompiledQuery;
-  readonly #delete: CompiledQuery;
+  readonly #insert: NamedQuery<Column>;
+  readonly #update: NamedQuery<Column>;
+  readonly #delete: NamedQuery<"id">;
 
   constructor(db: Kysely<Database>, reads: SessionReads, locking: SessionEngineStatements) {
     this.#db = db;
     this.#reads = reads;
     this.#locking = locking;
-    const row = sessionToRow(SAMPLE);
-    const { id: _id, ...rest } = row;
-    this.#insert = db.insertInto("sessions").values(row).compile();
-    this.#update = db.updateTable("sessions").set(rest).where("id", "=", "").compile();
-    this.#delete = db.deleteFrom("sessions").where("id", "=", "").compile();
+    this.#insert = NamedQuery.build((p) =>
+      db
+        .insertInto("sessions")
+        .values(placeholderRow(p, sessionToRow(SAMPLE)))
+        .compile(),
+    );
+    this.#update = NamedQuery.build((p) => {
+      const { id: _id, ...rest } = placeholderRow(p, sessionToRow(SAMPLE));
+      return db.updateTable("sessions").set(rest).where("id", "=", p("id")).compile();
+    });
+    this.#delete = NamedQuery.build((p) => db.deleteFrom("sessions").where("id", "=", p("id")).compile());
   }
 
   // ---- in a unit of work -------------------------------------------------------------------------
 
   /** The session, locked against other instances' writes until the unit's transaction ends. */
   async lockedById(unit: UnitOfWork, id: string): Promise<SessionRecord | undefined> {
-    const [row] = await unit.query<Row>({ ...this.#locking.byIdForUpdate, parameters: [id] });
+    const [row] = await unit.query<Row>(this.#locking.byIdForUpdate.bind({ id }));
     return row === undefined ? undefined : rowToSession(row);
   }
 
   /** Up to `limit` sessions due at `now`, oldest first, claimed for the unit's transaction. */
   async due(unit: UnitOfWork, now: number, limit: number): Promise<SessionRecord[]> {
-    const rows = await unit.query<Row>({ ...this.#locking.due, parameters: [now, limit] });
+    const rows = await unit.query<Row>(this.#locking.due.bind({ now, limit }));
     return rows.map(rowToSession);
   }
 
@@ -99,18 +110,12 @@ export class SessionRepository {
    * another instance is creating.
    */
   async ofDeviceLocked(unit: UnitOfWork, clientId: string, deviceKey: string): Promise<SessionRecord[]> {
-    const rows = await unit.query<Row>({
-      ...this.#locking.ofDeviceLocked,
-      parameters: [clientId, deviceKey],
-    });
+    const rows = await unit.query<Row>(this.#locking.ofDeviceLocked.bind({ clientId, deviceKey }));
     return rows.map(rowToSession);
   }
 
   async insert(unit: UnitOfWork, session: SessionRecord): Promise<void> {
-    await unit.write(
-      { ...this.#insert, parameters: Object.values(sessionToRow(session)) },
-      written([session]),
-    );
+    await unit.write(this.#insert.bind(sessionToRow(session)), written([session]));
   }
 
   /** Inserts many sessions in one statement (seeding); mind the engine's limit on bound parameters. */
@@ -123,12 +128,11 @@ export class SessionRepository {
   }
 
   async update(unit: UnitOfWork, session: SessionRecord): Promise<void> {
-    const { id, ...rest } = sessionToRow(session);
-    await unit.write({ ...this.#update, parameters: [...Object.values(rest), id] }, written([session]));
+    await unit.write(this.#update.bind(sessionToRow(session)), written([session]));
   }
 
   async delete(unit: UnitOfWork, id: string): Promise<void> {
-    await unit.write({ ...this.#delete, parameters: [id] }, { kind: "session-deleted", id });
+    await unit.write(this.#delete.bind({ id }), { kind: "session-deleted", id });
   }
 
   /** Forgets `sink` (and its token) on every session that has it: the consumer removed that endpoint. */

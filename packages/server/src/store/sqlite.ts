@@ -16,6 +16,8 @@ import { sqliteSessionStatements } from "./sessions.ts";
 import { Store } from "./store.ts";
 
 export interface SqliteOptions {
+  /** Failures that fail no caller: a commit listener that threw (Store's `onError`). */
+  onError?: (error: Error) => void;
   /**
    * Sessions held in memory for reads; only right for the file's one writer (its server). 0 disables.
    * @default 0
@@ -71,7 +73,7 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
     // Hold the newest sessions in memory from the start: a GET then costs no SQLite read at all.
     engine.sessionReads.warm(entries);
     if (options.server !== undefined) engine.watchOtherWriters(options.server.watchIntervalMs ?? 500);
-    return new Store(engine);
+    return new Store(engine, options.onError === undefined ? {} : { onError: options.onError });
   } catch (error) {
     if (sqlite?.open) sqlite.close();
     unlock();
@@ -101,6 +103,7 @@ function connect(sqlite: SQLite.Database, synchronous: "FULL" | "NORMAL"): Sqlit
 class SqliteEngine implements Engine {
   readonly db: Kysely<Database>;
   readonly maxConcurrentBatches = 1;
+  readonly groupsUnits = true;
   readonly statements: EngineStatements;
   readonly sessionReads: SqliteSessionReads;
   readonly #sqlite: SQLite.Database;

@@ -45,12 +45,19 @@ export class Store {
   readonly #retention: RetentionRepository;
   readonly #clients: ClientRepository;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
+  readonly #onError: (error: Error) => void;
 
-  constructor(engine: Engine) {
+  /** `onError` hears of failures that fail no caller: a commit listener (onCommit) that threw. */
+  constructor(engine: Engine, options: { onError?: (error: Error) => void } = {}) {
     const { db, statements } = engine;
     this.db = db;
     this.#engine = engine;
-    this.#commits = new GroupCommit(engine, this.#announce);
+    this.#onError = options.onError ?? (() => undefined);
+    this.#commits = new GroupCommit({
+      engine,
+      onCommitted: this.#announce,
+      onListenerError: this.#listenerFailed,
+    });
     const commit = this.#commits.write.bind(this.#commits);
     this.#sessions = new SessionRepository(db, engine.sessionReads, statements.sessions);
     this.#outbox = new OutboxRepository(db, commit, statements.outbox);
@@ -69,10 +76,28 @@ export class Store {
 
   readonly #announce = (info: CommitInfo): void => {
     if (!info.outboxChanged && info.earliestDueAt === null) return;
-    for (const listener of this.#listeners) listener(info);
+    // One listener failing neither keeps the news from the others nor reaches the commit.
+    for (const listener of this.#listeners) {
+      try {
+        listener(info);
+      } catch (error) {
+        this.#listenerFailed(error);
+      }
+    }
   };
 
-  /** Calls `listener` after every commit that brought work, here or elsewhere. Returns a function that unsubscribes. */
+  readonly #listenerFailed = (error: unknown): void => {
+    this.#onError(
+      error instanceof Error
+        ? error
+        : new Error(`a commit listener threw ${String(error)}`, { cause: error }),
+    );
+  };
+
+  /**
+   * Calls `listener` after every commit that brought work, here or elsewhere. Returns a function that
+   * unsubscribes. A listener that throws is reported to the store's `onError`; the commit stands.
+   */
   onCommit(listener: (info: CommitInfo) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -204,7 +229,10 @@ export class Store {
     return this.#engine.ping();
   }
 
-  /** Commits what is queued, then closes the engine (connections, watchers, the data folder's lock). */
+  /**
+   * Refuses new writes, commits what is queued, then closes the engine (connections, watchers, the data
+   * folder's lock).
+   */
   async close(): Promise<void> {
     try {
       await this.#commits.close();
