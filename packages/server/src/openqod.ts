@@ -46,7 +46,10 @@ export interface OpenQod {
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
   sandboxKey: string | null;
-  /** Starts the scheduler, the dispatcher and the outbox sweeper in the background; once (later calls do nothing), and not after close(). */
+  /**
+   * Starts the scheduler, the dispatcher and the outbox sweeper in the background; once (later calls do
+   * nothing), and not after close().
+   */
   startWorkers(): void;
   /**
    * Stops the workers (finishing attempts in flight), closes the app and the store. Every step runs even
@@ -154,7 +157,8 @@ async function wire(
 
   const abort = new AbortController();
   let workers: Promise<unknown> | null = null;
-  // Every step runs even when one before it failed, so the store is always closed; close() rejects with the first failure.
+  // Every step runs even when one before it failed, so the store is always closed; close() rejects
+  // with the first failure.
   const shutDown = async (): Promise<void> => {
     const steps: (() => Promise<unknown>)[] = [
       () => app.close(),
