@@ -110,7 +110,7 @@ async function claimCost(backlog: number): Promise<number> {
       for (let i = 0; i < 100; i++)
         await tx.enqueue({ ...event(`g${i}`, "http://ok.example/n"), createdAt: 1e6 + i });
     });
-    const fair = { perOrigin: 16, inFlight: new Map([["http://hung.example", 16]]) };
+    const fair = { perOrigin: 48, inFlight: new Map([["http://hung.example", 48]]) };
     const times: number[] = [];
     // A 1 ms lease and a clock 2 ms on per claim: the same events are due again each time.
     for (let i = 0, now = 2e6; i < 200; i++, now += 2) {
@@ -127,7 +127,7 @@ async function claimCost(backlog: number): Promise<number> {
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 console.log(
-  `hung-sink benchmark: ${ROUNDS} rounds; ${EVENTS} events at ${RATE}/s to a healthy sink, alone and beside a sink that never answers with ${BACKLOG} events pending (attempt timeout 10 s, 64 slots, 16 per sink)`,
+  `hung-sink benchmark: ${ROUNDS} rounds; ${EVENTS} events at ${RATE}/s to a healthy sink, alone and beside a sink that never answers with ${BACKLOG} events pending (attempt timeout 10 s, 64 slots, 48 per sink)`,
 );
 const rows: Array<{ alone: [number, number]; hung: [number, number] }> = [];
 for (let round = 1; round <= ROUNDS; round++) {

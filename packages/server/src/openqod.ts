@@ -115,7 +115,12 @@ async function wire(
     sinkPolicy: { allowLoopbackHttp: config.sandbox, allowNonPublicHosts: config.sandbox },
     retentionMs: config.retentionMs,
   });
-  const sender = options.sender ?? new UndiciSender({ publicOnly: !config.sandbox });
+  const sinkConcurrency =
+    config.deliverySinkConcurrency ?? Math.max(1, Math.floor((config.deliveryConcurrency * 3) / 4));
+  // A connection for every attempt a sink may have in flight: none waits in the pool on its timeout.
+  const sender =
+    options.sender ??
+    new UndiciSender({ publicOnly: !config.sandbox, connectionsPerOrigin: sinkConcurrency });
   const dispatcher = new Dispatcher({
     store,
     sender,
@@ -123,7 +128,7 @@ async function wire(
     events,
     policy: { scheduleMs: config.retryScheduleMs, jitter: 0.1 },
     concurrency: config.deliveryConcurrency,
-    sinkConcurrency: config.deliverySinkConcurrency,
+    sinkConcurrency,
     leaseMs: config.deliveryLeaseMs,
     attemptTimeoutMs: config.deliveryTimeoutMs,
     ...(options.random === undefined ? {} : { random: options.random }),

@@ -18,6 +18,11 @@ export interface Kind<T> {
   parse(raw: string): T | Invalid;
 }
 
+/** A kind whose setting is null unless given: its default is derived from other settings. */
+export function derivedUnlessGiven<T>(kind: Kind<T>): Kind<T | null> {
+  return kind;
+}
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses "250ms", "5s", "5m", "2h" or a bare number of seconds into milliseconds; null if malformed. */

@@ -3,6 +3,7 @@ import {
   absoluteUrl,
   apiKey,
   boolean,
+  derivedUnlessGiven,
   duration,
   durationList,
   integer,
@@ -143,11 +144,11 @@ export const SETTINGS = {
   deliverySinkConcurrency: {
     flag: "delivery-sink-concurrency",
     variable: "OPENQOD_DELIVERY_SINK_CONCURRENCY",
-    kind: integer(1, 10_000),
-    fallback: 16,
-    // A quarter of the default slots: a hung sink holds at most those, yet 16 in flight still carry
-    // about 160 events/s to a sink 100 ms away.
-    defaultText: "`16`",
+    kind: derivedUnlessGiven(integer(1, 10_000)),
+    // Three quarters: one busy sink (the usual app with one webhook) keeps nearly all the throughput,
+    // and a sink that hangs still leaves a quarter of the slots to everyone else.
+    fallback: null,
+    defaultText: "three quarters of `--delivery-concurrency` (`48`)",
     doc: "of those, at most this many to one sink origin (per server), so a hung sink holds only its share",
   },
   retentionMs: {

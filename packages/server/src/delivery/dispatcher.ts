@@ -18,7 +18,8 @@ export interface DispatcherOptions {
   concurrency?: number;
   /**
    * Attempts in flight at once to one sink origin (scheme://host[:port]), so a sink that hangs holds
-   * only these slots. Per dispatcher: with several instances, each allows this many. @default 16
+   * only these slots. Per dispatcher: with several instances, each allows this many.
+   * @default three quarters of `concurrency`
    */
   sinkConcurrency?: number;
   /** How long a claim lasts before another dispatcher may take the event over (ms). @default 30_000 */
@@ -47,9 +48,10 @@ export class Dispatcher {
   readonly #backoff = new FailureBackoff();
 
   constructor(options: DispatcherOptions) {
+    const concurrency = options.concurrency ?? 64;
     this.#o = {
-      concurrency: 64,
-      sinkConcurrency: 16,
+      concurrency,
+      sinkConcurrency: Math.max(1, Math.floor((concurrency * 3) / 4)),
       leaseMs: 30_000,
       attemptTimeoutMs: 10_000,
       random: Math.random,
@@ -112,13 +114,20 @@ export class Dispatcher {
   }
 
   #claim(limit: number): Promise<ClaimedDelivery[]> {
-    const fair = { perOrigin: this.#o.sinkConcurrency, inFlight: this.#byOrigin };
+    const cap = this.#o.sinkConcurrency;
+    // An origin with little room counts as full, so its slots are refilled a batch at a time (a
+    // quarter of its cap, as the slots overall), not by one claim query per finished attempt.
+    const inFlight = new Map(this.#byOrigin);
+    for (const origin of this.#fullOrigins()) inFlight.set(origin, cap);
+    const fair = { perOrigin: cap, inFlight };
     return this.#o.store.claimDeliveries(this.#o.clock.now(), limit, this.#o.leaseMs, fair);
   }
 
-  /** Origins at their cap: their due events wait for one of their attempts to finish. */
+  /** Origins too close to their cap to claim for: their due events wait for attempts to finish. */
   #fullOrigins(): string[] {
-    return [...this.#byOrigin].filter(([, n]) => n >= this.#o.sinkConcurrency).map(([origin]) => origin);
+    const cap = this.#o.sinkConcurrency;
+    const roomNeeded = Math.max(1, cap >> 2);
+    return [...this.#byOrigin].filter(([, n]) => cap - n < roomNeeded).map(([origin]) => origin);
   }
 
   #track(delivery: ClaimedDelivery): void {
