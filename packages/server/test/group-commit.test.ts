@@ -5,37 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { SessionRecord } from "../src/domain/types.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
 import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
-
-function session(id: string): SessionRecord {
-  return {
-    id,
-    clientId: "c1",
-    dialect: "v1",
-    device: { phoneNumber: "+3670123456" },
-    deviceKey: `tel:${id}`,
-    applicationServer: { ipv4Address: "198.51.100.1" },
-    devicePorts: null,
-    applicationServerPorts: null,
-    qosProfile: "QOS_E",
-    sink: null,
-    sinkToken: null,
-    sinkTokenExpiresAt: null,
-    duration: 60,
-    qosStatus: "AVAILABLE",
-    statusInfo: null,
-    createdAt: 1,
-    startedAt: 1,
-    expiresAt: 60_001,
-    // Due: the commit brings the scheduler news, so commit listeners hear of it.
-    dueAt: 60_001,
-    networkVerdict: null,
-  };
-}
+import { sessionRecord as session } from "./helpers/session-record.ts";
 
 async function withStore(fn: (store: Store, errors: Error[]) => Promise<void>, close = true): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "openqod-group-commit-"));

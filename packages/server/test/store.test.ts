@@ -4,37 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { sql } from "kysely";
-import type { SessionRecord } from "../src/domain/types.ts";
 import { uuidv7 } from "../src/ids.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
 import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
-
-function session(id: string, clientId: string): SessionRecord {
-  return {
-    id,
-    clientId,
-    dialect: "v1",
-    device: { phoneNumber: "+3670123456" },
-    deviceKey: `tel:${id}`,
-    applicationServer: { ipv4Address: "198.51.100.1" },
-    devicePorts: null,
-    applicationServerPorts: null,
-    qosProfile: "QOS_E",
-    sink: null,
-    sinkToken: null,
-    sinkTokenExpiresAt: null,
-    duration: 60,
-    qosStatus: "AVAILABLE",
-    statusInfo: null,
-    createdAt: 1,
-    startedAt: 1,
-    expiresAt: 60_001,
-    dueAt: 60_001,
-    networkVerdict: null,
-  };
-}
+import { sessionRecord as session } from "./helpers/session-record.ts";
 
 /** The stores this run tests: SQLite with and without its session cache, or PostgreSQL. */
 const VARIANTS: Array<{ name: string; open(dir: string): Promise<Store> }> =
