@@ -7,7 +7,7 @@ import { buildApp } from "./app.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError } from "./config.ts";
-import { Dispatcher } from "./delivery/dispatcher.ts";
+import { Dispatcher, defaultSinkConcurrency } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
@@ -116,7 +116,7 @@ async function wire(
     retentionMs: config.retentionMs,
   });
   const sinkConcurrency =
-    config.deliverySinkConcurrency ?? Math.max(1, Math.floor((config.deliveryConcurrency * 3) / 4));
+    config.deliverySinkConcurrency ?? defaultSinkConcurrency(config.deliveryConcurrency);
   // A connection for every attempt a sink may have in flight: none waits in the pool on its timeout.
   const sender =
     options.sender ??

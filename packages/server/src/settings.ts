@@ -145,8 +145,7 @@ export const SETTINGS = {
     flag: "delivery-sink-concurrency",
     variable: "OPENQOD_DELIVERY_SINK_CONCURRENCY",
     kind: derivedUnlessGiven(integer(1, 10_000)),
-    // Three quarters: one busy sink (the usual app with one webhook) keeps nearly all the throughput,
-    // and a sink that hangs still leaves a quarter of the slots to everyone else.
+    // null: derived from the delivery concurrency (defaultSinkConcurrency in delivery/dispatcher.ts).
     fallback: null,
     defaultText: "three quarters of `--delivery-concurrency` (`48`)",
     doc: "of those, at most this many to one sink origin (per server), so a hung sink holds only its share",

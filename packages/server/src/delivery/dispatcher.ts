@@ -30,6 +30,14 @@ export interface DispatcherOptions {
   random?: () => number;
 }
 
+/**
+ * Three quarters of the slots: one busy sink (the usual app with one webhook) keeps nearly all the
+ * throughput, and a sink that hangs still leaves a quarter to everyone else.
+ */
+export function defaultSinkConcurrency(concurrency: number): number {
+  return Math.max(1, Math.floor((concurrency * 3) / 4));
+}
+
 /** Longest sleep between checks, so a clock jump or a missed wake-up costs at most this (ms). */
 const MAX_SLEEP_MS = 60_000;
 /** A pause when due work is being claimed by another instance (ms); a commit ends it early. */
@@ -51,7 +59,7 @@ export class Dispatcher {
     const concurrency = options.concurrency ?? 64;
     this.#o = {
       concurrency,
-      sinkConcurrency: Math.max(1, Math.floor((concurrency * 3) / 4)),
+      sinkConcurrency: defaultSinkConcurrency(concurrency),
       leaseMs: 30_000,
       attemptTimeoutMs: 10_000,
       random: Math.random,
