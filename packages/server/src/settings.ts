@@ -1,4 +1,5 @@
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
+import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
   absoluteUrl,
   apiKey,
@@ -117,6 +118,7 @@ export const SETTINGS = {
     defaultText: "built-in catalogue",
     doc: "QoS profiles (a JSON array) replacing the built-in ones",
   },
+  ...NETWORK_SETTINGS,
   retryScheduleMs: {
     flag: "retry-schedule",
     variable: "OPENQOD_RETRY_SCHEDULE",
