@@ -39,6 +39,21 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
     folders: ["http", "store", "delivery", "service", "scheduler", "network", "domain"],
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,
   },
+  // The TS 29.122 wire schemas: TypeBox only, shared by the NEF adapter and the NEF emulator.
+  nef: {
+    folders: [
+      "http",
+      "store",
+      "delivery",
+      "service",
+      "scheduler",
+      "network",
+      "domain",
+      "wire",
+      "nef-emulator",
+    ],
+    packages: /^(?!@sinclair\/typebox$|\.)/,
+  },
   domain: {
     folders: ["http", "store", "delivery", "service", "scheduler", "network"],
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,
