@@ -15,6 +15,7 @@ import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -72,11 +73,13 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   );
   const simulatorOptions =
     config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile);
+  const events = new WorkerEvents();
   const network =
     options.network ??
-    new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
+    (config.network === "nef"
+      ? await createNefAdapter(config, { profileNames: profiles.list().map((p) => p.name), events, clock })
+      : new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs }));
   mkdirSync(config.dataDir, { recursive: true });
-  const events = new WorkerEvents();
   const store = await openStore(config, {
     asServer: true,
     onError: (error) => events.emit("worker:error", { worker: "database", error }),
@@ -172,6 +175,7 @@ async function wire(
         await workers;
       },
       () => sender.close(),
+      () => network.close(),
       () => store.close(),
     ];
     let failure: { error: unknown } | null = null;

@@ -152,7 +152,9 @@ export const printable: Kind<string | null> = {
   expects: "1 to 512 printable characters",
   placeholder: "text",
   parse: (raw) =>
-    /^[\x21-\x7e]{1,512}$/.test(raw) ? raw : new Invalid("must be 1 to 512 printable characters without spaces"),
+    /^[\x21-\x7e]{1,512}$/.test(raw)
+      ? raw
+      : new Invalid("must be 1 to 512 printable characters without spaces"),
 };
 
 /** One segment of a URL path, put into request paths as is. */

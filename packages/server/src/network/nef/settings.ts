@@ -1,12 +1,4 @@
-import {
-  absoluteUrl,
-  duration,
-  oneOf,
-  path,
-  pathSegment,
-  printable,
-  secret,
-} from "../../setting-kinds.ts";
+import { absoluteUrl, duration, oneOf, path, pathSegment, printable, secret } from "../../setting-kinds.ts";
 // A type only: settings.ts spreads NETWORK_SETTINGS into the one table whose values this checks.
 import type { SettingValues } from "../../settings.ts";
 
@@ -114,7 +106,6 @@ export const NETWORK_SETTINGS = {
   },
 } as const;
 
-
 const OAUTH = [
   ["nefOauthTokenUrl", "OPENQOD_NEF_OAUTH_TOKEN_URL"],
   ["nefOauthClientId", "OPENQOD_NEF_OAUTH_CLIENT_ID"],
@@ -135,8 +126,10 @@ export function networkSettingProblems(
       problems.push("OPENQOD_NEF_URL is set but the network is the simulator: set OPENQOD_NETWORK=nef");
     return problems;
   }
-  if (settings.nefUrl === null) problems.push("OPENQOD_NETWORK=nef needs OPENQOD_NEF_URL (the NEF's apiRoot)");
-  else if (!/^https?:/.test(settings.nefUrl)) problems.push("OPENQOD_NEF_URL must be an http:// or https:// URL");
+  if (settings.nefUrl === null)
+    problems.push("OPENQOD_NETWORK=nef needs OPENQOD_NEF_URL (the NEF's apiRoot)");
+  else if (!/^https?:/.test(settings.nefUrl))
+    problems.push("OPENQOD_NEF_URL must be an http:// or https:// URL");
   if (settings.nefScsAsId === null) problems.push("OPENQOD_NETWORK=nef needs OPENQOD_NEF_SCS_AS_ID");
   const oauthGiven = OAUTH.filter(([key]) => settings[key] !== null);
   if (oauthGiven.length > 0 && settings.nefToken !== null)
@@ -151,9 +144,7 @@ export function networkSettingProblems(
     problems.push("OPENQOD_NEF_CALLBACK_URL must be an http:// or https:// URL");
   if (settings.databaseUrl !== null && settings.nefCallbackSecret === null) {
     // Each instance would otherwise generate its own, and refuse the callbacks of the others' sessions.
-    problems.push(
-      "with OPENQOD_DATABASE_URL, set OPENQOD_NEF_CALLBACK_SECRET: every instance must share it",
-    );
+    problems.push("with OPENQOD_DATABASE_URL, set OPENQOD_NEF_CALLBACK_SECRET: every instance must share it");
   }
   return problems;
 }
