@@ -170,6 +170,15 @@ describe("NEF answers as CAMARA errors", () => {
       errorForAnswer("create", answer(400, { cause: "UE_NOT_FOUND" })).code,
       "IDENTIFIER_NOT_FOUND",
     );
+    assert.equal(
+      errorForAnswer("create", answer(500, { cause: "PDU_SESSION_NOT_AVAILABLE" })).code,
+      "IDENTIFIER_NOT_FOUND",
+    );
+    assert.deepEqual(
+      seen(errorForAnswer("create", answer(404, { cause: "RESOURCE_URI_STRUCTURE_NOT_FOUND" }))),
+      { status: 503, code: "UNAVAILABLE", retryAfter: "5" },
+      "a wrong SCS/AS id is OpenQoD's configuration, not the device",
+    );
   });
 
   test("a QoS reference the NEF refuses is 422 QOS_PROFILE_NOT_APPLICABLE; another 403 SERVICE_NOT_APPLICABLE", () => {

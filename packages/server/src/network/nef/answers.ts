@@ -15,6 +15,9 @@ export const DEFAULT_RETRY_AFTER_S = 5;
 /** Causes (ProblemDetails.cause) by which a NEF says it knows no such UE or no PDU session of it. */
 const UNKNOWN_UE_CAUSES = new Set(["UE_NOT_FOUND", "USER_UNKNOWN", "PDU_SESSION_NOT_AVAILABLE"]);
 
+/** The cause of a 404 for a URL the NEF does not serve at all (a wrong apiRoot or SCS/AS id). */
+export const COLLECTION_NOT_FOUND = "RESOURCE_URI_STRUCTURE_NOT_FOUND";
+
 interface Problem {
   cause?: string;
   detail?: string;
@@ -60,7 +63,8 @@ export function isCredentialsProblem(answer: NefAnswer): boolean {
 
 /**
  * The client's error for a NEF's non-2xx answer to `operation`:
- * - an unknown UE (404 on create, or a cause such as UE_NOT_FOUND) → 404 IDENTIFIER_NOT_FOUND;
+ * - an unknown UE (a cause such as PDU_SESSION_NOT_AVAILABLE or UE_NOT_FOUND, whatever the status, or a
+ *   404 on create that is not RESOURCE_URI_STRUCTURE_NOT_FOUND) → 404 IDENTIFIER_NOT_FOUND;
  * - 400/403 naming the QoS reference (invalidParams `qosReference`, or a cause about QoS) →
  *   422 QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE: the network will not give this profile here;
  * - any other 403 on create → 422 SERVICE_NOT_APPLICABLE: the NEF will not serve this device;
@@ -73,9 +77,10 @@ export function errorForAnswer(operation: NefOperation, answer: NefAnswer): ApiE
   const problem = problemOf(answer);
   const cause = typeof problem.cause === "string" ? problem.cause : "";
   const { status } = answer;
+  // A NEF relays the PCF's "no PDU session for this address" as a 500 PDU_SESSION_NOT_AVAILABLE: about the device.
   if (
     operation === "create" &&
-    (status === 404 || (status >= 400 && status < 500 && UNKNOWN_UE_CAUSES.has(cause)))
+    (UNKNOWN_UE_CAUSES.has(cause) || (status === 404 && cause !== COLLECTION_NOT_FOUND))
   )
     return new ApiError("IDENTIFIER_NOT_FOUND", "The network does not know this device.");
   if (operation === "create" && (status === 400 || status === 403)) {

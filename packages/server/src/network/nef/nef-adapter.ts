@@ -25,9 +25,6 @@ export interface NefAdapterOptions {
   close?: () => Promise<void>;
 }
 
-/** The answer to the sessions' events, set by onEvent(). */
-export type EventSinkHolder = { sink: NetworkEventSink | null };
-
 const is2xx = (answer: NefAnswer) => answer.status >= 200 && answer.status < 300;
 
 /**
@@ -114,7 +111,8 @@ export class NefAdapter implements NetworkAdapter {
   /** GET of the collection: the subscriptions whose notificationDestination is one of ours. */
   async reservations(): Promise<Reservation[]> {
     const answer = await this.#call({ operation: "list", method: "GET", url: this.#collection });
-    if (answer.status === 404 || answer.status === 204) return [];
+    // Not a 404: that is a wrong apiRoot or SCS/AS id, and "nothing held" would end every live session.
+    if (answer.status === 204) return [];
     if (!is2xx(answer)) throw errorForAnswer("list", answer);
     if (!Array.isArray(answer.body)) throw unavailable("The network's list of sessions is not a JSON array.");
     const found: Reservation[] = [];
