@@ -41,6 +41,8 @@ export interface OpenQod {
   app: FastifyInstance;
   store: Store;
   sessions: SessionService;
+  /** The network sessions are asked of: the simulator, or the NEF adapter. */
+  network: NetworkAdapter;
   dispatcher: Dispatcher;
   scheduler: Scheduler;
   apiKeys: ApiKeys;
@@ -192,6 +194,7 @@ async function wire(
     app,
     store,
     sessions,
+    network,
     dispatcher,
     scheduler,
     apiKeys,
