@@ -6,7 +6,7 @@ import { ApiError } from "../src/errors.ts";
 import { NefEmulator } from "../src/nef-emulator/index.ts";
 import type { NetworkEvent } from "../src/network/adapter.ts";
 import { NefAdapter } from "../src/network/nef/nef-adapter.ts";
-import { createHarness, type Harness } from "./helpers/harness.ts";
+import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { closedPort } from "./helpers/nef.ts";
 
 const session = (sessionId: string) => ({
@@ -166,6 +166,20 @@ describe("the NEF notification route (--network nef)", () => {
     const doc = await harness.request("GET", "/openapi.json");
     assert.equal(doc.statusCode, 200);
     assert.ok(!doc.body.includes("/network/nef"), "hidden from the OpenAPI document");
+  });
+
+  test("over the CAMARA API: a NEF outage is 503 UNAVAILABLE with Retry-After; an unknown UE 404", async () => {
+    emulator.setOutage({ mode: "503", retryAfterSeconds: 9 });
+    const down = await harness.request("POST", "/quality-on-demand/v1/sessions", sessionBody());
+    assert.equal(down.statusCode, 503);
+    assert.equal(down.json().code, "UNAVAILABLE");
+    assert.equal(down.headers["retry-after"], "9");
+    emulator.setOutage(null);
+    emulator.setUeBehaviour("msisdn-36721601234567", { unknown: true });
+    const unknown = await harness.request("POST", "/quality-on-demand/v1/sessions", sessionBody());
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().code, "IDENTIFIER_NOT_FOUND");
+    assert.equal(unknown.headers["retry-after"], undefined);
   });
 
   test("NEF calls are counted by operation and outcome, and timed", async () => {

@@ -11,6 +11,7 @@ import type { Device } from "../src/domain/types.ts";
 import type { ApiError } from "../src/errors.ts";
 import { AsSessionWithQoSSubscription } from "../src/nef/wire.ts";
 import { errorForAnswer } from "../src/network/nef/answers.ts";
+import { nefAttemptLine } from "../src/network/nef/attempt-log.ts";
 import { CallbackUrls } from "../src/network/nef/callback-url.ts";
 import type { NefAnswer } from "../src/network/nef/client.ts";
 import { networkEventKind } from "../src/network/nef/events.ts";
@@ -272,6 +273,44 @@ describe("the QoS references file", () => {
     assert.match(
       missing ?? "",
       /^cannot read the QoS references file \(OPENQOD_NEF_QOS_REFERENCES\) \/nonexistent\/refs\.json: ENOENT/,
+    );
+  });
+});
+
+describe("NEF call logs", () => {
+  const attempt = {
+    operation: "create",
+    method: "POST",
+    attempt: 1,
+    durationMs: 12.345,
+    retried: false,
+  } as const;
+
+  test("a 2xx at debug, a failure at warn, a refused token at error; operation, status, ms, never a URL", () => {
+    assert.deepEqual(nefAttemptLine({ ...attempt, status: 201, outcome: "2xx", error: null }), {
+      level: "debug",
+      fields: {
+        operation: "create",
+        method: "POST",
+        status: 201,
+        outcome: "2xx",
+        attempt: 1,
+        retried: false,
+        ms: 12.35,
+      },
+      message: "NEF call",
+    });
+    const timeout = nefAttemptLine({ ...attempt, status: null, outcome: "timeout", error: "timed out" });
+    assert.equal(timeout.level, "warn");
+    assert.equal(timeout.fields.error, "timed out");
+    const refused = nefAttemptLine({ ...attempt, status: 401, outcome: "4xx", error: null });
+    assert.equal(refused.level, "error");
+    assert.match(refused.message, /OPENQOD_NEF_TOKEN/);
+    assert.ok(!("url" in refused.fields));
+    assert.equal(
+      nefAttemptLine({ ...attempt, status: 401, outcome: "4xx", error: null, retried: true }).level,
+      "warn",
+      "a 401 that leads to a new token is not yet an error",
     );
   });
 });

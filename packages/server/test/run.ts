@@ -20,6 +20,8 @@ const SQLITE_ONLY = new Set([
   "logging.test.ts",
   "layout.test.ts",
   "nef-mapping.test.ts",
+  "nef-adapter.test.ts",
+  "nef-client.test.ts",
   "nef-wire.test.ts",
   "nef-emulator.test.ts",
 ]);

@@ -46,7 +46,10 @@ export interface NefAttempt {
   /** The status class (`2xx`, `4xx`, …), `timeout` or `connection_error`. */
   outcome: string;
   durationMs: number;
+  /** 1 for the first attempt of a call. */
   attempt: number;
+  /** Whether the client tries again after this attempt. */
+  retried: boolean;
   error: string | null;
 }
 
@@ -103,17 +106,19 @@ export class NefClient {
     const attempts = call.method === "POST" ? 2 : (this.#o.attempts ?? 3);
     const maxWaitMs = this.#o.maxWaitMs ?? 2_000;
     let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
+    // `failures` counts toward the limit; a repeat after a token refresh does not.
+    for (let sent = 1, failures = 0; ; sent++) {
       const token = this.#o.tokens === null ? null : await this.#o.tokens.token();
       const started = performance.now();
-      const report = (status: number | null, outcome: string, error: string | null) =>
+      const report = (status: number | null, outcome: string, error: string | null, retried: boolean) =>
         this.#o.onAttempt?.({
           operation: call.operation,
           method: call.method,
           status,
           outcome,
           durationMs: performance.now() - started,
-          attempt,
+          attempt: sent,
+          retried,
           error,
         });
       let answer: NefAnswer;
@@ -121,10 +126,11 @@ export class NefClient {
         answer = await this.#send(call, token);
       } catch (error) {
         const failure = describe(error);
-        report(null, failure.kind, failure.message);
-        const safe = call.method === "POST" ? failure.refused : true;
-        if (safe && attempt < attempts) {
-          await this.#sleep(this.#backoff(attempt));
+        failures++;
+        const retry = (call.method === "POST" ? failure.refused : true) && failures < attempts;
+        report(null, failure.kind, failure.message, retry);
+        if (retry) {
+          await this.#sleep(this.#backoff(failures));
           continue;
         }
         throw new NefUnreachable(
@@ -133,20 +139,23 @@ export class NefClient {
           `${call.method} ${call.url}: ${failure.message}`,
         );
       }
-      report(answer.status, `${Math.floor(answer.status / 100)}xx`, null);
+      const outcome = `${Math.floor(answer.status / 100)}xx`;
       if (answer.status === 401 && token !== null && this.#o.tokens?.refreshable && !refreshed) {
+        report(answer.status, outcome, "token refused, fetching a new one", true);
         refreshed = true;
         this.#o.tokens.invalidate(token);
-        attempt--;
         continue;
       }
-      if (call.method !== "POST" && RETRIED_STATUSES.has(answer.status) && attempt < attempts) {
-        const waitMs = retryAfterMs(answer.retryAfter) ?? this.#backoff(attempt);
+      if (call.method !== "POST" && RETRIED_STATUSES.has(answer.status) && failures + 1 < attempts) {
+        const waitMs = retryAfterMs(answer.retryAfter) ?? this.#backoff(failures + 1);
         if (waitMs <= maxWaitMs) {
+          failures++;
+          report(answer.status, outcome, null, true);
           await this.#sleep(waitMs);
           continue;
         }
       }
+      report(answer.status, outcome, null, false);
       return answer;
     }
   }

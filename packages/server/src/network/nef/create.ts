@@ -65,9 +65,15 @@ export async function createNefAdapter(
           operation: "token",
           method: "POST",
           status: call.status,
-          outcome: call.status === null ? "connection_error" : `${Math.floor(call.status / 100)}xx`,
+          outcome:
+            call.status !== null
+              ? `${Math.floor(call.status / 100)}xx`
+              : call.error === "timed out"
+                ? "timeout"
+                : "connection_error",
           durationMs: call.durationMs,
           attempt: 1,
+          retried: false,
           error: call.error,
         }),
     });
