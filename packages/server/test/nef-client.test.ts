@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,52 @@ describe("the NEF client: credentials, timeouts, retries, TLS", () => {
     } finally {
       await adapter.close();
       await emulator.close();
+    }
+  });
+
+  test("a token endpoint down at renewal time: the token in hand serves until it expires, then 503", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const emulator = new NefEmulator({ clock, tokens: ["tok-issued"] });
+    const apiRoot = await emulator.start();
+    let endpointUp = true;
+    let issued = 0;
+    const tokenServer = createHttpServer((request, response) => {
+      request.resume();
+      if (!endpointUp) return void response.writeHead(503).end();
+      issued++;
+      response
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ access_token: "tok-issued", token_type: "Bearer", expires_in: 100 }));
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, "127.0.0.1", resolve));
+    const address = tokenServer.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const { adapter } = await nefAdapterFor(
+      apiRoot,
+      {
+        OPENQOD_NEF_OAUTH_TOKEN_URL: `http://127.0.0.1:${port}/token`,
+        OPENQOD_NEF_OAUTH_CLIENT_ID: "openqod",
+        OPENQOD_NEF_OAUTH_CLIENT_SECRET: "s3cret",
+      },
+      { clock },
+    );
+    try {
+      await adapter.reservations();
+      endpointUp = false;
+      clock.advance(90_000);
+      assert.deepEqual(await adapter.reservations(), [], "renewal failed; the unexpired token still works");
+      clock.advance(10_000);
+      assert.deepEqual(await apiErrorOf(adapter.reservations()), {
+        status: 503,
+        code: "UNAVAILABLE",
+        retryAfter: "5",
+      });
+      assert.equal(issued, 1);
+      assert.equal(emulator.requests().length, 2, "the NEF is not called without a valid token");
+    } finally {
+      await adapter.close();
+      await emulator.close();
+      await new Promise((resolve) => tokenServer.close(resolve));
     }
   });
 

@@ -50,13 +50,14 @@ export interface ClientCredentialsOptions {
 /**
  * OAuth 2.0 client credentials (RFC 6749 §4.4): the client authenticates with HTTP Basic (§2.3.1). A token
  * is kept until `refreshAt` of its lifetime has passed, so a request never leaves with one about to expire;
- * callers arriving while one fetch is in flight share it (single flight).
+ * callers arriving while one fetch is in flight share it (single flight). When that renewal fails, the token
+ * in hand is used until it really expires.
  */
 export class ClientCredentialsTokens implements TokenSource {
   readonly refreshable = true;
   readonly #o: ClientCredentialsOptions;
   readonly #clock: Clock;
-  #current: { token: string; renewAt: number } | null = null;
+  #current: { token: string; renewAt: number; expiresAt: number } | null = null;
   #inFlight: Promise<string> | null = null;
 
   constructor(options: ClientCredentialsOptions) {
@@ -67,9 +68,16 @@ export class ClientCredentialsTokens implements TokenSource {
   token(): Promise<string> {
     const current = this.#current;
     if (current !== null && this.#clock.now() < current.renewAt) return Promise.resolve(current.token);
-    this.#inFlight ??= this.#fetch().finally(() => {
-      this.#inFlight = null;
-    });
+    this.#inFlight ??= this.#fetch()
+      .catch((error: unknown) => {
+        // A renewal that fails early is no outage: the token in hand is good until it expires.
+        const held = this.#current;
+        if (held !== null && this.#clock.now() < held.expiresAt) return held.token;
+        throw error;
+      })
+      .finally(() => {
+        this.#inFlight = null;
+      });
     return this.#inFlight;
   }
 
@@ -127,7 +135,12 @@ export class ClientCredentialsTokens implements TokenSource {
         ? fields.expires_in * 1000
         : (this.#o.defaultLifetimeMs ?? 300_000);
     const token = fields.access_token;
-    this.#current = { token, renewAt: this.#clock.now() + lifetimeMs * (this.#o.refreshAt ?? 0.8) };
+    const now = this.#clock.now();
+    this.#current = {
+      token,
+      renewAt: now + lifetimeMs * (this.#o.refreshAt ?? 0.8),
+      expiresAt: now + lifetimeMs,
+    };
     return token;
   }
 }
