@@ -54,6 +54,11 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
     ],
     packages: /^(?!@sinclair\/typebox$|\.)/,
   },
+  // The NEF emulator stands apart from the server: it may use the TS 29.122 schemas and the clock.
+  "nef-emulator": {
+    folders: ["http", "store", "service", "delivery", "scheduler", "network", "domain", "wire"],
+    packages: /^(kysely|pg|better-sqlite3|prom-client)/,
+  },
   domain: {
     folders: ["http", "store", "delivery", "service", "scheduler", "network"],
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,

@@ -21,6 +21,7 @@ const SQLITE_ONLY = new Set([
   "layout.test.ts",
   "nef-wire.test.ts",
   "nef-emulator.test.ts",
+  "nef-emulator-faults.test.ts",
 ]);
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".test.ts"))
