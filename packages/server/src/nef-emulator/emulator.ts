@@ -29,6 +29,10 @@ export interface NefEmulatorOptions {
   notificationAttempts?: number;
   /** Pause between notification attempts, ms, times the attempt number. @default 200 */
   notificationRetryDelayMs?: number;
+  /** Called once each NEF or token request is answered (the CLI prints them). */
+  onRequest?: (record: RequestRecord) => void;
+  /** Called once each notification is final. */
+  onNotification?: (record: NotificationRecord) => void;
 }
 
 /**
@@ -68,15 +72,20 @@ export class NefEmulator {
       oauthClients: options.oauthClients ?? [],
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     });
-    this.#app = this.#build();
+    this.#app = this.#build(options.onRequest);
   }
 
-  #build(): FastifyInstance {
+  #build(onRequest: NefEmulatorOptions["onRequest"]): FastifyInstance {
     const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
     // The routes judge media types and parse JSON themselves, to answer as a NEF does (415, 400).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
-    installRequestLog(app, { clock: this.clock, excludePrefix: CONTROL_PATH, into: this.#requests });
+    installRequestLog(app, {
+      clock: this.clock,
+      excludePrefix: CONTROL_PATH,
+      into: this.#requests,
+      ...(onRequest === undefined ? {} : { onAnswered: onRequest }),
+    });
     app.addHook("onRequest", async (request, reply) => {
       const outage = this.network.outage;
       if (outage === null || request.url.startsWith(CONTROL_PATH)) return;

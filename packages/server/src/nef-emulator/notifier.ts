@@ -32,13 +32,15 @@ export interface NotifierOptions {
   retryDelayMs?: number;
   /** Per-attempt timeout, ms. @default 5000 */
   timeoutMs?: number;
+  /** Called with each record once it is final. */
+  onFinal?: (record: NotificationRecord) => void;
 }
 
 type Waiter = { match: (r: NotificationRecord) => boolean; resolve: (r: NotificationRecord) => void };
 
 /** Sends UserPlaneNotificationData to notificationDestination and remembers each outcome. */
 export class Notifier {
-  readonly #options: Required<NotifierOptions>;
+  readonly #options: Required<Omit<NotifierOptions, "onFinal">> & Pick<NotifierOptions, "onFinal">;
   readonly #records: NotificationRecord[] = [];
   readonly #pending = new Set<Promise<NotificationRecord>>();
   readonly #abort = new AbortController();
@@ -82,6 +84,7 @@ export class Notifier {
     };
     const done = this.#deliver(record).then(() => {
       this.#records.push(record);
+      this.#options.onFinal?.(record);
       const [ready, waiting] = [
         this.#waiters.filter((w) => w.match(record)),
         this.#waiters.filter((w) => !w.match(record)),

@@ -35,7 +35,13 @@ function bodyOf(raw: unknown): unknown {
 /** Records every request outside `excludePrefix` (the control surface) in `into`, oldest first. */
 export function installRequestLog(
   app: FastifyInstance,
-  options: { clock: Clock; excludePrefix: string; into: RequestRecord[] },
+  options: {
+    clock: Clock;
+    excludePrefix: string;
+    into: RequestRecord[];
+    /** Called once each request is answered (not for one whose connection was dropped). */
+    onAnswered?: (record: RequestRecord) => void;
+  },
 ): void {
   const records = new WeakMap<object, RequestRecord>();
   app.addHook("onRequest", async (request) => {
@@ -58,6 +64,8 @@ export function installRequestLog(
   });
   app.addHook("onResponse", async (request, reply) => {
     const record = records.get(request);
-    if (record !== undefined) record.status = reply.statusCode;
+    if (record === undefined) return;
+    record.status = reply.statusCode;
+    options.onAnswered?.(record);
   });
 }
