@@ -303,3 +303,78 @@ describe("the NEF emulator's notifications and injected faults", () => {
     assert.equal(nef.requests().at(-1)?.status, null);
   });
 });
+
+describe("the NEF emulator on the system clock", () => {
+  test("terminates a subscription by itself when its duration runs out (real timers)", async () => {
+    const receiver = await TestReceiver.start();
+    const nef = await startEmulator({ allocationDelayMs: 60_000 });
+    try {
+      const answer = await call(nef.subscriptionsUrl(), {
+        method: "POST",
+        body: subscriptionBody(receiver.url, { usageThreshold: { duration: 0 } }),
+      });
+      const record = await nef.waitForNotification((r) => r.event === "SESSION_TERMINATION");
+      assert.deepEqual(record.body, {
+        transaction: answer.headers.get("location"),
+        eventReports: [{ event: "SESSION_TERMINATION", accumulatedUsage: { duration: 0 } }],
+      });
+      assert.deepEqual(nef.subscriptions(), []);
+    } finally {
+      await nef.close();
+      await receiver.close();
+    }
+  });
+
+  test("lists, drops, expires and resets over the control endpoints", async () => {
+    const receiver = await TestReceiver.start();
+    const clock = new ManualClock();
+    const nef = await startEmulator({ clock });
+    const control = (path: string, method = "GET", body?: unknown) =>
+      call(`${nef.apiRoot}/emulator/v1/${path}`, { method, ...(body === undefined ? {} : { body }) });
+    try {
+      assert.equal((await control("notifications/drop", "POST", { count: 1 })).status, 204);
+      assert.equal((await control("ues/203.0.113.5", "PUT", { allocationDelayMs: 5 })).status, 204);
+      assert.deepEqual((await control("ues")).json, { "203.0.113.5": { allocationDelayMs: 5 } });
+      const created = await call(nef.subscriptionsUrl(), {
+        method: "POST",
+        body: subscriptionBody(receiver.url),
+      });
+      const location = created.headers.get("location");
+      await nef.waitForNotification(() => true);
+      const listed = (await control("subscriptions")).json as { url: string; state: string; body: unknown }[];
+      assert.deepEqual(
+        listed.map((s) => [s.url, s.state, s.body]),
+        [[location, "ALLOCATED", created.json]],
+      );
+      assert.deepEqual(
+        ((await control("notifications")).json as { event: string; outcome: string }[]).map((n) => [
+          n.event,
+          n.outcome,
+        ]),
+        [["SUCCESSFUL_RESOURCES_ALLOCATION", "DROPPED"]],
+      );
+      assert.deepEqual(
+        ((await control("requests")).json as { method: string; status: number }[]).map((r) => [
+          r.method,
+          r.status,
+        ]),
+        [["POST", 201]],
+      );
+      clock.advance(60_000);
+      assert.equal((await control("expire", "POST")).status, 204);
+      await nef.notificationsSettled();
+      assert.deepEqual(nef.subscriptions(), []);
+      assert.equal(receiver.requests.length, 1);
+      assert.equal((await control("reset", "POST")).status, 204);
+      assert.deepEqual([nef.requests(), nef.notifications(), (await control("ues")).json], [[], [], {}]);
+      const bad = await control("outage", "PUT", { mode: "sometimes" });
+      assert.deepEqual(
+        [bad.status, (bad.json as { invalidParams: { param: string }[] }).invalidParams[0]?.param],
+        [400, "/mode"],
+      );
+    } finally {
+      await nef.close();
+      await receiver.close();
+    }
+  });
+});

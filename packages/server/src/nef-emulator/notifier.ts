@@ -103,6 +103,11 @@ export class Notifier {
       this.#drop -= 1;
       return;
     }
+    if (this.#abort.signal.aborted) {
+      record.outcome = "FAILED";
+      record.error = "the emulator is closed";
+      return;
+    }
     const { attempts, retryDelayMs, timeoutMs } = this.#options;
     while (record.attempts < attempts && !this.#abort.signal.aborted) {
       if (record.attempts > 0)
