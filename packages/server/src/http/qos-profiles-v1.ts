@@ -86,7 +86,7 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
       const { device, name, status } = request.body;
       if (device !== undefined) {
         // With a device filter, only what that device can use: an unknown device is an error, not [].
-        const deviceStatus = await network.checkDevice(chooseDeviceIdentifier(device));
+        const deviceStatus = (await network.checkDevice(chooseDeviceIdentifier(device))).status;
         if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
         if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
       }

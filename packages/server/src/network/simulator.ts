@@ -1,5 +1,12 @@
 import type { ChosenDevice } from "../domain/device.ts";
-import type { DeviceStatus, NetworkAdapter, SessionVerdict } from "./adapter.ts";
+import type {
+  CreateOutcome,
+  DeviceCheck,
+  NetworkAdapter,
+  NetworkEventSink,
+  NetworkSessionRequest,
+  Reservation,
+} from "./adapter.ts";
 
 /** What the simulator does for a device: answer an error, refuse its sessions, or grant them. */
 export type DeviceOutcome = "NOT_FOUND" | "SERVICE_NOT_APPLICABLE" | "REFUSE" | "GRANT";
@@ -44,7 +51,11 @@ function matches(rule: DeviceRule, device: ChosenDevice["device"]): boolean {
 
 /** The built-in network: a device registry and sessions that are granted (or refused) on a timer. */
 export class NetworkSimulator implements NetworkAdapter {
+  readonly name = "simulator";
   readonly #options: SimulatorOptions;
+  /** What the simulated network holds, by session id: the reservation's ref. */
+  readonly #reservations = new Map<string, string>();
+  #sink: NetworkEventSink | null = null;
 
   constructor(options: Partial<SimulatorOptions> = {}) {
     this.#options = { activationDelayMs: 0, rules: [], unknownDevices: "GRANT", ...options };
@@ -55,15 +66,43 @@ export class NetworkSimulator implements NetworkAdapter {
     return rule?.outcome ?? this.#options.unknownDevices;
   }
 
-  async checkDevice(device: ChosenDevice): Promise<DeviceStatus> {
+  async checkDevice(device: ChosenDevice): Promise<DeviceCheck> {
     const outcome = this.outcomeFor(device);
-    return outcome === "NOT_FOUND" || outcome === "SERVICE_NOT_APPLICABLE" ? outcome : "KNOWN";
+    const status = outcome === "NOT_FOUND" || outcome === "SERVICE_NOT_APPLICABLE" ? outcome : "KNOWN";
+    return { status, profiles: null };
   }
 
-  async requestSession(request: { device: ChosenDevice }): Promise<SessionVerdict> {
-    const refuse = this.outcomeFor(request.device) === "REFUSE";
-    return { verdict: refuse ? "REFUSE" : "GRANT", afterMs: this.#options.activationDelayMs };
+  async create(request: NetworkSessionRequest): Promise<CreateOutcome> {
+    const ref = `sim-${request.sessionId}`;
+    this.#reservations.set(request.sessionId, ref);
+    const verdict = this.outcomeFor(request.device) === "REFUSE" ? "REFUSE" : "GRANT";
+    const afterMs = this.#options.activationDelayMs;
+    if (verdict === "GRANT" && afterMs === 0) return { state: "GRANTED", ref };
+    return { state: "PENDING", ref, scheduled: { verdict, afterMs } };
   }
 
-  async releaseSession(): Promise<void> {}
+  async extend(): Promise<void> {}
+
+  async release(target: { sessionId: string }): Promise<void> {
+    this.#reservations.delete(target.sessionId);
+  }
+
+  async reservations(): Promise<Reservation[]> {
+    return [...this.#reservations].map(([sessionId, ref]) => ({ sessionId, ref }));
+  }
+
+  async restore(live: readonly Reservation[]): Promise<void> {
+    for (const { sessionId, ref } of live) this.#reservations.set(sessionId, ref);
+  }
+
+  onEvent(sink: NetworkEventSink): void {
+    this.#sink = sink;
+  }
+
+  /** The sink events go to (the sandbox's injections use it). */
+  get sink(): NetworkEventSink | null {
+    return this.#sink;
+  }
+
+  async close(): Promise<void> {}
 }

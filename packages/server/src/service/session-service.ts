@@ -72,18 +72,18 @@ export class SessionService {
         ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
         : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.sinkToken };
     const device = chooseDeviceIdentifier(input.device);
-    const deviceStatus = await network.checkDevice(device);
+    const deviceStatus = (await network.checkDevice(device)).status;
     if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
 
     const id = uuidv7();
-    const verdict = await network.requestSession({
-      sessionId: id,
-      device,
-      flow,
-      qosProfile: profile.name,
-      duration,
-    });
+    const outcome = await network.create({ sessionId: id, device, flow, qosProfile: profile.name, duration });
+    const verdict =
+      outcome.state === "GRANTED"
+        ? { verdict: "GRANT" as const, afterMs: 0 }
+        : outcome.state === "REFUSED"
+          ? { verdict: "REFUSE" as const, afterMs: 0 }
+          : (outcome.scheduled ?? { verdict: "GRANT" as const, afterMs: 0 });
     const requested: SessionRecord = {
       id,
       clientId,
@@ -132,7 +132,7 @@ export class SessionService {
         return requested;
       });
     } catch (error) {
-      await network.releaseSession(id);
+      await network.release({ sessionId: id, ref: null });
       throw error;
     }
   }
@@ -188,7 +188,7 @@ export class SessionService {
       }
       await tx.deleteSession(sessionId);
     });
-    await this.#o.network.releaseSession(sessionId);
+    await this.#o.network.release({ sessionId, ref: null });
   }
 
   /**
@@ -197,7 +197,7 @@ export class SessionService {
    */
   async retrieve(clientId: string, device: Device | undefined): Promise<SessionRecord[]> {
     const chosen = chooseDeviceIdentifier(device);
-    const status = await this.#o.network.checkDevice(chosen);
+    const { status } = await this.#o.network.checkDevice(chosen);
     if (status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
     return this.#o.store.sessionsOfDevice(clientId, chosen.key);
