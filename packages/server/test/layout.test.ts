@@ -41,7 +41,9 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
   },
   // The TS 29.122 wire schemas: TypeBox only, shared by the NEF adapter and the NEF emulator.
   nef: {
+    // "" is a file at the root of src/ (clock.ts, errors.ts, …): nothing of the server at all.
     folders: [
+      "",
       "http",
       "store",
       "delivery",
