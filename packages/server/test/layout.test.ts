@@ -54,7 +54,7 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
       "wire",
       "nef-emulator",
     ],
-    packages: /^(?!@sinclair\/typebox$|\.)/,
+    packages: /^(?!@sinclair\/typebox(\/|$)|\.)/,
   },
   // The NEF emulator stands apart from the server: it may use the TS 29.122 schemas and the clock.
   "nef-emulator": {
