@@ -62,6 +62,7 @@ describe("openqod nef-emulator", () => {
           ueIpv4Addr: "203.0.113.5",
           flowInfo: [{ flowId: 1, flowDescriptions: ["permit out ip from 198.51.100.1 to 203.0.113.5"] }],
           qosReference: "qos-e",
+          events: ["SUCCESSFUL_RESOURCES_ALLOCATION"],
         }),
       });
       assert.equal(created.status, 201);
@@ -70,6 +71,16 @@ describe("openqod nef-emulator", () => {
       ).json()) as unknown[];
       assert.equal(listed.length, 1);
       assert.equal((await fetch(url)).status, 401);
+      // Nothing listens on port 9: the allocation report fails after its 3 attempts, and says so.
+      const deadline = Date.now() + 10_000;
+      while (
+        !/notify SUCCESSFUL_RESOURCES_ALLOCATION -> http:\/\/127\.0\.0\.1:9\/n FAILED ECONNREFUSED/.test(
+          nef.output(),
+        )
+      ) {
+        if (Date.now() > deadline) throw new Error(`no notification line: ${nef.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       nef.child.kill("SIGTERM");
       assert.equal(await nef.exited, 0);
       assert.match(nef.output(), /POST \/3gpp-as-session-with-qos\/v1\/qod-as\/subscriptions 201/);

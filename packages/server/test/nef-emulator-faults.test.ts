@@ -378,3 +378,32 @@ describe("the NEF emulator on the system clock", () => {
     }
   });
 });
+
+describe("the NEF emulator's logs", () => {
+  test("keep the newest logLimit requests and notifications", async () => {
+    const receiver = await TestReceiver.start();
+    const nef = await startEmulator({ logLimit: 2 });
+    try {
+      for (const ue of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
+        await call(nef.subscriptionsUrl(), {
+          method: "POST",
+          body: subscriptionBody(receiver.url, { ueIpv4Addr: ue }),
+        });
+      }
+      await receiver.waitFor(3);
+      await nef.notificationsSettled();
+      const ueOf = (body: unknown) => (body as { ueIpv4Addr: string }).ueIpv4Addr;
+      assert.deepEqual(
+        nef.requests().map((r) => ueOf(r.body)),
+        ["203.0.113.2", "203.0.113.3"],
+      );
+      const kept = nef.notifications().map((n) => n.subscriptionId);
+      const all = nef.subscriptions().map((s) => s.id);
+      assert.equal(kept.length, 2);
+      assert.ok(kept.every((id) => all.includes(id)));
+    } finally {
+      await nef.close();
+      await receiver.close();
+    }
+  });
+});

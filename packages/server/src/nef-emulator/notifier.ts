@@ -32,6 +32,8 @@ export interface NotifierOptions {
   retryDelayMs?: number;
   /** Per-attempt timeout, ms. @default 5000 */
   timeoutMs?: number;
+  /** Records kept, the newest: an emulator left running must not grow without bound. @default 10000 */
+  limit?: number;
   /** Called with each record once it is final. */
   onFinal?: (record: NotificationRecord) => void;
 }
@@ -48,7 +50,7 @@ export class Notifier {
   #drop = 0;
 
   constructor(options: NotifierOptions) {
-    this.#options = { attempts: 3, retryDelayMs: 200, timeoutMs: 5000, ...options };
+    this.#options = { attempts: 3, retryDelayMs: 200, timeoutMs: 5000, limit: 10_000, ...options };
   }
 
   /** Loses the next `count` notifications (each recorded as DROPPED). */
@@ -84,6 +86,7 @@ export class Notifier {
     };
     const done = this.#deliver(record).then(() => {
       this.#records.push(record);
+      if (this.#records.length > this.#options.limit) this.#records.shift();
       this.#options.onFinal?.(record);
       const [ready, waiting] = [
         this.#waiters.filter((w) => w.match(record)),

@@ -39,6 +39,8 @@ export function installRequestLog(
     clock: Clock;
     excludePrefix: string;
     into: RequestRecord[];
+    /** How many records to keep, the newest: an emulator left running must not grow without bound. */
+    limit: number;
     /** Called once each request is answered (not for one whose connection was dropped). */
     onAnswered?: (record: RequestRecord) => void;
   },
@@ -57,6 +59,7 @@ export function installRequestLog(
     };
     records.set(request, record);
     options.into.push(record);
+    if (options.into.length > options.limit) options.into.shift();
   });
   app.addHook("preHandler", async (request) => {
     const record = records.get(request);
