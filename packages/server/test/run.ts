@@ -24,6 +24,7 @@ const SQLITE_ONLY = new Set([
   "nef-client.test.ts",
   "nef-wire.test.ts",
   "nef-emulator.test.ts",
+  "nef-emulator-faults.test.ts",
 ]);
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".test.ts"))

@@ -90,8 +90,9 @@ export class Credentials {
       const decoded = Buffer.from(basic[1] ?? "", "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       // RFC 6749 section 2.3.1: both halves are form-urlencoded.
-      clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " "));
-      clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " "));
+      const decode = (part: string) => new URLSearchParams(`v=${part}`).get("v");
+      clientId = colon < 0 ? null : decode(decoded.slice(0, colon));
+      clientSecret = colon < 0 ? null : decode(decoded.slice(colon + 1));
     }
     if (clientId === null || clientSecret === null) {
       throw new OAuthError(401, "invalid_client", "no client authentication");

@@ -29,6 +29,12 @@ export interface NefEmulatorOptions {
   notificationAttempts?: number;
   /** Pause between notification attempts, ms, times the attempt number. @default 200 */
   notificationRetryDelayMs?: number;
+  /** How many requests and notifications the logs keep, the newest. @default 10000 */
+  logLimit?: number;
+  /** Called once each NEF or token request is answered (the CLI prints them). */
+  onRequest?: (record: RequestRecord) => void;
+  /** Called once each notification is final. */
+  onNotification?: (record: NotificationRecord) => void;
 }
 
 /**
@@ -55,6 +61,8 @@ export class NefEmulator {
       ...(options.notificationRetryDelayMs === undefined
         ? {}
         : { retryDelayMs: options.notificationRetryDelayMs }),
+      ...(options.onNotification === undefined ? {} : { onFinal: options.onNotification }),
+      limit: options.logLimit ?? 10_000,
     });
     this.network = new EmulatedNetwork({
       clock: this.clock,
@@ -68,15 +76,21 @@ export class NefEmulator {
       oauthClients: options.oauthClients ?? [],
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     });
-    this.#app = this.#build();
+    this.#app = this.#build(options.onRequest, options.logLimit ?? 10_000);
   }
 
-  #build(): FastifyInstance {
+  #build(onRequest: NefEmulatorOptions["onRequest"], logLimit: number): FastifyInstance {
     const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
     // The routes judge media types and parse JSON themselves, to answer as a NEF does (415, 400).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
-    installRequestLog(app, { clock: this.clock, excludePrefix: CONTROL_PATH, into: this.#requests });
+    installRequestLog(app, {
+      clock: this.clock,
+      excludePrefix: CONTROL_PATH,
+      into: this.#requests,
+      limit: logLimit,
+      ...(onRequest === undefined ? {} : { onAnswered: onRequest }),
+    });
     app.addHook("onRequest", async (request, reply) => {
       const outage = this.network.outage;
       if (outage === null || request.url.startsWith(CONTROL_PATH)) return;
@@ -152,17 +166,17 @@ export class NefEmulator {
 
   // ---- introspection
 
-  /** The subscriptions the NEF holds now. */
+  /** The subscriptions the NEF holds now (copies: changing them changes nothing). */
   subscriptions(): EmulatedSubscription[] {
-    return this.network.list();
+    return this.network.list().map((s) => structuredClone(s));
   }
 
-  /** Every NEF and token request received, oldest first (control requests are not recorded). */
+  /** The NEF and token requests received, oldest first, the newest `logLimit` (control requests are not recorded). */
   requests(): RequestRecord[] {
     return [...this.#requests];
   }
 
-  /** Every notification that is final (delivered, rejected, failed or dropped), in that order. */
+  /** The notifications that are final (delivered, rejected, failed or dropped), in that order, the newest `logLimit`. */
   notifications(): NotificationRecord[] {
     return this.#notifier.records();
   }

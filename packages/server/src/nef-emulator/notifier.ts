@@ -32,13 +32,17 @@ export interface NotifierOptions {
   retryDelayMs?: number;
   /** Per-attempt timeout, ms. @default 5000 */
   timeoutMs?: number;
+  /** Records kept, the newest: an emulator left running must not grow without bound. @default 10000 */
+  limit?: number;
+  /** Called with each record once it is final. */
+  onFinal?: (record: NotificationRecord) => void;
 }
 
 type Waiter = { match: (r: NotificationRecord) => boolean; resolve: (r: NotificationRecord) => void };
 
 /** Sends UserPlaneNotificationData to notificationDestination and remembers each outcome. */
 export class Notifier {
-  readonly #options: Required<NotifierOptions>;
+  readonly #options: Required<Omit<NotifierOptions, "onFinal">> & Pick<NotifierOptions, "onFinal">;
   readonly #records: NotificationRecord[] = [];
   readonly #pending = new Set<Promise<NotificationRecord>>();
   readonly #abort = new AbortController();
@@ -46,7 +50,7 @@ export class Notifier {
   #drop = 0;
 
   constructor(options: NotifierOptions) {
-    this.#options = { attempts: 3, retryDelayMs: 200, timeoutMs: 5000, ...options };
+    this.#options = { attempts: 3, retryDelayMs: 200, timeoutMs: 5000, limit: 10_000, ...options };
   }
 
   /** Loses the next `count` notifications (each recorded as DROPPED). */
@@ -82,6 +86,8 @@ export class Notifier {
     };
     const done = this.#deliver(record).then(() => {
       this.#records.push(record);
+      if (this.#records.length > this.#options.limit) this.#records.shift();
+      this.#options.onFinal?.(record);
       const [ready, waiting] = [
         this.#waiters.filter((w) => w.match(record)),
         this.#waiters.filter((w) => !w.match(record)),
@@ -98,6 +104,11 @@ export class Notifier {
   async #deliver(record: NotificationRecord): Promise<void> {
     if (this.#drop > 0) {
       this.#drop -= 1;
+      return;
+    }
+    if (this.#abort.signal.aborted) {
+      record.outcome = "FAILED";
+      record.error = "the emulator is closed";
       return;
     }
     const { attempts, retryDelayMs, timeoutMs } = this.#options;

@@ -35,7 +35,15 @@ function bodyOf(raw: unknown): unknown {
 /** Records every request outside `excludePrefix` (the control surface) in `into`, oldest first. */
 export function installRequestLog(
   app: FastifyInstance,
-  options: { clock: Clock; excludePrefix: string; into: RequestRecord[] },
+  options: {
+    clock: Clock;
+    excludePrefix: string;
+    into: RequestRecord[];
+    /** How many records to keep, the newest: an emulator left running must not grow without bound. */
+    limit: number;
+    /** Called once each request is answered (not for one whose connection was dropped). */
+    onAnswered?: (record: RequestRecord) => void;
+  },
 ): void {
   const records = new WeakMap<object, RequestRecord>();
   app.addHook("onRequest", async (request) => {
@@ -51,6 +59,7 @@ export function installRequestLog(
     };
     records.set(request, record);
     options.into.push(record);
+    if (options.into.length > options.limit) options.into.shift();
   });
   app.addHook("preHandler", async (request) => {
     const record = records.get(request);
@@ -58,6 +67,8 @@ export function installRequestLog(
   });
   app.addHook("onResponse", async (request, reply) => {
     const record = records.get(request);
-    if (record !== undefined) record.status = reply.statusCode;
+    if (record === undefined) return;
+    record.status = reply.statusCode;
+    options.onAnswered?.(record);
   });
 }

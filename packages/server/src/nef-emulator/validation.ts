@@ -1,6 +1,6 @@
 import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import { ValueErrorType } from "@sinclair/typebox/errors";
+import { type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
 import {
   AsSessionWithQoSSubscription,
   AsSessionWithQoSSubscriptionPatch,
@@ -22,11 +22,30 @@ const compiled = {
 
 const UNMODELLED = new Set<string>(UNMODELLED_SUBSCRIPTION_FIELDS);
 
+/**
+ * The errors to report: for a value that matches no variant of a union (a nullable object, say),
+ * those of the variant it came closest to, the one whose errors lie deeper, so the pointer names the
+ * attribute at fault rather than the whole object.
+ */
+function* innermost(errors: Iterable<ValueError>): Generator<ValueError> {
+  for (const error of errors) {
+    if (error.type !== ValueErrorType.Union) {
+      yield error;
+      continue;
+    }
+    const deeper = error.errors
+      .map((variant) => [...variant])
+      .find((found) => found.some((e) => e.path !== error.path));
+    if (deeper === undefined) yield error;
+    else yield* innermost(deeper);
+  }
+}
+
 /** One InvalidParam per JSON Pointer, the first reason TypeBox gives for it. */
 function schemaErrors(check: ReturnType<typeof TypeCompiler.Compile<TSchema>>, body: unknown) {
   const byPath = new Map<string, InvalidParam>();
   let missing = false;
-  for (const error of check.Errors(body)) {
+  for (const error of innermost(check.Errors(body))) {
     if (byPath.has(error.path)) continue;
     const name = error.path.split("/").pop() ?? "";
     let reason = error.message;
