@@ -10,7 +10,7 @@ import type { AsSessionWithQoSSubscription } from "../src/nef/wire.ts";
 import { NefEmulator } from "../src/nef-emulator/index.ts";
 import type { NetworkSessionRequest } from "../src/network/adapter.ts";
 import { CallbackUrls } from "../src/network/nef/callback-url.ts";
-import { nefAdapterFor } from "./helpers/nef.ts";
+import { nefAdapterFor } from "./helpers/nef-adapter.ts";
 
 const session = (sessionId: string, phone = "+36701234567"): NetworkSessionRequest => ({
   sessionId,

@@ -7,7 +7,7 @@ import { NefEmulator } from "../src/nef-emulator/index.ts";
 import type { NetworkEvent } from "../src/network/adapter.ts";
 import { NefAdapter } from "../src/network/nef/nef-adapter.ts";
 import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
-import { closedPort } from "./helpers/nef.ts";
+import { closedPort } from "./helpers/nef-adapter.ts";
 
 const session = (sessionId: string) => ({
   sessionId,

@@ -13,7 +13,7 @@ import { parseFlow } from "../src/domain/flow.ts";
 import { ApiError } from "../src/errors.ts";
 import { NefEmulator } from "../src/nef-emulator/index.ts";
 import type { NetworkSessionRequest } from "../src/network/adapter.ts";
-import { closedPort, nefAdapterFor } from "./helpers/nef.ts";
+import { closedPort, nefAdapterFor } from "./helpers/nef-adapter.ts";
 
 const session = (sessionId: string): NetworkSessionRequest => ({
   sessionId,
