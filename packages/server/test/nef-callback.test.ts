@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { loadConfig } from "../src/config.ts";
 import { chooseDeviceIdentifier } from "../src/domain/device.ts";
 import { parseFlow } from "../src/domain/flow.ts";
 import { ApiError } from "../src/errors.ts";
 import { NefEmulator } from "../src/nef-emulator/index.ts";
 import type { NetworkEvent } from "../src/network/adapter.ts";
 import { NefAdapter } from "../src/network/nef/nef-adapter.ts";
+import { createOpenQod } from "../src/openqod.ts";
+import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { closedPort } from "./helpers/nef-adapter.ts";
 
@@ -187,6 +193,43 @@ describe("the NEF notification route (--network nef)", () => {
     const metrics = await harness.request("GET", "/metrics");
     assert.match(metrics.body, /openqod_nef_requests_total\{operation="list",outcome="2xx"\} [1-9]/);
     assert.match(metrics.body, /openqod_nef_request_duration_seconds_count\{operation="list"\} [1-9]/);
+  });
+});
+
+describe("the NEF notification route's log line", () => {
+  test("shows the path with the secret redacted", async () => {
+    const lines: string[] = [];
+    const dir = await mkdtemp(join(tmpdir(), "openqod-nef-log-"));
+    const config = loadConfig([], {
+      OPENQOD_DATA_DIR: dir,
+      OPENQOD_NETWORK: "nef",
+      OPENQOD_NEF_URL: "http://127.0.0.1:9",
+      OPENQOD_NEF_SCS_AS_ID: "openqod",
+      OPENQOD_NEF_CALLBACK_SECRET: "callback-secret-for-tests",
+      ...(await databaseEnv(dir)),
+    });
+    const openqod = await createOpenQod({
+      config,
+      logger: { level: "info", stream: { write: (line: string) => void lines.push(line) } },
+    });
+    try {
+      assert.ok(openqod.network instanceof NefAdapter);
+      const secret = openqod.network.callbacks.secretFor("s-1");
+      const response = await openqod.app.inject({
+        method: "POST",
+        url: `/network/nef/v1/sessions/s-1/notifications/${secret}`,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify({ transaction: "t" }),
+      });
+      assert.equal(response.statusCode, 400);
+      assert.equal(lines.length, 1, lines.join(""));
+      assert.equal(JSON.parse(lines[0] ?? "{}").url, "/network/nef/v1/sessions/s-1/notifications/<redacted>");
+      assert.ok(!lines.join("").includes(secret));
+    } finally {
+      await openqod.close();
+      await rm(dir, { recursive: true, force: true });
+      await dropDatabase(dir);
+    }
   });
 });
 

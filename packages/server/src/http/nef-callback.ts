@@ -52,7 +52,8 @@ export const nefCallback: FastifyPluginAsync<NefCallbackOptions> = async (app, {
   });
   app.post<{ Params: { sessionId: string; secret: string } }>(
     CALLBACK_ROUTE,
-    { schema: { hide: true } },
+    // The secret is a credential: never in the request's log line (logging.ts).
+    { schema: { hide: true }, config: { redactParams: ["secret"] } },
     async (request, reply) => {
       const { sessionId, secret } = request.params;
       if (!callbacks.verify(sessionId, secret))
