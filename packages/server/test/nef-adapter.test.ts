@@ -133,6 +133,27 @@ describe("the NEF adapter against the NEF emulator", () => {
     }
   });
 
+  test("extending a subscription the NEF no longer holds is 409 SESSION_EXTENSION_NOT_ALLOWED", async () => {
+    quiet();
+    const { adapter } = await adapterWith();
+    try {
+      const { ref } = await adapter.create(session("s-gone"));
+      const [held] = emulator.subscriptions();
+      await emulator.terminate(held?.id ?? "");
+      assert.deepEqual(await apiErrorOf(adapter.extend({ sessionId: "s-gone", ref: ref ?? "" }, 1200)), {
+        status: 409,
+        code: "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
+        retryAfter: undefined,
+      });
+      assert.deepEqual(
+        emulator.requests().map((r) => `${r.method} ${r.status}`),
+        ["POST 201", "PATCH 404"],
+      );
+    } finally {
+      await adapter.close();
+    }
+  });
+
   test("release DELETEs the subscription; a second release (the NEF's 404) is a success too", async () => {
     quiet();
     const { adapter } = await adapterWith();
@@ -218,10 +239,13 @@ describe("the NEF adapter against the NEF emulator", () => {
     }
   });
 
-  test("an unknown UE is 404 IDENTIFIER_NOT_FOUND; a refused service 422 SERVICE_NOT_APPLICABLE", async () => {
+  test("an unknown UE is 404 IDENTIFIER_NOT_FOUND; a refused service 422 SERVICE_NOT_APPLICABLE, a refused QoS 422 QOS_PROFILE_NOT_APPLICABLE", async () => {
     emulator.setUeBehaviour("msisdn-36700000404", { unknown: true });
     emulator.setUeBehaviour("msisdn-36700000403", {
       refuse: { status: 403, cause: "REQUESTED_SERVICE_NOT_AUTHORIZED" },
+    });
+    emulator.setUeBehaviour("msisdn-36700000422", {
+      refuse: { status: 403, cause: "QOS_NOT_AUTHORIZED" },
     });
     const { adapter } = await adapterWith();
     try {
@@ -235,10 +259,15 @@ describe("the NEF adapter against the NEF emulator", () => {
         code: "SERVICE_NOT_APPLICABLE",
         retryAfter: undefined,
       });
+      assert.deepEqual(await apiErrorOf(adapter.create(session("s-3", "+36700000422"))), {
+        status: 422,
+        code: "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
+        retryAfter: undefined,
+      });
       assert.deepEqual(emulator.subscriptions(), []);
       assert.deepEqual(
         emulator.requests().map((r) => r.status),
-        [500, 403],
+        [500, 403, 403],
         "a create is never repeated after an answer",
       );
     } finally {
