@@ -92,7 +92,7 @@ export class NetworkSimulator implements NetworkAdapter {
     return { state: "PENDING", ref, scheduled: { verdict, afterMs } };
   }
 
-  async extend(): Promise<void> {}
+  async extend(_target: { sessionId: string; ref: string }, _duration: number): Promise<void> {}
 
   async release(target: { sessionId: string }): Promise<void> {
     this.#reservations.delete(target.sessionId);
