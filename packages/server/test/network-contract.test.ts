@@ -186,6 +186,9 @@ describe("the network contract", () => {
     await h.tick();
     const [owed] = await h.openqod.store.networkCommands();
     assert.equal(owed?.lastError, "the network is unreachable");
+    const metrics = (await h.request("GET", "/metrics", undefined, { key: null })).body;
+    assert.match(metrics, /^openqod_network_releases_owed 1$/m);
+    assert.match(metrics, /^openqod_network_releases_total\{outcome="failed"\} 1$/m);
     h.clock.advance(1_000);
     await h.tick();
     assert.deepEqual(await network.held(), [sessionId]);
