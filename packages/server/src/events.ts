@@ -22,7 +22,15 @@ export interface WorkerEventMap {
   "retention:swept": [{ events: number; attempts: number }];
   /** One attempt of a call to the NEF (or its token endpoint): never a header, body or token. */
   "nef:request": [NefAttempt];
-  "worker:error": [{ worker: "scheduler" | "dispatcher" | "retention" | "database"; error: unknown }];
+  /** A release attempted in the network: `error` null once the network confirmed it. */
+  "network:release": [{ sessionId: string; attempts: number; error: string | null; durationMs?: number }];
+  /** One reconciliation with the network (scheduler/reconcile.ts). */
+  "network:reconciled": [{ orphaned: number; lost: number }];
+  /** An event the network reported on its own, and what became of it. */
+  "network:event": [{ sessionId: string; kind: string; outcome: string; detail: string | null }];
+  "worker:error": [
+    { worker: "scheduler" | "dispatcher" | "retention" | "database" | "network"; error: unknown },
+  ];
 }
 
 export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

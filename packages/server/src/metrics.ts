@@ -3,8 +3,9 @@ import type { WorkerEvents } from "./events.ts";
 import type { Store } from "./store/store.ts";
 
 /**
- * Prometheus metrics: sessions by status (counted at scrape time), delivery attempts by outcome, and
- * the latency from an event's commit to its successful delivery.
+ * Prometheus metrics: sessions by status and releases owed to the network (counted at scrape time),
+ * delivery attempts by outcome, the latency from an event's commit to its successful delivery, and
+ * the network's releases, events and reconciliations.
  */
 export function createMetrics(store: Store, events: WorkerEvents): Registry {
   const registry = new Registry();
@@ -17,6 +18,14 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
       const counts = await store.countSessionsByStatus();
       for (const status of ["REQUESTED", "AVAILABLE", "UNAVAILABLE"])
         this.set({ qos_status: status }, counts[status] ?? 0);
+    },
+  });
+  new Gauge({
+    name: "openqod_network_releases_owed",
+    help: "Releases the network owes (queued, retrying, or guarding a create in progress)",
+    registers: [registry],
+    async collect() {
+      this.set(await store.countNetworkCommands());
     },
   });
   const attempts = new Counter({
@@ -36,6 +45,30 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
     help: "Errors in background workers",
     labelNames: ["worker"],
     registers: [registry],
+  });
+  const releases = new Counter({
+    name: "openqod_network_releases_total",
+    help: "Releases attempted in the network, by outcome (released, failed)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const networkEvents = new Counter({
+    name: "openqod_network_events_total",
+    help: "Events the network reported on its own, by kind and what OpenQoD did with them",
+    labelNames: ["kind", "outcome"],
+    registers: [registry],
+  });
+  const reconciled = new Counter({
+    name: "openqod_network_reconciled_total",
+    help: "What reconciliation with the network repaired: orphaned reservations released, lost sessions ended",
+    labelNames: ["repair"],
+    registers: [registry],
+  });
+  events.on("network:release", (e) => releases.inc({ outcome: e.error === null ? "released" : "failed" }));
+  events.on("network:event", (e) => networkEvents.inc({ kind: e.kind, outcome: e.outcome }));
+  events.on("network:reconciled", (e) => {
+    reconciled.inc({ repair: "orphaned" }, e.orphaned);
+    reconciled.inc({ repair: "lost" }, e.lost);
   });
   events.on("delivery:attempt", (e) => {
     attempts.inc({ outcome: e.outcome });

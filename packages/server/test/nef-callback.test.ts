@@ -6,9 +6,8 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { loadConfig } from "../src/config.ts";
 import { chooseDeviceIdentifier } from "../src/domain/device.ts";
 import { parseFlow } from "../src/domain/flow.ts";
-import { ApiError } from "../src/errors.ts";
 import { NefEmulator } from "../src/nef-emulator/index.ts";
-import type { NetworkEvent } from "../src/network/adapter.ts";
+import type { NetworkEvent, NetworkEventOutcome } from "../src/network/adapter.ts";
 import { NefAdapter } from "../src/network/nef/nef-adapter.ts";
 import { createOpenQod } from "../src/openqod.ts";
 import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
@@ -35,7 +34,7 @@ describe("the NEF notification route (--network nef)", () => {
   let callbackBase = "";
   /** What the sink was given, and what it does with the next event. */
   const received: NetworkEvent[] = [];
-  let answer: (event: NetworkEvent) => Promise<void> = async () => {};
+  let answer: (event: NetworkEvent) => Promise<NetworkEventOutcome> = async () => "applied";
 
   before(async () => {
     const apiRoot = await emulator.start();
@@ -53,12 +52,12 @@ describe("the NEF notification route (--network nef)", () => {
     nef = harness.openqod.network;
     nef.onEvent(async (event) => {
       received.push(event);
-      await answer(event);
+      return answer(event);
     });
   });
   beforeEach(() => {
     received.length = 0;
-    answer = async () => {};
+    answer = async () => "applied";
     emulator.reset();
   });
   after(async () => {
@@ -150,10 +149,8 @@ describe("the NEF notification route (--network nef)", () => {
     assert.equal(received.length, 1);
   });
 
-  test("an unknown session (the sink's NOT_FOUND) is a 404; a sink that cannot commit, a 503 to retry", async () => {
-    answer = async () => {
-      throw new ApiError("NOT_FOUND");
-    };
+  test('an unknown session (the sink\'s "unknown") is a 404; a sink that cannot commit, a 503 to retry', async () => {
+    answer = async () => "unknown";
     const unknown = await post(pathOf("s-none"), notification("http://nef/sub/1", "SESSION_TERMINATION"));
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json().status, 404);

@@ -1,13 +1,12 @@
 import { Value } from "@sinclair/typebox/value";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
-import { ApiError } from "../errors.ts";
 import {
   type InvalidParam,
   type ProblemDetails,
   USER_PLANE_EVENTS,
   UserPlaneNotificationData,
 } from "../nef/wire.ts";
-import type { NetworkEventSink } from "../network/adapter.ts";
+import type { NetworkEventOutcome, NetworkEventSink } from "../network/adapter.ts";
 import { CALLBACK_ROUTE, type CallbackUrls } from "../network/nef/callback-url.ts";
 import { networkEventKind } from "../network/nef/events.ts";
 
@@ -36,7 +35,7 @@ function knownReports(body: unknown): { body: unknown; dropped: number } {
  * `POST /network/nef/v1/sessions/:sessionId/notifications/:secret`: where the NEF posts a session's
  * UserPlaneNotificationData. The NEF is the caller, so every answer but the 204 is a TS 29.122
  * ProblemDetails: 403 for a wrong secret, 400 (with invalidParams) for a body that is not a notification,
- * 404 for a session OpenQoD neither has nor is creating (the sink rejects with NOT_FOUND), 503 when the
+ * 404 for a session OpenQoD neither has nor is creating (the sink's "unknown"), 503 when the
  * event could not be committed (the NEF may send it again). 204 only after every report is committed.
  * Outside the CAMARA API: no API key (the secret in the URL is the credential), not in the OpenAPI document.
  */
@@ -87,16 +86,10 @@ export const nefCallback: FastifyPluginAsync<NefCallbackOptions> = async (app, {
       for (const report of body.eventReports) {
         const kind = networkEventKind(report.event);
         if (kind === null) continue;
+        let outcome: NetworkEventOutcome;
         try {
-          await apply({ sessionId, ref: body.transaction, kind, detail: report.event });
+          outcome = await apply({ sessionId, ref: body.transaction, kind, detail: report.event });
         } catch (error) {
-          if (error instanceof ApiError && error.code === "NOT_FOUND")
-            return problem(reply, {
-              status: 404,
-              title: "Not found",
-              detail: "No such session.",
-              cause: "SUBSCRIPTION_NOT_FOUND",
-            });
           request.log.error({ err: error, sessionId, event: report.event }, "NEF notification not committed");
           return reply.status(503).header("retry-after", "5").type("application/problem+json").send({
             status: 503,
@@ -104,6 +97,14 @@ export const nefCallback: FastifyPluginAsync<NefCallbackOptions> = async (app, {
             detail: "The event could not be committed; send it again.",
           });
         }
+        // Neither a session nor a create in progress: the NEF should stop notifying (and may delete it).
+        if (outcome === "unknown")
+          return problem(reply, {
+            status: 404,
+            title: "Not found",
+            detail: "No such session.",
+            cause: "SUBSCRIPTION_NOT_FOUND",
+          });
       }
       return reply.status(204).send();
     },
