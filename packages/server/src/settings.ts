@@ -94,6 +94,7 @@ export const SETTINGS = {
     defaultText: "`true`",
     doc: "unknown request properties are a 400 (else ignored)",
   },
+  ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",
     variable: "OPENQOD_SIMULATOR_ACTIVATION_DELAY",
@@ -134,7 +135,6 @@ export const SETTINGS = {
     defaultText: "built-in catalogue",
     doc: "QoS profiles (a JSON array) replacing the built-in ones",
   },
-  ...NETWORK_SETTINGS,
   retryScheduleMs: {
     flag: "retry-schedule",
     variable: "OPENQOD_RETRY_SCHEDULE",
