@@ -230,6 +230,18 @@ describe("the NEF emulator's AsSessionWithQoS API (TS 29.122)", () => {
     );
   });
 
+  test("answers a method a resource does not have 405 with Allow", async () => {
+    const onCollection = await call(url, { method: "DELETE", token: TOKEN });
+    const onIndividual = await call(`${url}/some-id`, { method: "POST", body: {}, token: TOKEN });
+    assert.deepEqual(
+      [onCollection, onIndividual].map((a) => [a.status, a.headers.get("allow"), problem(a).type]),
+      [
+        [405, "GET, POST", "application/problem+json"],
+        [405, "GET, PUT, PATCH, DELETE", "application/problem+json"],
+      ],
+    );
+  });
+
   test("answers 401 with WWW-Authenticate without a token, with an unknown one, or with Basic", async () => {
     const none = await call(url, {});
     const wrong = await call(url, { token: "guess" });

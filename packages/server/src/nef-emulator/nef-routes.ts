@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Credentials } from "./credentials.ts";
 import type { EmulatedNetwork } from "./network.ts";
+import { NefProblem } from "./problem.ts";
 import type { EmulatedSubscription } from "./subscriptions.ts";
 import { checkPatch, checkSubscription, parseJson, requireMediaType } from "./validation.ts";
 
@@ -33,6 +34,12 @@ export function nefRoutes(app: FastifyInstance, network: EmulatedNetwork, creden
     credentials.check(request.headers.authorization);
     network.requireScsAs(request.params.scsAsId);
   });
+
+  const notAllowed = (allow: string) => async () => {
+    throw new NefProblem(405, `allowed: ${allow}`, { headers: { allow } });
+  };
+  app.route({ method: ["PUT", "PATCH", "DELETE"], url: collection, handler: notAllowed("GET, POST") });
+  app.route({ method: ["POST"], url: individual, handler: notAllowed("GET, PUT, PATCH, DELETE") });
 
   app.get<{ Params: Params }>(collection, async (request, reply) =>
     reply.type("application/json").send(network.list(request.params.scsAsId).map((s) => s.body)),
