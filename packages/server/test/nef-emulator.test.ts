@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { Agent, request } from "undici";
 import { ManualClock } from "../src/clock.ts";
 import type { NefEmulator } from "../src/nef-emulator/index.ts";
 import { call, type NefAnswer, startEmulator, subscriptionBody } from "./helpers/nef.ts";
+import { createTestPki } from "./helpers/tls.ts";
 
 const TOKEN = "nef-test-token";
 const SINK = "http://127.0.0.1:9/never-called";
@@ -457,5 +459,23 @@ describe("the NEF emulator's OAuth2 token endpoint (client_credentials)", () => 
     assert.equal((await call(nef.subscriptionsUrl(), { token })).status, 200);
     assert.equal((await call(`${nef.apiRoot}/emulator/v1/tokens/expire`, { method: "POST" })).status, 204);
     assert.equal((await call(nef.subscriptionsUrl(), { token })).status, 401);
+  });
+});
+
+describe("the NEF emulator over HTTPS", () => {
+  test("serves with a certificate of a private CA: trusted with that CA, refused without it", async () => {
+    const pki = await createTestPki();
+    const nef = await startEmulator({ tls: { cert: pki.cert, key: pki.key } });
+    try {
+      assert.match(nef.apiRoot, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const trusted = new Agent({ connect: { ca: pki.ca } });
+      const answer = await request(nef.subscriptionsUrl(), { dispatcher: trusted });
+      assert.deepEqual([answer.statusCode, await answer.body.json()], [200, []]);
+      await trusted.close();
+      await assert.rejects(request(nef.subscriptionsUrl()), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    } finally {
+      await nef.close();
+      await pki.remove();
+    }
   });
 });

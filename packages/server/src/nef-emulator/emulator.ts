@@ -29,6 +29,8 @@ export interface NefEmulatorOptions {
   notificationAttempts?: number;
   /** Pause between notification attempts, ms, times the attempt number. @default 200 */
   notificationRetryDelayMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM), e.g. one signed by a private CA. @default plain HTTP */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** How many requests and notifications the logs keep, the newest. @default 10000 */
   logLimit?: number;
   /** Called once each NEF or token request is answered (the CLI prints them). */
@@ -50,6 +52,7 @@ export class NefEmulator {
   readonly #requests: RequestRecord[] = [];
   readonly #app: FastifyInstance;
   readonly #scsAsIds: readonly string[];
+  readonly #tls: boolean;
   #origin: string | null = null;
 
   constructor(options: NefEmulatorOptions = {}) {
@@ -76,11 +79,21 @@ export class NefEmulator {
       oauthClients: options.oauthClients ?? [],
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     });
-    this.#app = this.#build(options.onRequest, options.logLimit ?? 10_000);
+    this.#tls = options.tls !== undefined;
+    this.#app = this.#build(options.onRequest, options.logLimit ?? 10_000, options.tls);
   }
 
-  #build(onRequest: NefEmulatorOptions["onRequest"], logLimit: number): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  #build(
+    onRequest: NefEmulatorOptions["onRequest"],
+    logLimit: number,
+    tls: NefEmulatorOptions["tls"],
+  ): FastifyInstance {
+    const app = Fastify({
+      logger: false,
+      bodyLimit: 1024 * 1024,
+      forceCloseConnections: true,
+      ...(tls === undefined ? {} : { https: tls }),
+    }) as unknown as FastifyInstance;
     // The routes judge media types and parse JSON themselves, to answer as a NEF does (415, 400).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
@@ -137,7 +150,8 @@ export class NefEmulator {
     await this.#app.listen({ host, port: listen.port ?? 0 });
     const address = this.#app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : listen.port;
-    this.#origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const scheme = this.#tls ? "https" : "http";
+    this.#origin = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
     return this.#origin;
   }
 
