@@ -232,6 +232,11 @@ describe("the NEF emulator's AsSessionWithQoS API (TS 29.122)", () => {
     );
   });
 
+  test("answers a body over 1 MiB 413 as ProblemDetails", async () => {
+    const answer = await post(JSON.stringify({ padding: "x".repeat(1024 * 1024) }));
+    assert.deepEqual([answer.status, problem(answer).type], [413, "application/problem+json"]);
+  });
+
   test("answers a method a resource does not have 405 with Allow", async () => {
     const onCollection = await call(url, { method: "DELETE", token: TOKEN });
     const onIndividual = await call(`${url}/some-id`, { method: "POST", body: {}, token: TOKEN });

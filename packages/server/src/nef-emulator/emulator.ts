@@ -1,15 +1,14 @@
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { type Clock, systemClock } from "../clock.ts";
 import type { UserPlaneEvent } from "../nef/wire.ts";
+import { buildEmulatorApp } from "./app.ts";
 import type { Outage, UeBehaviour } from "./behaviour.ts";
-import { CONTROL_PATH, controlRoutes } from "./control-routes.ts";
 import { Credentials, type OAuthClient } from "./credentials.ts";
-import { API_PATH, nefRoutes } from "./nef-routes.ts";
+import { API_PATH } from "./nef-routes.ts";
 import { EmulatedNetwork } from "./network.ts";
 import { type NotificationRecord, Notifier } from "./notifier.ts";
-import { oauthRoutes, TOKEN_PATH } from "./oauth-routes.ts";
-import { NefProblem } from "./problem.ts";
-import { installRequestLog, type RequestRecord } from "./request-log.ts";
+import { TOKEN_PATH } from "./oauth-routes.ts";
+import type { RequestRecord } from "./request-log.ts";
 import type { EmulatedSubscription } from "./subscriptions.ts";
 
 export interface NefEmulatorOptions {
@@ -80,68 +79,13 @@ export class NefEmulator {
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     });
     this.#tls = options.tls !== undefined;
-    this.#app = this.#build(options.onRequest, options.logLimit ?? 10_000, options.tls);
-  }
-
-  #build(
-    onRequest: NefEmulatorOptions["onRequest"],
-    logLimit: number,
-    tls: NefEmulatorOptions["tls"],
-  ): FastifyInstance {
-    const app = Fastify({
-      logger: false,
-      bodyLimit: 1024 * 1024,
-      forceCloseConnections: true,
-      ...(tls === undefined ? {} : { https: tls }),
-    }) as unknown as FastifyInstance;
-    // The routes judge media types and parse JSON themselves, to answer as a NEF does (415, 400).
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
-    installRequestLog(app, {
-      clock: this.clock,
-      excludePrefix: CONTROL_PATH,
-      into: this.#requests,
-      limit: logLimit,
-      ...(onRequest === undefined ? {} : { onAnswered: onRequest }),
+    this.#app = buildEmulatorApp({
+      emulator: this,
+      requests: this.#requests,
+      logLimit: options.logLimit ?? 10_000,
+      ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
-    app.addHook("onRequest", async (request, reply) => {
-      const outage = this.network.outage;
-      if (outage === null || request.url.startsWith(CONTROL_PATH)) return;
-      if (outage.mode === "destroy") {
-        reply.hijack();
-        request.raw.socket.destroy();
-        return;
-      }
-      const seconds = String(outage.retryAfterSeconds ?? 1);
-      throw new NefProblem(503, "the NEF is unavailable", {
-        cause: "NF_CONGESTION",
-        headers: { "retry-after": seconds },
-      });
-    });
-    app.setErrorHandler((error: FastifyError, _request, reply) => {
-      const problem =
-        error instanceof NefProblem
-          ? error
-          : new NefProblem(
-              error.statusCode ?? 500,
-              error.statusCode === undefined ? "internal error" : error.message,
-            );
-      return reply
-        .code(problem.status)
-        .headers(problem.headers)
-        .type("application/problem+json")
-        .send(problem.body);
-    });
-    app.setNotFoundHandler((request, reply) => {
-      const problem = new NefProblem(404, `no resource ${request.method} ${request.url}`, {
-        cause: "RESOURCE_URI_STRUCTURE_NOT_FOUND",
-      });
-      return reply.code(404).type("application/problem+json").send(problem.body);
-    });
-    nefRoutes(app, this.network, this.credentials);
-    if (this.credentials.issuing) oauthRoutes(app, this.credentials);
-    controlRoutes(app, this);
-    return app;
   }
 
   /** Listens; resolves with the apiRoot (e.g. "http://127.0.0.1:8090"). @default port 0 (any free port) */
