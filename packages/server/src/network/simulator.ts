@@ -27,6 +27,11 @@ export interface SimulatorOptions {
   rules: readonly DeviceRule[];
   /** What happens to a device no rule matches. @default "GRANT" (any well-formed device is known) */
   unknownDevices: DeviceOutcome;
+  /**
+   * Whether reservations() answers: not when several instances share a database, each with its own
+   * simulator that knows only the sessions it created or restored. @default true
+   */
+  listsReservations: boolean;
 }
 
 /**
@@ -58,7 +63,13 @@ export class NetworkSimulator implements NetworkAdapter {
   #sink: NetworkEventSink | null = null;
 
   constructor(options: Partial<SimulatorOptions> = {}) {
-    this.#options = { activationDelayMs: 0, rules: [], unknownDevices: "GRANT", ...options };
+    this.#options = {
+      activationDelayMs: 0,
+      rules: [],
+      unknownDevices: "GRANT",
+      listsReservations: true,
+      ...options,
+    };
   }
 
   outcomeFor(device: ChosenDevice): DeviceOutcome {
@@ -81,13 +92,14 @@ export class NetworkSimulator implements NetworkAdapter {
     return { state: "PENDING", ref, scheduled: { verdict, afterMs } };
   }
 
-  async extend(): Promise<void> {}
+  async extend(_target: { sessionId: string; ref: string }, _duration: number): Promise<void> {}
 
   async release(target: { sessionId: string }): Promise<void> {
     this.#reservations.delete(target.sessionId);
   }
 
-  async reservations(): Promise<Reservation[]> {
+  async reservations(): Promise<Reservation[] | null> {
+    if (!this.#options.listsReservations) return null;
     return [...this.#reservations].map(([sessionId, ref]) => ({ sessionId, ref }));
   }
 
