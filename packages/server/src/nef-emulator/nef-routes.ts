@@ -49,8 +49,11 @@ export function nefRoutes(app: FastifyInstance, network: EmulatedNetwork, creden
     requireMediaType(request.headers["content-type"], "application/json");
     const body = checkSubscription(parseJson(request.body ?? ""), true);
     const subscription = await network.create(request.params.scsAsId, collectionUrl(request), body);
-    // The allocation report follows the 201, never precedes it: "close" fires once the answer is out
-    // (or the client has gone; the subscription then lives on, as in a real NEF).
+    // The allocation report follows the 201 (unless a UE's behaviour says it races ahead): "close"
+    // fires once the answer is out (or the client has gone; the subscription then lives on, as in a
+    // real NEF).
+    if (await network.allocateBeforeAnswer(subscription))
+      return answer(reply.header("location", subscription.url), 201, subscription);
     if (request.raw.socket.destroyed) network.allocateAfterAnswer(subscription);
     else reply.raw.once("close", () => network.allocateAfterAnswer(subscription));
     return answer(reply.header("location", subscription.url), 201, subscription);
