@@ -242,6 +242,17 @@ describe("the network contract", () => {
     assert.equal(network.releasesOf(sessionId), 1);
   });
 
+  test("a termination as the duration runs out is the expiry: DURATION_EXPIRED at expiresAt", async () => {
+    const { sessionId } = await create({ duration: 60 });
+    h.clock.advance(58_000);
+    assert.equal(await network.send(sessionId, "TERMINATED"), "applied");
+    const ended = await h.openqod.store.getSession(sessionId);
+    assert.equal(ended?.statusInfo, "DURATION_EXPIRED");
+    assert.equal(ended?.duration, 60);
+    await h.tick();
+    assert.deepEqual(statuses(), ["AVAILABLE", "UNAVAILABLE/DURATION_EXPIRED"]);
+  });
+
   test("QoS no longer guaranteed keeps the session AVAILABLE and tells the client nothing", async () => {
     const { sessionId } = await create();
     assert.equal(await network.send(sessionId, "NOT_GUARANTEED"), "ignored");
