@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
+import { Agent, request } from "undici";
 import { freePort } from "../../server/test/helpers/process.ts";
+import { createTestPki } from "../../server/test/helpers/tls.ts";
 import { BIN, openqod } from "./run-cli.ts";
 
 /** Spawns `openqod nef-emulator …` and waits (at most 20 s) for the settings line it prints. */
@@ -119,10 +122,56 @@ describe("openqod nef-emulator", () => {
     }
   });
 
-  test("a client id without its secret, or a bad port, is a usage error (exit 2)", async () => {
+  test("serves HTTPS with --tls-cert and --tls-key", async () => {
+    const pki = await createTestPki();
+    const port = await freePort();
+    const key = join(dirname(pki.caFile), "server.key");
+    const cert = join(dirname(pki.caFile), "server.pem");
+    const nef = await startEmulator([
+      "--port",
+      String(port),
+      "--tls-cert",
+      cert,
+      "--tls-key",
+      key,
+      "--token",
+      "t",
+    ]);
+    try {
+      assert.equal(nef.settings.OPENQOD_NEF_URL, `https://127.0.0.1:${port}`);
+      assert.match(nef.output(), /OPENQOD_NEF_CA_FILE=/);
+      const trusted = new Agent({ connect: { ca: pki.ca } });
+      const answer = await request(`https://127.0.0.1:${port}/emulator/v1/subscriptions`, {
+        dispatcher: trusted,
+      });
+      assert.equal(answer.statusCode, 200);
+      await answer.body.dump();
+      await trusted.close();
+      nef.child.kill("SIGTERM");
+      assert.equal(await nef.exited, 0);
+    } finally {
+      nef.child.kill("SIGKILL");
+      await pki.remove();
+    }
+  });
+
+  test("a client id without its secret, a certificate without its key, an unreadable file or a bad port is a usage error (exit 2)", async () => {
     const half = await openqod(["nef-emulator", "--oauth-client-id", "qod"]);
     assert.equal(half.code, 2);
     assert.match(half.stderr, /--oauth-client-id and --oauth-client-secret go together/);
     assert.equal((await openqod(["nef-emulator", "--port", "x"])).code, 2);
+    const halfTls = await openqod(["nef-emulator", "--tls-cert", "c.pem"]);
+    assert.deepEqual([halfTls.code, /--tls-cert and --tls-key go together/.test(halfTls.stderr)], [2, true]);
+    const missing = await openqod([
+      "nef-emulator",
+      "--tls-cert",
+      "/nonexistent/c.pem",
+      "--tls-key",
+      "/nonexistent/k.pem",
+    ]);
+    assert.deepEqual(
+      [missing.code, missing.stderr.trim()],
+      [2, "error: --tls-cert /nonexistent/c.pem: ENOENT"],
+    );
   });
 });

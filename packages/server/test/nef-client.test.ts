@@ -185,11 +185,14 @@ describe("the NEF client: credentials, timeouts, retries, TLS", () => {
     emulator.setUeBehaviour("*", { allocation: "NONE", createDelayMs: 600 });
     const { adapter, attempts } = await nefAdapterFor(apiRoot, { OPENQOD_NEF_TIMEOUT: "200ms" });
     try {
+      const started = Date.now();
       assert.deepEqual(await apiErrorOf(adapter.create(session("s-slow"))), {
         status: 503,
         code: "UNAVAILABLE",
         retryAfter: "5",
       });
+      assert.equal(adapter.createTimeoutMs, 2_000, "5 × 200 ms + 1 s: what the core guards a create for");
+      assert.ok(Date.now() - started < adapter.createTimeoutMs);
       assert.deepEqual(
         attempts.map((a) => [a.operation, a.outcome]),
         [["create", "timeout"]],

@@ -79,6 +79,15 @@ describe("the NEF emulator's notifications and injected faults", () => {
     );
   });
 
+  test("delivers the allocation report before the 201 for a UE set to allocate before the answer", async () => {
+    nef.setUeBehaviour("203.0.113.5", { allocateBeforeAnswer: true });
+    const { id } = await create();
+    // create() returned after the 201: the report is already delivered by then.
+    assert.equal(receiver.requests.length, 1);
+    assert.equal(nef.notifications()[0]?.subscriptionId, id);
+    assert.equal(nef.subscriptions()[0]?.state, "ALLOCATED");
+  });
+
   test("holds the allocation report for the configured delay", async () => {
     nef.setUeBehaviour("*", { allocationDelayMs: 60_000 });
     await create();

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { Agent, request } from "undici";
 import { ManualClock } from "../src/clock.ts";
 import type { NefEmulator } from "../src/nef-emulator/index.ts";
 import { call, type NefAnswer, startEmulator, subscriptionBody } from "./helpers/nef.ts";
+import { createTestPki } from "./helpers/tls.ts";
 
 const TOKEN = "nef-test-token";
 const SINK = "http://127.0.0.1:9/never-called";
@@ -230,6 +232,23 @@ describe("the NEF emulator's AsSessionWithQoS API (TS 29.122)", () => {
     );
   });
 
+  test("answers a body over 1 MiB 413 as ProblemDetails", async () => {
+    const answer = await post(JSON.stringify({ padding: "x".repeat(1024 * 1024) }));
+    assert.deepEqual([answer.status, problem(answer).type], [413, "application/problem+json"]);
+  });
+
+  test("answers a method a resource does not have 405 with Allow", async () => {
+    const onCollection = await call(url, { method: "DELETE", token: TOKEN });
+    const onIndividual = await call(`${url}/some-id`, { method: "POST", body: {}, token: TOKEN });
+    assert.deepEqual(
+      [onCollection, onIndividual].map((a) => [a.status, a.headers.get("allow"), problem(a).type]),
+      [
+        [405, "GET, POST", "application/problem+json"],
+        [405, "GET, PUT, PATCH, DELETE", "application/problem+json"],
+      ],
+    );
+  });
+
   test("answers 401 with WWW-Authenticate without a token, with an unknown one, or with Basic", async () => {
     const none = await call(url, {});
     const wrong = await call(url, { token: "guess" });
@@ -445,5 +464,23 @@ describe("the NEF emulator's OAuth2 token endpoint (client_credentials)", () => 
     assert.equal((await call(nef.subscriptionsUrl(), { token })).status, 200);
     assert.equal((await call(`${nef.apiRoot}/emulator/v1/tokens/expire`, { method: "POST" })).status, 204);
     assert.equal((await call(nef.subscriptionsUrl(), { token })).status, 401);
+  });
+});
+
+describe("the NEF emulator over HTTPS", () => {
+  test("serves with a certificate of a private CA: trusted with that CA, refused without it", async () => {
+    const pki = await createTestPki();
+    const nef = await startEmulator({ tls: { cert: pki.cert, key: pki.key } });
+    try {
+      assert.match(nef.apiRoot, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const trusted = new Agent({ connect: { ca: pki.ca } });
+      const answer = await request(nef.subscriptionsUrl(), { dispatcher: trusted });
+      assert.deepEqual([answer.statusCode, await answer.body.json()], [200, []]);
+      await trusted.close();
+      await assert.rejects(request(nef.subscriptionsUrl()), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" });
+    } finally {
+      await nef.close();
+      await pki.remove();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { after, afterEach, before, beforeEach, describe, test } from "node:test"
 import { chooseDeviceIdentifier } from "../src/domain/device.ts";
 import { parseFlow } from "../src/domain/flow.ts";
 import { ApiError } from "../src/errors.ts";
-import { CREATE_GUARD_MS } from "../src/service/session-create.ts";
+import { createGuardMs } from "../src/service/session-create.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 import { ScriptedNetwork } from "./helpers/scripted-network.ts";
@@ -149,9 +149,9 @@ describe("the network contract", () => {
     const device = chooseDeviceIdentifier({ phoneNumber: "+36721601234567" });
     const flow = parseFlow({ ipv4Address: "233.252.0.2" }, null, null);
     const now = h.clock.now();
-    await h.openqod.store.write((tx) => tx.guardCreate("crashed", now + CREATE_GUARD_MS, now));
+    await h.openqod.store.write((tx) => tx.guardCreate("crashed", now + createGuardMs(network), now));
     await network.create({ sessionId: "crashed", device, flow, qosProfile: "QOS_L", duration: 60 });
-    h.clock.advance(CREATE_GUARD_MS - 1);
+    h.clock.advance(createGuardMs(network) - 1);
     await h.tick();
     assert.deepEqual(await network.held(), ["crashed"], "a create may still be under way");
     h.clock.advance(1);
@@ -162,7 +162,7 @@ describe("the network contract", () => {
 
   test("a create that outlives its guard fails with 503 and leaves nothing", async () => {
     network.onCreate = async (_request, simulated) => {
-      h.clock.advance(CREATE_GUARD_MS);
+      h.clock.advance(createGuardMs(network));
       await h.openqod.networkWorker.runOnce();
       return simulated;
     };
@@ -240,6 +240,17 @@ describe("the network contract", () => {
     await h.tick();
     assert.deepEqual(statuses(), ["AVAILABLE", "UNAVAILABLE/NETWORK_TERMINATED"]);
     assert.equal(network.releasesOf(sessionId), 1);
+  });
+
+  test("a termination as the duration runs out is the expiry: DURATION_EXPIRED at expiresAt", async () => {
+    const { sessionId } = await create({ duration: 60 });
+    h.clock.advance(58_000);
+    assert.equal(await network.send(sessionId, "TERMINATED"), "applied");
+    const ended = await h.openqod.store.getSession(sessionId);
+    assert.equal(ended?.statusInfo, "DURATION_EXPIRED");
+    assert.equal(ended?.duration, 60);
+    await h.tick();
+    assert.deepEqual(statuses(), ["AVAILABLE", "UNAVAILABLE/DURATION_EXPIRED"]);
   });
 
   test("QoS no longer guaranteed keeps the session AVAILABLE and tells the client nothing", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { parsePort } from "../device-options.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -13,6 +14,8 @@ interface NefEmulatorFlags {
   oauthClientSecret?: string;
   tokenLifetime: number;
   allocationDelay: number;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -37,6 +40,22 @@ function settingsLine(apiRoot: string, flags: NefEmulatorFlags, tokens: string[]
     return `${common} OPENQOD_NEF_OAUTH_TOKEN_URL=${tokenUrl} OPENQOD_NEF_OAUTH_CLIENT_ID=${flags.oauthClientId} OPENQOD_NEF_OAUTH_CLIENT_SECRET=${flags.oauthClientSecret}`;
   }
   return `${common} OPENQOD_NEF_TOKEN=${tokens[0]}`;
+}
+
+/** The certificate and key files, read once at start. @throws CliError (exit 2) for a file that cannot be read */
+async function readTls(flags: NefEmulatorFlags): Promise<{ cert: string; key: string } | undefined> {
+  if (flags.tlsCert === undefined || flags.tlsKey === undefined) return undefined;
+  const read = async (file: string, flag: string) => {
+    try {
+      return await readFile(file, "utf8");
+    } catch (error) {
+      throw new CliError(
+        `${flag} ${file}: ${(error as { code?: string }).code ?? String(error)}`,
+        EXIT.usage,
+      );
+    }
+  };
+  return { cert: await read(flags.tlsCert, "--tls-cert"), key: await read(flags.tlsKey, "--tls-key") };
 }
 
 /** The control endpoints, for the help text and the banner. */
@@ -69,6 +88,8 @@ export function nefEmulatorCommand(): Command {
     .option("--oauth-client-secret <secret>", "the OAuth2 client's secret")
     .option("--token-lifetime <seconds>", "lifetime of OAuth2 tokens (expires_in)", parseSeconds, 3600)
     .option("--allocation-delay <ms>", "between the 201 and SUCCESSFUL_RESOURCES_ALLOCATION", parseMs, 0)
+    .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM; with --tls-key)")
+    .option("--tls-key <file>", "the certificate's private key (PEM)")
     .addHelpText(
       "after",
       `\nControl endpoints (no credentials; keep the emulator on loopback):\n${controls("http://HOST:PORT")
@@ -79,6 +100,10 @@ export function nefEmulatorCommand(): Command {
       if ((flags.oauthClientId === undefined) !== (flags.oauthClientSecret === undefined)) {
         throw new CliError("--oauth-client-id and --oauth-client-secret go together", EXIT.usage);
       }
+      if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+        throw new CliError("--tls-cert and --tls-key go together", EXIT.usage);
+      }
+      const tls = await readTls(flags);
       const oauth = flags.oauthClientId !== undefined && flags.oauthClientSecret !== undefined;
       const given = flags.token ?? [];
       const tokens = given.length === 0 && !oauth ? [randomBytes(18).toString("base64url")] : given;
@@ -92,6 +117,7 @@ export function nefEmulatorCommand(): Command {
           : [],
         tokenLifetimeSeconds: flags.tokenLifetime,
         allocationDelayMs: flags.allocationDelay,
+        ...(tls === undefined ? {} : { tls }),
         onRequest: (r) => line(`${new Date().toISOString()}  ${r.method} ${r.url} ${r.status ?? "-"}`),
         onNotification: (n) =>
           line(
@@ -118,6 +144,7 @@ export function nefEmulatorCommand(): Command {
       line("");
       line("Point OpenQoD at it:");
       line(`  ${settingsLine(apiRoot, flags, tokens, emulator.tokenUrl)}`);
+      if (tls !== undefined) line("  and OPENQOD_NEF_CA_FILE=<the CA certificate that signed --tls-cert>");
       line("");
       line(dim("Controls (no credentials):"));
       for (const c of controls(apiRoot)) line(dim(`  ${c}`));

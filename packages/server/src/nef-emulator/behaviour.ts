@@ -22,6 +22,11 @@ export interface UeBehaviour {
   allocation?: "SUCCESSFUL" | "FAILED" | "NONE";
   /** Overrides the emulator's allocationDelayMs for this UE. */
   allocationDelayMs?: number;
+  /**
+   * The allocation report is delivered before the 201 is sent (a PCF faster than the NEF's answer):
+   * the client hears of the allocation before it knows the subscription. @default false
+   */
+  allocateBeforeAnswer?: boolean;
 }
 
 /** An outage: every NEF and token call answers 503 with Retry-After, or has its connection destroyed. */

@@ -29,6 +29,7 @@ const UeBehaviourBody = Type.Object(
       Type.Union([Type.Literal("SUCCESSFUL"), Type.Literal("FAILED"), Type.Literal("NONE")]),
     ),
     allocationDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    allocateBeforeAnswer: Type.Optional(Type.Boolean()),
   },
   closed,
 );

@@ -1,15 +1,14 @@
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { type Clock, systemClock } from "../clock.ts";
 import type { UserPlaneEvent } from "../nef/wire.ts";
+import { buildEmulatorApp } from "./app.ts";
 import type { Outage, UeBehaviour } from "./behaviour.ts";
-import { CONTROL_PATH, controlRoutes } from "./control-routes.ts";
 import { Credentials, type OAuthClient } from "./credentials.ts";
-import { API_PATH, nefRoutes } from "./nef-routes.ts";
+import { API_PATH } from "./nef-routes.ts";
 import { EmulatedNetwork } from "./network.ts";
 import { type NotificationRecord, Notifier } from "./notifier.ts";
-import { oauthRoutes, TOKEN_PATH } from "./oauth-routes.ts";
-import { NefProblem } from "./problem.ts";
-import { installRequestLog, type RequestRecord } from "./request-log.ts";
+import { TOKEN_PATH } from "./oauth-routes.ts";
+import type { RequestRecord } from "./request-log.ts";
 import type { EmulatedSubscription } from "./subscriptions.ts";
 
 export interface NefEmulatorOptions {
@@ -29,6 +28,8 @@ export interface NefEmulatorOptions {
   notificationAttempts?: number;
   /** Pause between notification attempts, ms, times the attempt number. @default 200 */
   notificationRetryDelayMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM), e.g. one signed by a private CA. @default plain HTTP */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** How many requests and notifications the logs keep, the newest. @default 10000 */
   logLimit?: number;
   /** Called once each NEF or token request is answered (the CLI prints them). */
@@ -50,6 +51,7 @@ export class NefEmulator {
   readonly #requests: RequestRecord[] = [];
   readonly #app: FastifyInstance;
   readonly #scsAsIds: readonly string[];
+  readonly #tls: boolean;
   #origin: string | null = null;
 
   constructor(options: NefEmulatorOptions = {}) {
@@ -76,59 +78,14 @@ export class NefEmulator {
       oauthClients: options.oauthClients ?? [],
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     });
-    this.#app = this.#build(options.onRequest, options.logLimit ?? 10_000);
-  }
-
-  #build(onRequest: NefEmulatorOptions["onRequest"], logLimit: number): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
-    // The routes judge media types and parse JSON themselves, to answer as a NEF does (415, 400).
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
-    installRequestLog(app, {
-      clock: this.clock,
-      excludePrefix: CONTROL_PATH,
-      into: this.#requests,
-      limit: logLimit,
-      ...(onRequest === undefined ? {} : { onAnswered: onRequest }),
+    this.#tls = options.tls !== undefined;
+    this.#app = buildEmulatorApp({
+      emulator: this,
+      requests: this.#requests,
+      logLimit: options.logLimit ?? 10_000,
+      ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
-    app.addHook("onRequest", async (request, reply) => {
-      const outage = this.network.outage;
-      if (outage === null || request.url.startsWith(CONTROL_PATH)) return;
-      if (outage.mode === "destroy") {
-        reply.hijack();
-        request.raw.socket.destroy();
-        return;
-      }
-      const seconds = String(outage.retryAfterSeconds ?? 1);
-      throw new NefProblem(503, "the NEF is unavailable", {
-        cause: "NF_CONGESTION",
-        headers: { "retry-after": seconds },
-      });
-    });
-    app.setErrorHandler((error: FastifyError, _request, reply) => {
-      const problem =
-        error instanceof NefProblem
-          ? error
-          : new NefProblem(
-              error.statusCode ?? 500,
-              error.statusCode === undefined ? "internal error" : error.message,
-            );
-      return reply
-        .code(problem.status)
-        .headers(problem.headers)
-        .type("application/problem+json")
-        .send(problem.body);
-    });
-    app.setNotFoundHandler((request, reply) => {
-      const problem = new NefProblem(404, `no resource ${request.method} ${request.url}`, {
-        cause: "RESOURCE_URI_STRUCTURE_NOT_FOUND",
-      });
-      return reply.code(404).type("application/problem+json").send(problem.body);
-    });
-    nefRoutes(app, this.network, this.credentials);
-    if (this.credentials.issuing) oauthRoutes(app, this.credentials);
-    controlRoutes(app, this);
-    return app;
   }
 
   /** Listens; resolves with the apiRoot (e.g. "http://127.0.0.1:8090"). @default port 0 (any free port) */
@@ -137,7 +94,8 @@ export class NefEmulator {
     await this.#app.listen({ host, port: listen.port ?? 0 });
     const address = this.#app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : listen.port;
-    this.#origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const scheme = this.#tls ? "https" : "http";
+    this.#origin = `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
     return this.#origin;
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Credentials } from "./credentials.ts";
 import type { EmulatedNetwork } from "./network.ts";
+import { NefProblem } from "./problem.ts";
 import type { EmulatedSubscription } from "./subscriptions.ts";
 import { checkPatch, checkSubscription, parseJson, requireMediaType } from "./validation.ts";
 
@@ -34,6 +35,12 @@ export function nefRoutes(app: FastifyInstance, network: EmulatedNetwork, creden
     network.requireScsAs(request.params.scsAsId);
   });
 
+  const notAllowed = (allow: string) => async () => {
+    throw new NefProblem(405, `allowed: ${allow}`, { headers: { allow } });
+  };
+  app.route({ method: ["PUT", "PATCH", "DELETE"], url: collection, handler: notAllowed("GET, POST") });
+  app.route({ method: ["POST"], url: individual, handler: notAllowed("GET, PUT, PATCH, DELETE") });
+
   app.get<{ Params: Params }>(collection, async (request, reply) =>
     reply.type("application/json").send(network.list(request.params.scsAsId).map((s) => s.body)),
   );
@@ -42,8 +49,11 @@ export function nefRoutes(app: FastifyInstance, network: EmulatedNetwork, creden
     requireMediaType(request.headers["content-type"], "application/json");
     const body = checkSubscription(parseJson(request.body ?? ""), true);
     const subscription = await network.create(request.params.scsAsId, collectionUrl(request), body);
-    // The allocation report follows the 201, never precedes it: "close" fires once the answer is out
-    // (or the client has gone; the subscription then lives on, as in a real NEF).
+    // The allocation report follows the 201 (unless a UE's behaviour says it races ahead): "close"
+    // fires once the answer is out (or the client has gone; the subscription then lives on, as in a
+    // real NEF).
+    if (await network.allocateBeforeAnswer(subscription))
+      return answer(reply.header("location", subscription.url), 201, subscription);
     if (request.raw.socket.destroyed) network.allocateAfterAnswer(subscription);
     else reply.raw.once("close", () => network.allocateAfterAnswer(subscription));
     return answer(reply.header("location", subscription.url), 201, subscription);

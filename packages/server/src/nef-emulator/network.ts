@@ -84,6 +84,21 @@ export class EmulatedNetwork {
     return subscription;
   }
 
+  /**
+   * For a UE whose allocation is reported before the answer: reports it now and waits for its delivery.
+   * @returns whether it did (then allocateAfterAnswer must not be called).
+   */
+  async allocateBeforeAnswer(subscription: EmulatedSubscription): Promise<boolean> {
+    const behaviour = this.behaviours.for(subscription.body);
+    if (behaviour.allocateBeforeAnswer !== true || (behaviour.allocation ?? "SUCCESSFUL") === "NONE") {
+      return false;
+    }
+    const event =
+      behaviour.allocation === "FAILED" ? "FAILED_RESOURCES_ALLOCATION" : "SUCCESSFUL_RESOURCES_ALLOCATION";
+    await this.report(subscription.id, event);
+    return true;
+  }
+
   /** Called once the 201 of `subscription` has left: the network reports the allocation later. */
   allocateAfterAnswer(subscription: EmulatedSubscription): void {
     const behaviour = this.behaviours.for(subscription.body);

@@ -90,6 +90,16 @@ export async function createNefAdapter(
     client,
     callbacks: new CallbackUrls({ base: config.nefCallbackUrl ?? config.publicUrl, key }),
     qosReferences,
+    createTimeoutMs: createTimeoutMs(config.nefTimeoutMs),
     close: () => agent.close(),
   });
+}
+
+/**
+ * The longest a create can take with a per-attempt timeout `t`: two token fetches (the first, and one after a
+ * 401), three POSTs (the first, the one after the 401, one after a refused connection), each within `t`, and
+ * the backoff (100 ms) between; a second rounded up.
+ */
+export function createTimeoutMs(timeoutMs: number): number {
+  return 5 * timeoutMs + 1_000;
 }

@@ -21,6 +21,8 @@ export interface NefAdapterOptions {
   callbacks: CallbackUrls;
   /** Profile name → qosReference; a profile not in it is sent by its own name. */
   qosReferences: ReadonlyMap<string, string>;
+  /** The longest a create may take, token fetches and retries included (ms): see createTimeoutMs. */
+  createTimeoutMs: number;
   /** Closes what the client's connections need (the undici agent). */
   close?: () => Promise<void>;
 }
@@ -34,12 +36,14 @@ const is2xx = (answer: NefAnswer) => answer.status >= 200 && answer.status < 300
  */
 export class NefAdapter implements NetworkAdapter {
   readonly name = "nef";
+  readonly createTimeoutMs: number;
   readonly #o: NefAdapterOptions;
   readonly #collection: string;
   #sink: NetworkEventSink | null = null;
 
   constructor(options: NefAdapterOptions) {
     this.#o = options;
+    this.createTimeoutMs = options.createTimeoutMs;
     this.#collection = `${options.apiRoot.replace(/\/+$/, "")}/3gpp-as-session-with-qos/v1/${encodeURIComponent(options.scsAsId)}/subscriptions`;
   }
 
