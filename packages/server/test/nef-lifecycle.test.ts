@@ -59,6 +59,16 @@ describe("QoD sessions in front of a NEF (the emulator)", () => {
     assert.equal((await read(created.sessionId)).qosStatus, "AVAILABLE", "CAMARA has no degraded status");
   });
 
+  test("an allocation reported before the NEF's 201 (before the session committed) still grants the session", async () => {
+    emulator.setUeBehaviour("*", { allocateBeforeAnswer: true });
+    const created = await create("+36701000005");
+    const granted = await emulator.waitForNotification((n) => n.event === "SUCCESSFUL_RESOURCES_ALLOCATION");
+    assert.equal(granted.status, 204, "kept with the create's guard, not refused");
+    // The kept event is applied as the create commits: the 201 already says AVAILABLE.
+    assert.equal(created.qosStatus, "AVAILABLE");
+    assert.equal((await read(created.sessionId)).qosStatus, "AVAILABLE");
+  });
+
   test("a subscription the NEF terminates ends the session UNAVAILABLE / NETWORK_TERMINATED", async () => {
     const created = await create("+36701000002");
     await emulator.waitForNotification((n) => n.event === "SUCCESSFUL_RESOURCES_ALLOCATION");
