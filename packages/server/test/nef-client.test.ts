@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer } from "node:http";
-import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -14,6 +12,7 @@ import { ApiError } from "../src/errors.ts";
 import { NefEmulator } from "../src/nef-emulator/index.ts";
 import type { NetworkSessionRequest } from "../src/network/adapter.ts";
 import { closedPort, nefAdapterFor } from "./helpers/nef-adapter.ts";
+import { createTestPki } from "./helpers/tls.ts";
 
 const session = (sessionId: string): NetworkSessionRequest => ({
   sessionId,
@@ -258,82 +257,42 @@ describe("the NEF client: credentials, timeouts, retries, TLS", () => {
     }
   });
 
-  test("a private CA (OPENQOD_NEF_CA_FILE) lets the client trust the NEF's certificate; without it, 503", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "openqod-ca-"));
-    const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-    run(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=Test NEF CA",
-    );
-    run(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "nef.key",
-      "-out",
-      "nef.csr",
-      "-subj",
-      "/CN=127.0.0.1",
-    );
-    await writeFile(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    run(
-      "x509",
-      "-req",
-      "-in",
-      "nef.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "nef.pem",
-      "-days",
-      "1",
-      "-extfile",
-      "san.ext",
-    );
-    const seen: string[] = [];
-    const server = createServer(
-      { key: await readFile(join(dir, "nef.key")), cert: await readFile(join(dir, "nef.pem")) },
-      (request, response) => {
-        seen.push(`${request.method} ${request.url}`);
-        response.writeHead(200, { "content-type": "application/json" }).end("[]");
-      },
-    );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    const apiRoot = `https://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
-    const trusting = await nefAdapterFor(apiRoot, { OPENQOD_NEF_CA_FILE: join(dir, "ca.pem") });
-    const untrusting = await nefAdapterFor(apiRoot);
+  test("a private CA (OPENQOD_NEF_CA_FILE) lets the client trust the NEF and its token endpoint; without it, 503", async () => {
+    const pki = await createTestPki();
+    const emulator = new NefEmulator({
+      tls: { cert: pki.cert, key: pki.key },
+      oauthClients: [{ clientId: "openqod", clientSecret: "s3cret" }],
+    });
+    const apiRoot = await emulator.start();
+    assert.match(apiRoot, /^https:/);
+    const oauth = {
+      OPENQOD_NEF_OAUTH_TOKEN_URL: emulator.tokenUrl,
+      OPENQOD_NEF_OAUTH_CLIENT_ID: "openqod",
+      OPENQOD_NEF_OAUTH_CLIENT_SECRET: "s3cret",
+    };
+    const trusting = await nefAdapterFor(apiRoot, { ...oauth, OPENQOD_NEF_CA_FILE: pki.caFile });
+    const untrusting = await nefAdapterFor(apiRoot, oauth);
     try {
       assert.deepEqual(await trusting.adapter.reservations(), []);
-      assert.deepEqual(seen, ["GET /3gpp-as-session-with-qos/v1/openqod/subscriptions"]);
+      assert.deepEqual(
+        emulator.requests().map((r) => `${r.method} ${r.url} ${r.status}`),
+        ["POST /oauth/token 200", "GET /3gpp-as-session-with-qos/v1/openqod/subscriptions 200"],
+      );
       assert.deepEqual(await apiErrorOf(untrusting.adapter.reservations()), {
         status: 503,
         code: "UNAVAILABLE",
         retryAfter: "5",
       });
-      assert.equal(untrusting.attempts[0]?.outcome, "connection_error");
-      assert.equal(seen.length, 1, "no request got through without the CA");
+      assert.deepEqual(
+        untrusting.attempts.map((a) => [a.operation, a.outcome]),
+        [["token", "connection_error"]],
+      );
+      assert.equal(emulator.requests().length, 2, "no request got through without the CA");
     } finally {
       await trusting.adapter.close();
       await untrusting.adapter.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await emulator.close();
+      await pki.remove();
     }
   });
 
