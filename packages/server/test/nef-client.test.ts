@@ -22,11 +22,12 @@ const session = (sessionId: string): NetworkSessionRequest => ({
   duration: 600,
 });
 
-async function apiErrorOf(promise: Promise<unknown>) {
+async function apiErrorOf(promise: Promise<unknown>, messages?: string[]) {
   try {
     await promise;
   } catch (error) {
     assert.ok(error instanceof ApiError, `an ApiError, not ${String(error)}`);
+    messages?.push(error.message);
     return { status: error.status, code: error.code, retryAfter: error.headers["retry-after"] };
   }
   assert.fail("expected an ApiError");
@@ -160,11 +161,13 @@ describe("the NEF client: credentials, timeouts, retries, TLS", () => {
       OPENQOD_NEF_OAUTH_CLIENT_SECRET: "wrong",
     });
     try {
-      assert.deepEqual(await apiErrorOf(adapter.create(session("s-1"))), {
+      const messages: string[] = [];
+      assert.deepEqual(await apiErrorOf(adapter.create(session("s-1")), messages), {
         status: 503,
         code: "UNAVAILABLE",
         retryAfter: "5",
       });
+      assert.deepEqual(messages, ["The network refused OpenQoD's credentials. Try again later."]);
       assert.deepEqual(
         emulator.requests().map((r) => `${r.url} ${r.status}`),
         ["/oauth/token 401"],
@@ -278,11 +281,13 @@ describe("the NEF client: credentials, timeouts, retries, TLS", () => {
         emulator.requests().map((r) => `${r.method} ${r.url} ${r.status}`),
         ["POST /oauth/token 200", "GET /3gpp-as-session-with-qos/v1/openqod/subscriptions 200"],
       );
-      assert.deepEqual(await apiErrorOf(untrusting.adapter.reservations()), {
+      const messages: string[] = [];
+      assert.deepEqual(await apiErrorOf(untrusting.adapter.reservations(), messages), {
         status: 503,
         code: "UNAVAILABLE",
         retryAfter: "5",
       });
+      assert.deepEqual(messages, ["The network cannot be reached. Try again later."]);
       assert.deepEqual(
         untrusting.attempts.map((a) => [a.operation, a.outcome]),
         [["token", "connection_error"]],

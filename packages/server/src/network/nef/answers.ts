@@ -51,14 +51,13 @@ export function unreachableAsApiError(error: unknown): never {
     );
   }
   if (error instanceof NefTokenError) {
-    throw unavailable("The network refused OpenQoD's credentials. Try again later.");
+    throw unavailable(
+      error.status === null
+        ? "The network cannot be reached. Try again later."
+        : "The network refused OpenQoD's credentials. Try again later.",
+    );
   }
   throw error;
-}
-
-/** Whether an error answer is the NEF refusing OpenQoD's own credentials (after a refresh). */
-export function isCredentialsProblem(answer: NefAnswer): boolean {
-  return answer.status === 401;
 }
 
 /**
