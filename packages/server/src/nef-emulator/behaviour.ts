@@ -8,6 +8,11 @@ import type { AsSessionWithQoSSubscription } from "../nef/wire.ts";
 export interface UeBehaviour {
   /** The NEF answers the create this late (slow NEF: exercises the client's timeout). @default 0 */
   createDelayMs?: number;
+  /**
+   * The NEF creates the subscription at once but answers this late (a lost or slow 201): the client may
+   * have timed out or died while the subscription exists. @default 0
+   */
+  answerDelayMs?: number;
   /** The create is refused with this ProblemDetails status and cause (e.g. 403 REQUESTED_SERVICE_NOT_AUTHORIZED). */
   refuse?: { status: number; cause: string; detail?: string };
   /**

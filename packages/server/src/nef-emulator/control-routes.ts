@@ -30,6 +30,7 @@ const UeBehaviourBody = Type.Object(
     ),
     allocationDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
     allocateBeforeAnswer: Type.Optional(Type.Boolean()),
+    answerDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
   },
   closed,
 );

@@ -81,6 +81,9 @@ export class EmulatedNetwork {
     };
     this.#subscriptions.set(id, subscription);
     this.#scheduleExpiry();
+    if ((behaviour.answerDelayMs ?? 0) > 0) {
+      await sleep(behaviour.answerDelayMs, undefined, { signal: this.#abort.signal });
+    }
     return subscription;
   }
 

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { WorkerEvents } from "../events.ts";
 import { FailureBackoff } from "../failure-backoff.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
+import { createGuardMs } from "../service/session-create.ts";
 import type { SessionService } from "../service/session-service.ts";
 import type { NetworkCommand, Store } from "../store/store.ts";
 import { Wakeup } from "../wakeup.ts";
@@ -17,7 +18,10 @@ export interface NetworkWorkerOptions {
   reconcileIntervalMs: number;
   /** Releases attempted at once. @default 8 */
   batchSize?: number;
-  /** How long a claimed release is this worker's before another instance may take it (ms). @default 60 s */
+  /**
+   * How long a claimed release is this worker's before another instance may take it (ms). @default the
+   * adapter's create timeout and 10 s, as for a create's guard: a release takes no longer than a create
+   */
   leaseMs?: number;
 }
 
@@ -42,7 +46,7 @@ export class NetworkWorker {
   #nextWake = Number.POSITIVE_INFINITY;
 
   constructor(options: NetworkWorkerOptions) {
-    this.#o = { batchSize: 8, leaseMs: 60_000, ...options };
+    this.#o = { batchSize: 8, leaseMs: createGuardMs(options.network), ...options };
     options.store.onCommit((info) => {
       if (info.earliestDueAt !== null && info.earliestDueAt <= this.#nextWake) this.#wakeup.notify();
     });

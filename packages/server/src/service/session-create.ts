@@ -61,8 +61,12 @@ export async function provisionSession(
   try {
     outcome = await network.create(request);
   } catch (error) {
-    await releaseNow(store, id, null, now);
-    throw asApiError(error);
+    const failure = asApiError(error);
+    // A refusal is the network's last word: release at once (it holds nothing; this confirms it). A
+    // timeout or an outage is not: the network may still create it, so the guard waits for its
+    // deadline, and reconciliation catches anything later still.
+    if (failure.code !== "UNAVAILABLE") await releaseNow(store, id, null, now);
+    throw failure;
   }
   try {
     return await store.write(async (tx) => {
