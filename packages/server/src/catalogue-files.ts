@@ -1,10 +1,16 @@
 import { readFile } from "node:fs/promises";
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "./config.ts";
 import type { QosProfile } from "./domain/types.ts";
 import { QosProfile as QosProfileSchema } from "./http/schemas.ts";
-import type { DeviceRule, SimulatorOptions } from "./network/simulator.ts";
+import {
+  type DeviceOutcome,
+  type DeviceRegistry,
+  type DeviceRule,
+  unknownProfileNames,
+} from "./network/device-registry.ts";
+import { parseDurationMs } from "./setting-kinds.ts";
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -52,42 +58,66 @@ export async function loadProfilesFile(path: string): Promise<QosProfile[]> {
 const Outcome = Type.Union(
   ["NOT_FOUND", "SERVICE_NOT_APPLICABLE", "REFUSE", "GRANT"].map((o) => Type.Literal(o)),
 );
-const DevicesFile = Type.Object(
+const IDENTIFIERS = ["phoneNumber", "networkAccessIdentifier", "ipv4PublicAddress", "ipv6Address"] as const;
+const DeviceEntry = Type.Object(
   {
-    unknownDevices: Type.Optional(Outcome),
-    devices: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            phoneNumber: Type.Optional(Type.String()),
-            networkAccessIdentifier: Type.Optional(Type.String()),
-            ipv4PublicAddress: Type.Optional(Type.String()),
-            ipv6Address: Type.Optional(Type.String()),
-            outcome: Outcome,
-          },
-          { additionalProperties: false, minProperties: 2 },
-        ),
-      ),
-    ),
+    phoneNumber: Type.Optional(Type.String()),
+    networkAccessIdentifier: Type.Optional(Type.String()),
+    ipv4PublicAddress: Type.Optional(Type.String()),
+    ipv6Address: Type.Optional(Type.String()),
+    outcome: Type.Optional(Outcome),
+    activationDelay: Type.Optional(Type.String()),
+    qosProfiles: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
   },
   { additionalProperties: false },
 );
+const DevicesFile = Type.Object(
+  {
+    unknownDevices: Type.Optional(Outcome),
+    restrictedProfiles: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+    devices: Type.Optional(Type.Array(DeviceEntry)),
+  },
+  { additionalProperties: false },
+);
+type DeviceEntry = Static<typeof DeviceEntry>;
+
+function toRule(entry: DeviceEntry, index: number, path: string): DeviceRule {
+  const where = `devices file ${path}: /devices/${index}`;
+  if (!IDENTIFIERS.some((key) => entry[key] !== undefined)) {
+    throw new ConfigError([`${where} has no identifier (one of ${IDENTIFIERS.join(", ")})`]);
+  }
+  const { activationDelay, outcome, qosProfiles, ...identifiers } = entry;
+  const rule: DeviceRule = { ...identifiers, outcome: (outcome ?? "GRANT") as DeviceOutcome };
+  if (qosProfiles !== undefined) rule.qosProfiles = qosProfiles;
+  if (activationDelay !== undefined) {
+    const ms = parseDurationMs(activationDelay);
+    if (ms === null) {
+      throw new ConfigError([`${where}/activationDelay must be a duration like 250ms, 5s or 2m`]);
+    }
+    rule.activationDelayMs = ms;
+  }
+  return rule;
+}
 
 /**
- * Reads the simulator's device registry: `{ "unknownDevices": "GRANT", "devices": [{ "phoneNumber": "+3670…", "outcome": "NOT_FOUND" }] }`.
+ * Reads the simulator's device registry, e.g. `{ "restrictedProfiles": ["QOS_L"], "devices": [{ "phoneNumber":
+ * "+3670…", "activationDelay": "2s", "qosProfiles": ["QOS_E", "QOS_L"] }] }`, and checks its profile names
+ * against `catalogue` (the names on offer).
  * @throws ConfigError naming the file and what is wrong in it.
  */
-export async function loadDevicesFile(
-  path: string,
-): Promise<Pick<SimulatorOptions, "rules"> & Partial<SimulatorOptions>> {
-  const file = check<{ unknownDevices?: DeviceRule["outcome"]; devices?: DeviceRule[] }>(
+export async function loadDevicesFile(path: string, catalogue: readonly string[]): Promise<DeviceRegistry> {
+  const file = check<Static<typeof DevicesFile>>(
     DevicesFile,
     await readJson(path, "devices file"),
     path,
     "devices file",
   );
-  return {
-    rules: file.devices ?? [],
-    ...(file.unknownDevices === undefined ? {} : { unknownDevices: file.unknownDevices }),
+  const registry: DeviceRegistry = {
+    rules: (file.devices ?? []).map((entry, index) => toRule(entry, index, path)),
+    unknownDevices: (file.unknownDevices ?? "GRANT") as DeviceOutcome,
+    restrictedProfiles: file.restrictedProfiles ?? [],
   };
+  const problems = unknownProfileNames(registry, catalogue).map((p) => `devices file ${path}: ${p}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return registry;
 }

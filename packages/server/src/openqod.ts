@@ -70,11 +70,12 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   const profiles = new ProfileCatalogue(
     config.profilesFile === null ? BUILT_IN_PROFILES : await loadProfilesFile(config.profilesFile),
   );
-  const simulatorOptions =
-    config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile);
+  const catalogue = profiles.list().map((p) => p.name);
+  const registry =
+    config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile, catalogue);
   const network =
     options.network ??
-    new NetworkSimulator({ ...simulatorOptions, activationDelayMs: config.activationDelayMs });
+    new NetworkSimulator({ ...registry, catalogue, activationDelayMs: config.activationDelayMs });
   mkdirSync(config.dataDir, { recursive: true });
   const events = new WorkerEvents();
   const store = await openStore(config, {

@@ -1,108 +1,152 @@
+import { randomUUID } from "node:crypto";
 import type { ChosenDevice } from "../domain/device.ts";
+import { ApiError } from "../errors.ts";
 import type {
   CreateOutcome,
   DeviceCheck,
   NetworkAdapter,
+  NetworkEvent,
   NetworkEventSink,
   NetworkSessionRequest,
   Reservation,
 } from "./adapter.ts";
+import { behaviourOf, type DeviceBehaviour, type DeviceRegistry } from "./device-registry.ts";
 
-/** What the simulator does for a device: answer an error, refuse its sessions, or grant them. */
-export type DeviceOutcome = "NOT_FOUND" | "SERVICE_NOT_APPLICABLE" | "REFUSE" | "GRANT";
+export type { DeviceOutcome, DeviceRule } from "./device-registry.ts";
+export { TEST_DEVICES } from "./device-registry.ts";
 
-/** One entry of the simulator's device registry; it matches a device by any one identifier. */
-export interface DeviceRule {
-  phoneNumber?: string;
-  networkAccessIdentifier?: string;
-  ipv4PublicAddress?: string;
-  ipv6Address?: string;
-  outcome: DeviceOutcome;
-}
-
-export interface SimulatorOptions {
-  /** How long the network takes to grant or refuse a session. @default 0 (AVAILABLE in the 201) */
+export interface SimulatorOptions extends DeviceRegistry {
+  /** How long the network takes to grant or refuse a session, unless the device's rule says. @default 0 (AVAILABLE in the 201) */
   activationDelayMs: number;
-  /** Registry entries checked before the test identifiers; the first match wins. */
-  rules: readonly DeviceRule[];
-  /** What happens to a device no rule matches. @default "GRANT" (any well-formed device is known) */
-  unknownDevices: DeviceOutcome;
+  /** Every QoS profile name on offer; only needed with `restrictedProfiles`. @default [] */
+  catalogue: readonly string[];
 }
+
+/** What the simulated network holds for one session. */
+export interface SimulatedReservation extends Reservation {
+  qosProfile: string;
+  /** Seconds overall, as created or last extended. */
+  duration: number;
+}
+
+/** The event kinds a sandbox can make the simulated network send. */
+export type SimulatedEventKind = NetworkEvent["kind"];
 
 /**
- * Test identifiers that trigger the error paths in any sandbox, documented in the README.
- * The +999 country code is reserved for future use, so no real subscriber has these numbers.
+ * The built-in network: a device registry, and reservations held in memory by session id. It answers
+ * every create at once; a device's activation delay is given to OpenQoD as a scheduled verdict, so
+ * OpenQoD's clock (not a timer here) decides when the session is granted or refused. On its own it
+ * sends no event: the sandbox makes it send each one (inject), or lose a reservation (drop).
  */
-export const TEST_DEVICES: readonly DeviceRule[] = [
-  { phoneNumber: "+99999990404", outcome: "NOT_FOUND" },
-  { phoneNumber: "+99999990422", outcome: "SERVICE_NOT_APPLICABLE" },
-  { phoneNumber: "+99999990503", outcome: "REFUSE" },
-];
-
-function matches(rule: DeviceRule, device: ChosenDevice["device"]): boolean {
-  return (
-    (rule.phoneNumber !== undefined && rule.phoneNumber === device.phoneNumber) ||
-    (rule.networkAccessIdentifier !== undefined &&
-      rule.networkAccessIdentifier === device.networkAccessIdentifier) ||
-    (rule.ipv4PublicAddress !== undefined && rule.ipv4PublicAddress === device.ipv4Address?.publicAddress) ||
-    (rule.ipv6Address !== undefined && rule.ipv6Address === device.ipv6Address)
-  );
-}
-
-/** The built-in network: a device registry and sessions that are granted (or refused) on a timer. */
 export class NetworkSimulator implements NetworkAdapter {
   readonly name = "simulator";
   readonly #options: SimulatorOptions;
-  /** What the simulated network holds, by session id: the reservation's ref. */
-  readonly #reservations = new Map<string, string>();
+  readonly #held = new Map<string, SimulatedReservation>();
   #sink: NetworkEventSink | null = null;
 
   constructor(options: Partial<SimulatorOptions> = {}) {
-    this.#options = { activationDelayMs: 0, rules: [], unknownDevices: "GRANT", ...options };
+    this.#options = {
+      activationDelayMs: 0,
+      rules: [],
+      unknownDevices: "GRANT",
+      restrictedProfiles: [],
+      catalogue: [],
+      ...options,
+    };
   }
 
-  outcomeFor(device: ChosenDevice): DeviceOutcome {
-    const rule = [...this.#options.rules, ...TEST_DEVICES].find((r) => matches(r, device.device));
-    return rule?.outcome ?? this.#options.unknownDevices;
+  /** What the registry says of the device. */
+  behaviourOf(device: ChosenDevice): DeviceBehaviour {
+    return behaviourOf(this.#options, device, this.#options);
   }
 
   async checkDevice(device: ChosenDevice): Promise<DeviceCheck> {
-    const outcome = this.outcomeFor(device);
+    const { outcome, profiles } = this.behaviourOf(device);
     const status = outcome === "NOT_FOUND" || outcome === "SERVICE_NOT_APPLICABLE" ? outcome : "KNOWN";
-    return { status, profiles: null };
+    return { status, profiles };
   }
 
+  /** @throws ApiError 404 IDENTIFIER_NOT_FOUND, 422 SERVICE_NOT_APPLICABLE, as checkDevice says. */
   async create(request: NetworkSessionRequest): Promise<CreateOutcome> {
-    const ref = `sim-${request.sessionId}`;
-    this.#reservations.set(request.sessionId, ref);
-    const verdict = this.outcomeFor(request.device) === "REFUSE" ? "REFUSE" : "GRANT";
-    const afterMs = this.#options.activationDelayMs;
+    const { outcome, activationDelayMs: afterMs } = this.behaviourOf(request.device);
+    if (outcome === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
+    if (outcome === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+    const ref = `sim-${randomUUID()}`;
+    const { sessionId, qosProfile, duration } = request;
+    this.#held.set(sessionId, { sessionId, ref, qosProfile, duration });
+    const verdict = outcome === "REFUSE" ? "REFUSE" : "GRANT";
     if (verdict === "GRANT" && afterMs === 0) return { state: "GRANTED", ref };
+    // A refusal is scheduled too: the session is REQUESTED first, as a real network's late refusal.
     return { state: "PENDING", ref, scheduled: { verdict, afterMs } };
   }
 
-  async extend(): Promise<void> {}
+  /** @throws ApiError 404 NOT_FOUND when the network holds nothing for the session (lost, or released). */
+  async extend(target: { sessionId: string; ref: string }, duration: number): Promise<void> {
+    const held = this.#held.get(target.sessionId);
+    if (held === undefined || held.ref !== target.ref) {
+      throw new ApiError("NOT_FOUND", `The network holds no reservation ${target.ref}.`);
+    }
+    held.duration = duration;
+  }
 
-  async release(target: { sessionId: string }): Promise<void> {
-    this.#reservations.delete(target.sessionId);
+  async release(target: { sessionId: string; ref: string | null }): Promise<void> {
+    const held = this.#held.get(target.sessionId);
+    // A ref that is not the held one names an older reservation, already gone: nothing to release.
+    if (held !== undefined && (target.ref === null || target.ref === held.ref)) {
+      this.#held.delete(target.sessionId);
+    }
   }
 
   async reservations(): Promise<Reservation[]> {
-    return [...this.#reservations].map(([sessionId, ref]) => ({ sessionId, ref }));
+    return [...this.#held.values()].map(({ sessionId, ref }) => ({ sessionId, ref }));
   }
 
+  /** What it holds for a session, if anything (for tests and the sandbox). */
+  reservation(sessionId: string): SimulatedReservation | undefined {
+    const held = this.#held.get(sessionId);
+    return held === undefined ? undefined : { ...held };
+  }
+
+  /**
+   * Takes back the live sessions' reservations after a restart. Their profile and duration are not
+   * given back: they read as unknown ("" and 0) until an extension.
+   */
   async restore(live: readonly Reservation[]): Promise<void> {
-    for (const { sessionId, ref } of live) this.#reservations.set(sessionId, ref);
+    for (const { sessionId, ref } of live) {
+      if (!this.#held.has(sessionId))
+        this.#held.set(sessionId, { sessionId, ref, qosProfile: "", duration: 0 });
+    }
   }
 
   onEvent(sink: NetworkEventSink): void {
     this.#sink = sink;
   }
 
-  /** The sink events go to (the sandbox's injections use it). */
-  get sink(): NetworkEventSink | null {
-    return this.#sink;
+  /**
+   * Makes the network report `kind` for the session, as a real network does on its own; resolves once
+   * OpenQoD has committed it. The reservation stays held: OpenQoD releases it as after a real event.
+   * @throws ApiError 409 CONFLICT when the network holds nothing for the session; 503 UNAVAILABLE before
+   *   OpenQoD listens; whatever the sink rejects with.
+   */
+  async inject(sessionId: string, kind: SimulatedEventKind): Promise<void> {
+    const held = this.#held.get(sessionId);
+    if (held === undefined) {
+      throw new ApiError("CONFLICT", `The network holds no reservation for session ${sessionId}.`);
+    }
+    if (this.#sink === null) throw new ApiError("UNAVAILABLE", "OpenQoD does not listen to the network yet.");
+    await this.#sink({ sessionId, ref: held.ref, kind, detail: `simulated ${kind}` });
   }
 
-  async close(): Promise<void> {}
+  /**
+   * Forgets the session's reservation without telling OpenQoD, as a network that lost it: only a
+   * reconcile notices. @returns whether it held one.
+   */
+  drop(sessionId: string): boolean {
+    return this.#held.delete(sessionId);
+  }
+
+  /** Holds no timer or connection; forgets every reservation. */
+  async close(): Promise<void> {
+    this.#held.clear();
+  }
 }

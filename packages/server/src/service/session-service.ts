@@ -1,6 +1,7 @@
 import { chooseDeviceIdentifier } from "../domain/device.ts";
 import { flowsOverlap, parseFlow } from "../domain/flow.ts";
 import { checkDuration, end, extend, type Transition, whenDue } from "../domain/lifecycle.ts";
+import { checkProfileForDevice } from "../domain/profiles.ts";
 import { checkSink } from "../domain/sink.ts";
 import type { Device, Dialect, QosStatus, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
@@ -72,9 +73,10 @@ export class SessionService {
         ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
         : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.sinkToken };
     const device = chooseDeviceIdentifier(input.device);
-    const deviceStatus = (await network.checkDevice(device)).status;
+    const { status: deviceStatus, profiles: deviceProfiles } = await network.checkDevice(device);
     if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+    checkProfileForDevice(profile.name, deviceProfiles);
 
     const id = uuidv7();
     const outcome = await network.create({ sessionId: id, device, flow, qosProfile: profile.name, duration });
