@@ -14,7 +14,13 @@ import { findPostgresBinDir, type PostgresServer, startPostgres } from "./helper
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 /** Files that never touch a database, or test SQLite-only behaviour (the data-folder lock). */
-const SQLITE_ONLY = new Set(["domain.test.ts", "config.test.ts", "logging.test.ts", "layout.test.ts"]);
+const SQLITE_ONLY = new Set([
+  "domain.test.ts",
+  "config.test.ts",
+  "logging.test.ts",
+  "layout.test.ts",
+  "simulator.test.ts",
+]);
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".test.ts"))
   .sort();
