@@ -24,6 +24,7 @@ import { EXPECTED } from "./http/validation-messages.ts";
 import { serverVersion } from "./http/version.ts";
 import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { NetworkSimulator } from "./network/simulator.ts";
 import type { SessionService } from "./service/session-service.ts";
 
 export interface AppDeps {
@@ -126,7 +127,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticator,
   });
   if (deps.sandbox === true) {
-    await app.register(sandboxRoutes, { prefix: "/sandbox/v1", sessions: deps.sessions, authenticator });
+    await app.register(sandboxRoutes, {
+      prefix: "/sandbox/v1",
+      sessions: deps.sessions,
+      authenticator,
+      simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
+    });
   }
   return app;
 }

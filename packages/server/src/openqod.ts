@@ -116,6 +116,13 @@ async function wire(
     sinkPolicy: { allowLoopbackHttp: config.sandbox, allowNonPublicHosts: config.sandbox },
     retentionMs: config.retentionMs,
   });
+  // Interim, until the core applies network events (the lead's network worker): a termination or
+  // refusal ends the session as the sandbox's network-terminate did; the other kinds change nothing.
+  network.onEvent(async ({ sessionId, kind }) => {
+    if (kind !== "TERMINATED" && kind !== "REFUSED") return;
+    const session = await store.getSession(sessionId);
+    if (session !== undefined) await sessions.networkTerminate(session.clientId, sessionId);
+  });
   const sinkConcurrency =
     config.deliverySinkConcurrency ?? defaultSinkConcurrency(config.deliveryConcurrency);
   // A connection for every attempt a sink may have in flight: none waits in the pool on its timeout.
