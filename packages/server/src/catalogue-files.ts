@@ -56,7 +56,7 @@ export async function loadProfilesFile(path: string): Promise<QosProfile[]> {
 }
 
 const Outcome = Type.Union(
-  ["NOT_FOUND", "SERVICE_NOT_APPLICABLE", "REFUSE", "GRANT"].map((o) => Type.Literal(o)),
+  ["NOT_FOUND", "SERVICE_NOT_APPLICABLE", "REFUSE", "GRANT", "PENDING"].map((o) => Type.Literal(o)),
 );
 const IDENTIFIERS = ["phoneNumber", "networkAccessIdentifier", "ipv4PublicAddress", "ipv6Address"] as const;
 const DeviceEntry = Type.Object(

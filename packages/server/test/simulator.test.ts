@@ -106,6 +106,14 @@ describe("the simulator keeps the adapter contract", () => {
     );
   });
 
+  test("a PENDING device's create is PENDING with nothing scheduled: it waits for an event", async () => {
+    const sim = new NetworkSimulator({ activationDelayMs: 500 });
+    const outcome = await sim.create(request({ device: phone("+99999990102") }));
+    assert.deepEqual(outcome, { state: "PENDING", ref: outcome.ref });
+    assert.equal((await sim.checkDevice(phone("+99999990102"))).status, "KNOWN");
+    assert.equal(sim.reservation(SESSION)?.ref, outcome.ref);
+  });
+
   test("extend records the new overall duration; extending what the network lost is 404", async () => {
     const sim = new NetworkSimulator();
     const { ref } = await sim.create(request({ duration: 600 }));

@@ -1,7 +1,10 @@
 import type { ChosenDevice } from "../domain/device.ts";
 
-/** What the simulator does for a device: answer an error, refuse its sessions, or grant them. */
-export type DeviceOutcome = "NOT_FOUND" | "SERVICE_NOT_APPLICABLE" | "REFUSE" | "GRANT";
+/**
+ * What the simulator does for a device: answer an error, refuse its sessions, grant them, or leave
+ * them pending until the sandbox sends an event (or OpenQoD's grant timeout ends them).
+ */
+export type DeviceOutcome = "NOT_FOUND" | "SERVICE_NOT_APPLICABLE" | "REFUSE" | "GRANT" | "PENDING";
 
 /** One entry of the simulator's device registry; it matches a device by any one identifier. */
 export interface DeviceRule {
@@ -52,6 +55,8 @@ export const TEST_DEVICES: readonly DeviceRule[] = [
   { phoneNumber: "+99999990503", outcome: "REFUSE" },
   // 202 Accepted: REQUESTED for 2 s, then AVAILABLE (CAMARA's tests of a REQUESTED session).
   { phoneNumber: "+99999990202", outcome: "GRANT", activationDelayMs: 2_000 },
+  // 102 Processing: REQUESTED until the network sends GRANTED or REFUSED (sandbox network-events).
+  { phoneNumber: "+99999990102", outcome: "PENDING" },
   // 204 No Content: known, but may use no QoS profile.
   { phoneNumber: "+99999990204", outcome: "GRANT", qosProfiles: [] },
 ];

@@ -35,8 +35,9 @@ export type SimulatedEventKind = NetworkEvent["kind"];
 /**
  * The built-in network: a device registry, and reservations held in memory by session id. It answers
  * every create at once; a device's activation delay is given to OpenQoD as a scheduled verdict, so
- * OpenQoD's clock (not a timer here) decides when the session is granted or refused. On its own it
- * sends no event: the sandbox makes it send each one (inject), or lose a reservation (drop).
+ * OpenQoD's clock (not a timer here) decides when the session is granted or refused. A PENDING device's
+ * sessions wait for an event. On its own it sends none: the sandbox makes it send each one (inject), or
+ * lose a reservation (drop).
  */
 export class NetworkSimulator implements NetworkAdapter {
   readonly name = "simulator";
@@ -74,6 +75,7 @@ export class NetworkSimulator implements NetworkAdapter {
     const ref = `sim-${randomUUID()}`;
     const { sessionId, qosProfile, duration } = request;
     this.#held.set(sessionId, { sessionId, ref, qosProfile, duration });
+    if (outcome === "PENDING") return { state: "PENDING", ref };
     const verdict = outcome === "REFUSE" ? "REFUSE" : "GRANT";
     if (verdict === "GRANT" && afterMs === 0) return { state: "GRANTED", ref };
     // A refusal is scheduled too: the session is REQUESTED first, as a real network's late refusal.
