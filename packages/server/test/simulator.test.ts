@@ -128,6 +128,8 @@ describe("the simulator keeps the adapter contract", () => {
     const sim = new NetworkSimulator();
     await sim.restore([{ sessionId: SESSION, ref: "sim-kept" }]);
     assert.deepEqual(await sim.reservations(), [{ sessionId: SESSION, ref: "sim-kept" }]);
+    await sim.extend({ sessionId: SESSION, ref: "sim-kept" }, 1800);
+    assert.equal(sim.reservation(SESSION)?.duration, 1800, "a restored reservation can be extended");
     await sim.release({ sessionId: SESSION, ref: "sim-kept" });
     assert.deepEqual(await sim.reservations(), []);
     await sim.restore([{ sessionId: SESSION, ref: "sim-kept" }]);

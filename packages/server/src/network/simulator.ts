@@ -24,9 +24,10 @@ export interface SimulatorOptions extends DeviceRegistry {
 
 /** What the simulated network holds for one session. */
 export interface SimulatedReservation extends Reservation {
-  qosProfile: string;
-  /** Seconds overall, as created or last extended. */
-  duration: number;
+  /** null when taken back by restore(), which knows only the ref. */
+  qosProfile: string | null;
+  /** Seconds overall, as created or last extended; null after restore() until an extension. */
+  duration: number | null;
 }
 
 /** The event kinds a sandbox can make the simulated network send. */
@@ -109,14 +110,11 @@ export class NetworkSimulator implements NetworkAdapter {
     return held === undefined ? undefined : { ...held };
   }
 
-  /**
-   * Takes back the live sessions' reservations after a restart. Their profile and duration are not
-   * given back: they read as unknown ("" and 0) until an extension.
-   */
+  /** Takes back the live sessions' reservations after a restart (only their refs: see SimulatedReservation). */
   async restore(live: readonly Reservation[]): Promise<void> {
     for (const { sessionId, ref } of live) {
-      if (!this.#held.has(sessionId))
-        this.#held.set(sessionId, { sessionId, ref, qosProfile: "", duration: 0 });
+      if (this.#held.has(sessionId)) continue;
+      this.#held.set(sessionId, { sessionId, ref, qosProfile: null, duration: null });
     }
   }
 
