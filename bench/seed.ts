@@ -61,6 +61,7 @@ export async function seedSessions(dataDir: string, options: SeedOptions): Promi
           expiresAt: options.expiresAt,
           dueAt: options.expiresAt,
           networkVerdict: null,
+          networkRef: null,
         });
       }
       await store.write(async (tx) => {

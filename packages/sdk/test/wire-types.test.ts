@@ -141,6 +141,7 @@ test("a session the server renders reads the same through the SDK, in both diale
     expiresAt: startedAt + 600_000,
     dueAt: startedAt + 600_000,
     networkVerdict: null,
+    networkRef: null,
   };
   const expected: SessionData = {
     id: session.id,

@@ -59,6 +59,15 @@ async function main(argv: string[]): Promise<number> {
     ),
   );
   openqod.events.on("worker:error", (e) => log.error({ err: e.error, worker: e.worker }, "worker error"));
+  openqod.events.on("network:release", (e) => {
+    if (e.error !== null) {
+      log.warn({ sessionId: e.sessionId, attempts: e.attempts, error: e.error }, "network release failed");
+    }
+  });
+  openqod.events.on("network:event", (e) => log.info(e, "network event"));
+  openqod.events.on("network:reconciled", (e) => {
+    if (e.orphaned + e.lost > 0) log.warn(e, "reconciled with the network");
+  });
 
   try {
     await openqod.app.listen({ host: config.host, port: config.port });

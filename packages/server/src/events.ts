@@ -19,7 +19,15 @@ export interface WorkerEventMap {
   "scheduler:processed": [{ count: number; latenessMs: number }];
   /** One transaction of the outbox sweeper: settled events past retention deleted, with their attempts. */
   "retention:swept": [{ events: number; attempts: number }];
-  "worker:error": [{ worker: "scheduler" | "dispatcher" | "retention" | "database"; error: unknown }];
+  /** A release attempted in the network: `error` null once the network confirmed it. */
+  "network:release": [{ sessionId: string; attempts: number; error: string | null; durationMs?: number }];
+  /** One reconciliation with the network (scheduler/reconcile.ts). */
+  "network:reconciled": [{ orphaned: number; lost: number }];
+  /** An event the network reported on its own, and what became of it. */
+  "network:event": [{ sessionId: string; kind: string; outcome: string; detail: string | null }];
+  "worker:error": [
+    { worker: "scheduler" | "dispatcher" | "retention" | "database" | "network"; error: unknown },
+  ];
 }
 
 export class WorkerEvents extends EventEmitter<WorkerEventMap> {}

@@ -37,6 +37,30 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
     labelNames: ["worker"],
     registers: [registry],
   });
+  const releases = new Counter({
+    name: "openqod_network_releases_total",
+    help: "Releases attempted in the network, by outcome (released, failed)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const networkEvents = new Counter({
+    name: "openqod_network_events_total",
+    help: "Events the network reported on its own, by kind and what OpenQoD did with them",
+    labelNames: ["kind", "outcome"],
+    registers: [registry],
+  });
+  const reconciled = new Counter({
+    name: "openqod_network_reconciled_total",
+    help: "What reconciliation with the network repaired: orphaned reservations released, lost sessions ended",
+    labelNames: ["repair"],
+    registers: [registry],
+  });
+  events.on("network:release", (e) => releases.inc({ outcome: e.error === null ? "released" : "failed" }));
+  events.on("network:event", (e) => networkEvents.inc({ kind: e.kind, outcome: e.outcome }));
+  events.on("network:reconciled", (e) => {
+    reconciled.inc({ repair: "orphaned" }, e.orphaned);
+    reconciled.inc({ repair: "lost" }, e.lost);
+  });
   events.on("delivery:attempt", (e) => {
     attempts.inc({ outcome: e.outcome });
     if (e.outcome === "delivered") latency.observe(e.latencyMs / 1000);

@@ -16,6 +16,7 @@ import { WorkerEvents } from "./events.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SessionService } from "./service/session-service.ts";
@@ -42,6 +43,9 @@ export interface OpenQod {
   sessions: SessionService;
   dispatcher: Dispatcher;
   scheduler: Scheduler;
+  /** Carries out releases in the network and reconciles with it. */
+  networkWorker: NetworkWorker;
+  network: NetworkAdapter;
   apiKeys: ApiKeys;
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
@@ -75,7 +79,13 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile, catalogue);
   const network =
     options.network ??
-    new NetworkSimulator({ ...registry, catalogue, activationDelayMs: config.activationDelayMs });
+    new NetworkSimulator({
+      ...registry,
+      catalogue,
+      activationDelayMs: config.activationDelayMs,
+      // Each instance sharing a database has a simulator of its own, which knows only its own sessions.
+      listsReservations: config.databaseUrl === null,
+    });
   mkdirSync(config.dataDir, { recursive: true });
   const events = new WorkerEvents();
   const store = await openStore(config, {
@@ -115,14 +125,23 @@ async function wire(
     },
     sinkPolicy: { allowLoopbackHttp: config.sandbox, allowNonPublicHosts: config.sandbox },
     retentionMs: config.retentionMs,
+    grantTimeoutMs: config.networkGrantTimeoutMs,
   });
-  // Interim, until the core applies network events (the lead's network worker): a termination or
-  // refusal ends the session as the sandbox's network-terminate did; the other kinds change nothing.
-  network.onEvent(async ({ sessionId, kind }) => {
-    if (kind !== "TERMINATED" && kind !== "REFUSED") return;
-    const session = await store.getSession(sessionId);
-    if (session !== undefined) await sessions.networkTerminate(session.clientId, sessionId);
+  network.onEvent(async (event) => {
+    const outcome = await sessions.applyNetworkEvent(event);
+    events.emit("network:event", {
+      sessionId: event.sessionId,
+      kind: event.kind,
+      outcome,
+      detail: event.detail ?? null,
+    });
+    return outcome;
   });
+  // A network living in this process (the simulator) starts empty: it gets the live sessions back.
+  if (network.restore !== undefined) {
+    const live = await store.liveReservations();
+    await network.restore(live.map((r) => ({ sessionId: r.sessionId, ref: r.ref ?? r.sessionId })));
+  }
   const sinkConcurrency =
     config.deliverySinkConcurrency ?? defaultSinkConcurrency(config.deliveryConcurrency);
   // A connection for every attempt a sink may have in flight: none waits in the pool on its timeout.
@@ -142,6 +161,14 @@ async function wire(
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
+  const networkWorker = new NetworkWorker({
+    store,
+    network,
+    sessions,
+    clock,
+    events,
+    reconcileIntervalMs: config.networkReconcileIntervalMs,
+  });
   const retentionMs = config.deliveryRetentionMs;
   const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store, { clock });
@@ -180,6 +207,7 @@ async function wire(
         await workers;
       },
       () => sender.close(),
+      () => network.close(),
       () => store.close(),
     ];
     let failure: { error: unknown } | null = null;
@@ -198,6 +226,8 @@ async function wire(
     sessions,
     dispatcher,
     scheduler,
+    networkWorker,
+    network,
     apiKeys,
     events,
     sandboxKey,
@@ -206,6 +236,7 @@ async function wire(
       workers = Promise.all([
         scheduler.run({ signal: abort.signal }),
         dispatcher.run({ signal: abort.signal }),
+        networkWorker.run({ signal: abort.signal }),
         ...(sweeper === null ? [] : [sweeper.run({ signal: abort.signal })]),
       ]);
     },

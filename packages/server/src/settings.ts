@@ -101,6 +101,22 @@ export const SETTINGS = {
     defaultText: "`0`",
     doc: "time until the simulated network grants a session, e.g. `2s`",
   },
+  networkGrantTimeoutMs: {
+    flag: "network-grant-timeout",
+    variable: "OPENQOD_NETWORK_GRANT_TIMEOUT",
+    kind: duration(1000),
+    fallback: 300_000,
+    defaultText: "`5m`",
+    doc: "how long a session may stay `REQUESTED` without the network's answer before it ends (`NETWORK_TERMINATED`)",
+  },
+  networkReconcileIntervalMs: {
+    flag: "network-reconcile-interval",
+    variable: "OPENQOD_NETWORK_RECONCILE_INTERVAL",
+    kind: duration(0),
+    fallback: 300_000,
+    defaultText: "`5m`",
+    doc: "time between reconciliations of the sessions with the network's reservations (`0`: only at start)",
+  },
   devicesFile: {
     flag: "devices-file",
     variable: "OPENQOD_DEVICES_FILE",

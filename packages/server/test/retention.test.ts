@@ -322,6 +322,10 @@ describe("outbox retention", () => {
     await sql`update outbox set state = 'delivered', settled_at = ${T0} where event_id = 'settled-before'`.execute(
       store.db,
     );
+    // Migrations after 0006 are undone first, so that 0006 runs again on the schema it was written for.
+    await sql`drop table network_commands`.execute(store.db);
+    await sql`alter table sessions drop column network_ref`.execute(store.db);
+    await sql`delete from openqod_migrations where name = '0007_network'`.execute(store.db);
     await sql`drop index outbox_settled`.execute(store.db);
     await sql`alter table outbox drop column credential_removed`.execute(store.db);
     await sql`delete from openqod_migrations where name = '0006_outbox_retention'`.execute(store.db);

@@ -80,7 +80,7 @@ describe("the simulator keeps the adapter contract", () => {
       ref: outcome.ref,
       scheduled: { verdict: "REFUSE", afterMs: 0 },
     });
-    assert.equal((await sim.reservations()).length, 1);
+    assert.equal((await sim.reservations())?.length, 1);
   });
 
   test("the 2 s test identifier stays REQUESTED for 2 s; the unknown and not-applicable ones are errors", async () => {
@@ -100,7 +100,7 @@ describe("the simulator keeps the adapter contract", () => {
       "SERVICE_NOT_APPLICABLE",
     );
     assert.deepEqual(
-      (await sim.reservations()).map((r) => r.sessionId),
+      (await sim.reservations())?.map((r) => r.sessionId),
       [SESSION],
       "nothing held for a failed create",
     );
@@ -124,6 +124,13 @@ describe("the simulator keeps the adapter contract", () => {
     await rejectsWith(sim.extend({ sessionId: SESSION, ref }, 1200), "NOT_FOUND");
   });
 
+  test("a simulator that cannot know every reservation (several instances) lists none: null", async () => {
+    const sim = new NetworkSimulator({ listsReservations: false });
+    await sim.create(request());
+    assert.equal(await sim.reservations(), null);
+    assert.ok(sim.reservation(SESSION) !== undefined, "it still holds its own");
+  });
+
   test("restore takes the live reservations back after a restart; close forgets everything", async () => {
     const sim = new NetworkSimulator();
     await sim.restore([{ sessionId: SESSION, ref: "sim-kept" }]);
@@ -144,10 +151,11 @@ describe("the simulator's injected events", () => {
     const received: NetworkEvent[] = [];
     sim.onEvent(async (event) => {
       received.push(event);
+      return "applied";
     });
     const { ref } = await sim.create(request());
     for (const kind of ["GRANTED", "REFUSED", "NOT_GUARANTEED", "GUARANTEED", "TERMINATED"] as const) {
-      await sim.inject(SESSION, kind);
+      assert.equal(await sim.inject(SESSION, kind), "applied", "what OpenQoD made of it");
     }
     assert.deepEqual(
       received.map((e) => [e.sessionId, e.ref, e.kind]),

@@ -134,7 +134,9 @@ describe("migration 0005", { skip: TEST_ENGINE !== "sqlite" }, () => {
       await before.close();
       // Back to the schema before 0005 (so before 0006 too), with an event written then.
       const raw = new Database(file);
-      raw.exec(`drop index outbox_settled; alter table outbox drop column credential_removed;
+      raw.exec(`drop table network_commands; alter table sessions drop column network_ref;
+        delete from openqod_migrations where name = '0007_network';
+        drop index outbox_settled; alter table outbox drop column credential_removed;
         drop index outbox_pending_origin; alter table outbox drop column sink_origin;
         delete from openqod_migrations where name in ('0005_outbox_sink_origin', '0006_outbox_retention')`);
       raw.close();

@@ -94,16 +94,18 @@ export function extend(session: SessionRecord, additional: number, maxDuration: 
 }
 
 /**
- * What the scheduler does with a session whose `dueAt` has come: activate or refuse a REQUESTED one,
+ * What the scheduler does with a session whose `dueAt` has come: activate or refuse a REQUESTED one
+ * (refused too when the network has not answered by the grant timeout),
  * expire an AVAILABLE one (at its scheduled end, however late the scheduler runs), or remove an
  * UNAVAILABLE one whose retention is over (`"remove"`).
  */
 export function whenDue(session: SessionRecord, now: number, retentionMs: number): Transition | "remove" {
   switch (session.qosStatus) {
     case "REQUESTED":
-      return session.networkVerdict === "REFUSE"
-        ? end(session, now, "NETWORK_TERMINATED", retentionMs)
-        : activate(session, now);
+      // No verdict: the network never said (the grant timeout), which is a refusal too.
+      return session.networkVerdict === "GRANT"
+        ? activate(session, now)
+        : end(session, now, "NETWORK_TERMINATED", retentionMs);
     case "AVAILABLE":
       return end(session, session.expiresAt ?? now, "DURATION_EXPIRED", retentionMs);
     case "UNAVAILABLE":

@@ -50,4 +50,6 @@ export interface SessionRecord {
   dueAt: number | null;
   /** What the network decided for a REQUESTED session, applied at `dueAt`. */
   networkVerdict: "GRANT" | "REFUSE" | null;
+  /** The network's reference for the session's reservation (a NEF subscription's URL). */
+  networkRef: string | null;
 }

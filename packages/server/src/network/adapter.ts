@@ -50,10 +50,19 @@ export interface NetworkEvent {
 }
 
 /**
+ * What became of a network event, once committed:
+ * - applied: the session changed (and its consumer is notified);
+ * - kept: the session is still being created; the event is applied as it commits;
+ * - ignored: it changes nothing (an ended session, QoS guaranteed again, …);
+ * - unknown: OpenQoD has no such session (a NEF gets a 404).
+ */
+export type NetworkEventOutcome = "applied" | "kept" | "ignored" | "unknown";
+
+/**
  * Applies a network event durably (session transition, notification, release) and resolves once it
  * is committed; rejects when it could not be, so the network may send it again.
  */
-export type NetworkEventSink = (event: NetworkEvent) => Promise<void>;
+export type NetworkEventSink = (event: NetworkEvent) => Promise<NetworkEventOutcome>;
 
 /** A reservation the network holds for OpenQoD. */
 export interface Reservation {
@@ -86,8 +95,11 @@ export interface NetworkAdapter {
    * Safe to repeat.
    */
   release(target: { sessionId: string; ref: string | null }): Promise<void>;
-  /** Every reservation the network holds for this OpenQoD, for reconciliation. */
-  reservations(): Promise<Reservation[]>;
+  /**
+   * Every reservation the network holds for this OpenQoD, for reconciliation; null when this adapter
+   * cannot know them all (a simulator in each of several instances knows only its own).
+   */
+  reservations(): Promise<Reservation[] | null>;
   /**
    * A network that lives in OpenQoD's process (the simulator) forgets everything on restart; it is given
    * the live sessions' reservations back at start, before the first reconcile. Real networks omit it.

@@ -6,6 +6,7 @@ import type {
   DeviceCheck,
   NetworkAdapter,
   NetworkEvent,
+  NetworkEventOutcome,
   NetworkEventSink,
   NetworkSessionRequest,
   Reservation,
@@ -20,6 +21,11 @@ export interface SimulatorOptions extends DeviceRegistry {
   activationDelayMs: number;
   /** Every QoS profile name on offer; only needed with `restrictedProfiles`. @default [] */
   catalogue: readonly string[];
+  /**
+   * Whether reservations() answers: not when several instances share a database, each with its own
+   * simulator that knows only the sessions it created or restored. @default true
+   */
+  listsReservations: boolean;
 }
 
 /** What the simulated network holds for one session. */
@@ -53,6 +59,7 @@ export class NetworkSimulator implements NetworkAdapter {
       unknownDevices: "GRANT",
       restrictedProfiles: [],
       catalogue: [],
+      listsReservations: true,
       ...options,
     };
   }
@@ -100,7 +107,8 @@ export class NetworkSimulator implements NetworkAdapter {
     }
   }
 
-  async reservations(): Promise<Reservation[]> {
+  async reservations(): Promise<Reservation[] | null> {
+    if (!this.#options.listsReservations) return null;
     return [...this.#held.values()].map(({ sessionId, ref }) => ({ sessionId, ref }));
   }
 
@@ -124,17 +132,17 @@ export class NetworkSimulator implements NetworkAdapter {
 
   /**
    * Makes the network report `kind` for the session, as a real network does on its own; resolves once
-   * OpenQoD has committed it. The reservation stays held: OpenQoD releases it as after a real event.
+   * OpenQoD has committed it, with what became of it. The reservation stays held: OpenQoD releases it as after a real event.
    * @throws ApiError 409 CONFLICT when the network holds nothing for the session; 503 UNAVAILABLE before
    *   OpenQoD listens; whatever the sink rejects with.
    */
-  async inject(sessionId: string, kind: SimulatedEventKind): Promise<void> {
+  async inject(sessionId: string, kind: SimulatedEventKind): Promise<NetworkEventOutcome> {
     const held = this.#held.get(sessionId);
     if (held === undefined) {
       throw new ApiError("CONFLICT", `The network holds no reservation for session ${sessionId}.`);
     }
     if (this.#sink === null) throw new ApiError("UNAVAILABLE", "OpenQoD does not listen to the network yet.");
-    await this.#sink({ sessionId, ref: held.ref, kind, detail: `simulated ${kind}` });
+    return this.#sink({ sessionId, ref: held.ref, kind, detail: `simulated ${kind}` });
   }
 
   /**

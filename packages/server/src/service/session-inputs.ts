@@ -41,4 +41,6 @@ export interface SessionServiceOptions {
   sinkPolicy: SinkPolicy;
   /** How long an UNAVAILABLE session stays readable before it is removed (ms). @default 360_000 */
   retentionMs: number;
+  /** How long a session may stay REQUESTED without the network's word before it ends (ms). */
+  grantTimeoutMs: number;
 }

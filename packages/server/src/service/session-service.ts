@@ -1,19 +1,22 @@
 import { chooseDeviceIdentifier } from "../domain/device.ts";
-import { flowsOverlap, parseFlow } from "../domain/flow.ts";
-import { checkDuration, end, extend, type Transition, whenDue } from "../domain/lifecycle.ts";
+import { parseFlow } from "../domain/flow.ts";
+import { checkDuration, end, extend, whenDue } from "../domain/lifecycle.ts";
 import { checkProfileForDevice } from "../domain/profiles.ts";
 import { checkSink } from "../domain/sink.ts";
 import type { Device, Dialect, QosStatus, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import { uuidv7 } from "../ids.ts";
-import type { WriteTx } from "../store/store.ts";
+import type { NetworkEvent, NetworkEventOutcome } from "../network/adapter.ts";
+import { applyNetworkEvent } from "./network-events.ts";
 import { NotificationService } from "./notification-service.ts";
+import { asApiError, provisionSession } from "./session-create.ts";
 import type {
   CreateSessionInput,
   ExtensionPolicy,
   NotificationRenderer,
   SessionServiceOptions,
 } from "./session-inputs.ts";
+import { isLive, TransitionWriter } from "./transitions.ts";
 
 export type { CreateSessionInput, ExtensionPolicy, NotificationRenderer, SessionServiceOptions };
 
@@ -25,10 +28,12 @@ export class SessionService {
   readonly #o: SessionServiceOptions;
   /** The sessions' notifications and their delivery (same store and clock). */
   readonly notifications: NotificationService;
+  readonly #writer: TransitionWriter;
 
   constructor(options: SessionServiceOptions) {
     this.#o = options;
     this.notifications = new NotificationService({ store: options.store, clock: options.clock });
+    this.#writer = new TransitionWriter(options.renderers);
   }
 
   /**
@@ -73,21 +78,12 @@ export class SessionService {
         ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
         : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.sinkToken };
     const device = chooseDeviceIdentifier(input.device);
-    const { status: deviceStatus, profiles: deviceProfiles } = await network.checkDevice(device);
-    if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
-    if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
-    checkProfileForDevice(profile.name, deviceProfiles);
-
-    const id = uuidv7();
-    const outcome = await network.create({ sessionId: id, device, flow, qosProfile: profile.name, duration });
-    const verdict =
-      outcome.state === "GRANTED"
-        ? { verdict: "GRANT" as const, afterMs: 0 }
-        : outcome.state === "REFUSED"
-          ? { verdict: "REFUSE" as const, afterMs: 0 }
-          : (outcome.scheduled ?? { verdict: "GRANT" as const, afterMs: 0 });
+    const check = await network.checkDevice(device);
+    if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
+    if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+    checkProfileForDevice(profile.name, check.profiles);
     const requested: SessionRecord = {
-      id,
+      id: uuidv7(),
       clientId,
       dialect,
       device: device.device,
@@ -105,38 +101,21 @@ export class SessionService {
       createdAt: now,
       startedAt: null,
       expiresAt: null,
-      dueAt: now + verdict.afterMs,
-      networkVerdict: verdict.verdict,
+      dueAt: null,
+      networkVerdict: null,
+      networkRef: null,
     };
-    try {
-      return await store.write(async (tx) => {
-        for (const other of await tx.deviceSessionsLocked(clientId, device.key)) {
-          const otherFlow = parseFlow(
-            other.applicationServer,
-            other.devicePorts,
-            other.applicationServerPorts,
-          );
-          if (flowsOverlap(flow, otherFlow)) {
-            throw new ApiError(
-              "CONFLICT",
-              `Conflict with an existing session for the same device: session ${other.id} (${other.qosStatus}) covers an overlapping flow. Delete it first.`,
-            );
-          }
-        }
-        if (verdict.verdict === "GRANT" && verdict.afterMs === 0) {
-          const transition = whenDue(requested, now, this.#o.retentionMs);
-          if (transition === "remove") throw new Error("unreachable: a REQUESTED session is never removed");
-          await tx.insertSession(transition.session);
-          await this.#notify(tx, transition, now);
-          return transition.session;
-        }
-        await tx.insertSession(requested);
-        return requested;
-      });
-    } catch (error) {
-      await network.release({ sessionId: id, ref: null });
-      throw error;
-    }
+    return provisionSession(
+      {
+        store,
+        network,
+        writer: this.#writer,
+        retentionMs: this.#o.retentionMs,
+        grantTimeoutMs: this.#o.grantTimeoutMs,
+      },
+      requested,
+      flow,
+    );
   }
 
   /** @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED (another client's session). */
@@ -161,8 +140,7 @@ export class SessionService {
       );
     }
     const now = this.#o.clock.now();
-    return this.#o.store.write(async (tx) => {
-      const session = owned(await tx.getSession(sessionId), clientId);
+    const extendOf = (session: SessionRecord): SessionRecord => {
       const profile = this.#o.profiles.get(session.qosProfile);
       const profileMax =
         profile === undefined ? session.duration : this.#o.profiles.durationLimits(profile).max;
@@ -170,7 +148,20 @@ export class SessionService {
         policy.maxRemainingMs !== undefined && session.startedAt !== null
           ? Math.floor((now + policy.maxRemainingMs - session.startedAt) / 1000)
           : profileMax;
-      const extended = extend(session, additional, max);
+      return extend(session, additional, max);
+    };
+    // The network first: if it refuses, nothing changed. If the server dies after the network
+    // extended, the session ends at its old time and its release ends the longer reservation too.
+    const planned = extendOf(owned(await this.#o.store.getSession(sessionId), clientId));
+    if (planned.networkRef !== null) {
+      await this.#o.network
+        .extend({ sessionId, ref: planned.networkRef }, planned.duration)
+        .catch((error: unknown) => {
+          throw asApiError(error);
+        });
+    }
+    return this.#o.store.write(async (tx) => {
+      const extended = extendOf(owned(await tx.getSession(sessionId), clientId));
       await tx.updateSession(extended);
       return extended;
     });
@@ -186,11 +177,11 @@ export class SessionService {
     await this.#o.store.write(async (tx) => {
       const session = owned(await tx.getSession(sessionId), clientId);
       if (session.qosStatus === "AVAILABLE") {
-        await this.#notify(tx, end(session, now, "DELETE_REQUESTED", 0), now);
+        await this.#writer.notify(tx, end(session, now, "DELETE_REQUESTED", 0), now);
       }
+      if (isLive(session)) await tx.queueRelease(sessionId, session.networkRef, now);
       await tx.deleteSession(sessionId);
     });
-    await this.#o.network.release({ sessionId, ref: null });
   }
 
   /**
@@ -235,8 +226,7 @@ export class SessionService {
         throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
       }
       const transition = end(session, now, reason, this.#o.retentionMs);
-      await tx.updateSession(transition.session);
-      await this.#notify(tx, transition, now);
+      await this.#writer.write(tx, session, transition, now);
       return transition.session;
     });
   }
@@ -267,18 +257,20 @@ export class SessionService {
           await tx.deleteSession(session.id);
           continue;
         }
-        await tx.updateSession(transition.session);
-        await this.#notify(tx, transition, now);
+        await this.#writer.write(tx, session, transition, now);
       }
       return { count: due.length, oldestDueAt: due[0]?.dueAt ?? null };
     });
   }
 
-  async #notify(tx: WriteTx, transition: Transition, now: number): Promise<void> {
-    const { session, change } = transition;
-    if (change === null) return;
-    const event = this.#o.renderers[session.dialect](session, change, now);
-    if (event !== null) await tx.enqueue(event, session.clientId);
+  /**
+   * Applies what the network reports on its own (adapter.ts): a session granted, refused, terminated
+   * or lost, in one transaction with its notification and release. An event for a session still being
+   * created is kept with its guard and applied as it commits.
+   */
+  applyNetworkEvent(event: NetworkEvent): Promise<NetworkEventOutcome> {
+    const { store, clock, retentionMs } = this.#o;
+    return applyNetworkEvent({ store, writer: this.#writer, retentionMs }, event, clock.now());
   }
 }
 

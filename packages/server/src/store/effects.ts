@@ -13,6 +13,8 @@ export type Effect =
   | { readonly kind: "sessions-changed" }
   /** Events queued, settled, rescheduled or made due: dispatchers look again. */
   | { readonly kind: "outbox-changed" }
+  /** A command to the network queued or rescheduled: the network workers look again at `dueAt`. */
+  | { readonly kind: "network-queued"; readonly dueAt: number }
   /** Leases and attempt records: only the dispatchers read them, and they wake nobody. */
   | { readonly kind: "bookkeeping" };
 
@@ -23,7 +25,7 @@ export const BOOKKEEPING: Effect = { kind: "bookkeeping" };
 /** What a commit brought the workers, here and on other instances, so they wake without polling. */
 export interface CommitInfo {
   outboxChanged: boolean;
-  /** The earliest `dueAt` a write set, if any (ms). */
+  /** The earliest `dueAt` a write set (a session's or a network command's), if any (ms). */
   earliestDueAt: number | null;
 }
 
@@ -46,6 +48,10 @@ export class CommitEffects implements CommitInfo {
             this.earliestDueAt = current === null ? session.dueAt : Math.min(current, session.dueAt);
           }
         }
+        return;
+      case "network-queued":
+        this.earliestDueAt =
+          this.earliestDueAt === null ? effect.dueAt : Math.min(this.earliestDueAt, effect.dueAt);
         return;
       case "session-deleted":
         this.sessions.set(effect.id, null);

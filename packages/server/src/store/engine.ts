@@ -1,6 +1,7 @@
 import type { CompiledQuery, Kysely } from "kysely";
 import type { AttemptEngineStatements } from "./delivery-attempts.ts";
 import type { CommitEffects, CommitInfo } from "./effects.ts";
+import type { NetworkEngineStatements } from "./network-commands.ts";
 import type { OutboxEngineStatements } from "./outbox.ts";
 import type { RetentionEngineStatements } from "./retention.ts";
 import type { Database } from "./schema.ts";
@@ -25,6 +26,7 @@ export interface EngineStatements {
   outbox: OutboxEngineStatements;
   attempts: AttemptEngineStatements;
   retention: RetentionEngineStatements;
+  network: NetworkEngineStatements;
 }
 
 /**

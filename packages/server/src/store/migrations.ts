@@ -217,6 +217,28 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
         .execute();
     },
   },
+  /**
+   * The network's side of a session: its reservation's reference (a NEF subscription's URL), and the
+   * commands to the network that must happen even if the server dies: a release, due now when a
+   * session ended, or in the future as the guard of a create in progress (cancelled when the session
+   * commits). A network event that arrives before its session committed waits in `early_event`.
+   */
+  "0007_network": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("sessions").addColumn("network_ref", "text").execute();
+      await db.schema
+        .createTable("network_commands")
+        .addColumn("session_id", "text", (c) => c.primaryKey())
+        .addColumn("ref", "text")
+        .addColumn("due_at", "bigint", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_error", "text")
+        .addColumn("early_event", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("network_commands_due").on("network_commands").column("due_at").execute();
+    },
+  },
 });
 
 /**

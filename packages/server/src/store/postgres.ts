@@ -6,6 +6,7 @@ import { postgresAttemptStatements } from "./delivery-attempts.ts";
 import type { CommitInfo } from "./effects.ts";
 import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
+import { postgresNetworkStatements } from "./network-commands.ts";
 import { postgresOutboxStatements } from "./outbox.ts";
 import { encodeNews, PgWorkListener, WORK_CHANNEL } from "./pg-listener.ts";
 import { postgresRetentionStatements } from "./retention.ts";
@@ -126,6 +127,7 @@ class PostgresEngine implements Engine {
       outbox: postgresOutboxStatements(),
       attempts: postgresAttemptStatements(this.db),
       retention: postgresRetentionStatements(this.db),
+      network: postgresNetworkStatements(this.db),
     };
     this.sessionReads = new BatchedSessionReads(this.db);
     this.#workListener = new PgWorkListener({

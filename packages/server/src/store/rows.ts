@@ -34,6 +34,7 @@ export function sessionToRow(s: SessionRecord): SessionsTable {
     expires_at: s.expiresAt,
     due_at: s.dueAt,
     network_verdict: s.networkVerdict,
+    network_ref: s.networkRef,
   };
 }
 
@@ -62,5 +63,6 @@ export function rowToSession(r: Selectable<SessionsTable>): SessionRecord {
     expiresAt: num(r.expires_at),
     dueAt: num(r.due_at),
     networkVerdict: r.network_verdict as SessionRecord["networkVerdict"],
+    networkRef: r.network_ref,
   };
 }

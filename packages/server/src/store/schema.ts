@@ -6,6 +6,7 @@ export interface Database {
   sessions: SessionsTable;
   outbox: OutboxTable;
   delivery_attempts: DeliveryAttemptsTable;
+  network_commands: NetworkCommandsTable;
 }
 
 export interface ClientsTable {
@@ -38,6 +39,8 @@ export interface SessionsTable {
   expires_at: number | null;
   due_at: number | null;
   network_verdict: string | null;
+  /** The network's reference for the session's reservation (migration 0007). */
+  network_ref: string | null;
 }
 
 /** One notification to deliver; written in the same transaction as the state change it announces. */
@@ -76,4 +79,20 @@ export interface DeliveryAttemptsTable {
   status_code: number | null;
   outcome: string;
   error: string | null;
+}
+
+/**
+ * A release the network owes (migration 0007): due now for an ended session, or at the deadline of a
+ * create in progress, which deletes the row when its session commits.
+ */
+export interface NetworkCommandsTable {
+  session_id: string;
+  ref: string | null;
+  due_at: number;
+  /** Claims so far: a guard claimed once is firing, and its create may no longer commit. */
+  attempts: Generated<number>;
+  last_error: string | null;
+  /** JSON NetworkEvent that arrived while the session was being created. */
+  early_event: string | null;
+  created_at: number;
 }

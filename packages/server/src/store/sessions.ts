@@ -185,6 +185,16 @@ export class SessionRepository {
     return Object.fromEntries(rows.map((r) => [r.qos_status, Number(r.n)]));
   }
 
+  /** Every REQUESTED or AVAILABLE session's id and network reference (reconciliation). */
+  async live(): Promise<{ sessionId: string; ref: string | null }[]> {
+    const rows = await this.#db
+      .selectFrom("sessions")
+      .select(["id", "network_ref"])
+      .where("qos_status", "in", ["REQUESTED", "AVAILABLE"])
+      .execute();
+    return rows.map((r) => ({ sessionId: r.id, ref: r.network_ref }));
+  }
+
   /** The earliest `dueAt` of any session (ms), or null: when the scheduler has work next. */
   async nextDueAt(): Promise<number | null> {
     const row = await this.#db
@@ -218,4 +228,5 @@ const SAMPLE: SessionRecord = {
   expiresAt: null,
   dueAt: null,
   networkVerdict: null,
+  networkRef: null,
 };

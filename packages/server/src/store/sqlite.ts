@@ -7,6 +7,7 @@ import { sqliteAttemptStatements } from "./delivery-attempts.ts";
 import type { CommitEffects, CommitInfo } from "./effects.ts";
 import type { Engine, EngineStatements, StatementRunner } from "./engine.ts";
 import { migrateToLatest } from "./migrations.ts";
+import { sqliteNetworkStatements } from "./network-commands.ts";
 import { sqliteOutboxStatements } from "./outbox.ts";
 import { sqliteRetentionStatements } from "./retention.ts";
 import type { Database } from "./schema.ts";
@@ -137,6 +138,7 @@ class SqliteEngine implements Engine {
       outbox: sqliteOutboxStatements(),
       attempts: sqliteAttemptStatements(this.db),
       retention: sqliteRetentionStatements(this.db),
+      network: sqliteNetworkStatements(this.db),
     };
     this.sessionReads = new SqliteSessionReads(this.#sqlite, this.db, this.#cache);
   }

@@ -5,6 +5,7 @@ import { AttemptRepository } from "./delivery-attempts.ts";
 import type { CommitInfo } from "./effects.ts";
 import type { Engine } from "./engine.ts";
 import { GroupCommit, type WriteOptions } from "./group-commit.ts";
+import { type NetworkCommand, NetworkCommandRepository } from "./network-commands.ts";
 import { OutboxRepository } from "./outbox.ts";
 import type { ClaimRequest } from "./outbox-claim.ts";
 import { OutboxRedelivery, type RedeliveryRequest } from "./redelivery.ts";
@@ -24,6 +25,7 @@ import { WriteTx } from "./write-tx.ts";
 
 export type { CommitInfo } from "./effects.ts";
 export type { WriteOptions } from "./group-commit.ts";
+export type { NetworkCommand } from "./network-commands.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
 export type { WriteTx } from "./write-tx.ts";
@@ -44,6 +46,7 @@ export class Store {
   readonly #redelivery: OutboxRedelivery;
   readonly #retention: RetentionRepository;
   readonly #clients: ClientRepository;
+  readonly #network: NetworkCommandRepository;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   readonly #onError: (error: Error) => void;
 
@@ -70,6 +73,7 @@ export class Store {
     this.#redelivery = new OutboxRedelivery({ db, commit, credentials: statements.attempts.credentials });
     this.#retention = new RetentionRepository(commit, statements.retention);
     this.#clients = new ClientRepository(db);
+    this.#network = new NetworkCommandRepository(db, commit, statements.network);
     // Other instances' (or, on SQLite, other processes') commits wake this store's workers too.
     engine.listen(this.#announce);
   }
@@ -109,7 +113,11 @@ export class Store {
    * @throws whatever `work` throws (its writes are rolled back), or the commit's error.
    */
   write<T>(work: (tx: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
-    return this.#commits.write((unit) => work(new WriteTx(unit, this.#sessions, this.#outbox)), options);
+    return this.#commits.write(
+      (unit) =>
+        work(new WriteTx(unit, { sessions: this.#sessions, outbox: this.#outbox, network: this.#network })),
+      options,
+    );
   }
 
   // ---- sessions ------------------------------------------------------------------------------------
@@ -196,6 +204,42 @@ export class Store {
    */
   deleteSettledEvents(before: number, limit: number): Promise<SweptRows> {
     return this.#retention.deleteSettled(before, limit);
+  }
+
+  // ---- commands to the network -------------------------------------------------------------------
+
+  /** See NetworkCommandRepository.claim. */
+  claimNetworkCommands(now: number, limit: number, leaseMs: number): Promise<NetworkCommand[]> {
+    return this.#network.claim(now, limit, leaseMs);
+  }
+
+  /** The network confirmed the command. */
+  completeNetworkCommand(command: NetworkCommand): Promise<void> {
+    return this.#network.complete(command);
+  }
+
+  /** The network failed the command: it is tried again at `retryAt`. */
+  failNetworkCommand(command: NetworkCommand, retryAt: number, error: string): Promise<void> {
+    return this.#network.failed(command, retryAt, error);
+  }
+
+  /** Sessions with a command: a create in progress or a release owed (reconciliation skips them). */
+  networkCommandSessions(): Promise<Set<string>> {
+    return this.#network.sessionIds();
+  }
+
+  nextNetworkCommandAt(): Promise<number | null> {
+    return this.#network.nextDueAt();
+  }
+
+  /** Every command owed to the network, soonest first (operators, tests). */
+  networkCommands(): ReturnType<NetworkCommandRepository["list"]> {
+    return this.#network.list();
+  }
+
+  /** The live (REQUESTED or AVAILABLE) sessions and their references, for reconciliation. */
+  liveReservations(): Promise<{ sessionId: string; ref: string | null }[]> {
+    return this.#sessions.live();
   }
 
   // ---- API clients ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type { SessionRecord } from "../domain/types.ts";
+import type { GuardState, NetworkCommandRepository } from "./network-commands.ts";
 import type { OutboxRepository } from "./outbox.ts";
 import type { SessionRepository } from "./sessions.ts";
 import type { OutboxEvent } from "./types.ts";
@@ -12,11 +13,20 @@ export class WriteTx {
   readonly #unit: UnitOfWork;
   readonly #sessions: SessionRepository;
   readonly #outbox: OutboxRepository;
+  readonly #network: NetworkCommandRepository;
 
-  constructor(unit: UnitOfWork, sessions: SessionRepository, outbox: OutboxRepository) {
+  constructor(
+    unit: UnitOfWork,
+    repositories: {
+      sessions: SessionRepository;
+      outbox: OutboxRepository;
+      network: NetworkCommandRepository;
+    },
+  ) {
     this.#unit = unit;
-    this.#sessions = sessions;
-    this.#outbox = outbox;
+    this.#sessions = repositories.sessions;
+    this.#outbox = repositories.outbox;
+    this.#network = repositories.network;
   }
 
   /** The session, locked against other instances' writes until this unit's transaction ends. */
@@ -58,5 +68,27 @@ export class WriteTx {
   /** Queues a notification; `clientId` owns it (the session's client), so only they see it over the API. */
   enqueue(event: OutboxEvent, clientId: string | null = null): Promise<void> {
     return this.#outbox.enqueue(this.#unit, event, clientId);
+  }
+
+  // ---- commands to the network (network-commands.ts) ------------------------------------------------
+
+  /** Releases the session's reservation at `deadline` unless takeGuard() runs first (a create in progress). */
+  guardCreate(sessionId: string, deadline: number, now: number): Promise<void> {
+    return this.#network.guard(this.#unit, sessionId, deadline, now);
+  }
+
+  /** Ends a create's guard as its session commits; "firing" means the create must fail. */
+  takeGuard(sessionId: string): Promise<GuardState> {
+    return this.#network.takeGuard(this.#unit, sessionId);
+  }
+
+  /** Queues the release of the session's reservation, retried until the network confirms. */
+  queueRelease(sessionId: string, ref: string | null, now: number): Promise<void> {
+    return this.#network.queueRelease(this.#unit, sessionId, ref, now);
+  }
+
+  /** Keeps a network event for a session still being created. @returns false when none is. */
+  keepEarlyEvent(sessionId: string, event: string): Promise<boolean> {
+    return this.#network.keepEarlyEvent(this.#unit, sessionId, event);
   }
 }

@@ -22,7 +22,7 @@ export interface Harness {
   ): Promise<LightMyRequestResponse>;
   /** Creates another API client and returns its key. */
   newClient(name: string): Promise<string>;
-  /** Lets the scheduler then the dispatcher do everything due at the clock's time. */
+  /** Lets the scheduler, the network worker, then the dispatcher do everything due at the clock's time. */
   tick(): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,6 +67,7 @@ export async function createHarness(env: Record<string, string> = {}, dataDir?: 
     },
     async tick() {
       await openqod.scheduler.runOnce();
+      await openqod.networkWorker.runOnce();
       await openqod.dispatcher.runOnce();
     },
     async close() {

@@ -24,5 +24,6 @@ export function sessionRecord(id: string, clientId = "c1"): SessionRecord {
     // Due: a commit that writes it brings the scheduler news, so commit listeners hear of it.
     dueAt: 60_001,
     networkVerdict: null,
+    networkRef: null,
   };
 }

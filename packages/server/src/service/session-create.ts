@@ -1,0 +1,135 @@
+import { type Flow, flowsOverlap, parseFlow } from "../domain/flow.ts";
+import { activate } from "../domain/lifecycle.ts";
+import type { SessionRecord } from "../domain/types.ts";
+import { ApiError } from "../errors.ts";
+import type {
+  CreateOutcome,
+  NetworkAdapter,
+  NetworkEvent,
+  NetworkSessionRequest,
+} from "../network/adapter.ts";
+import type { Store, WriteTx } from "../store/store.ts";
+import { eventTransition } from "./network-events.ts";
+import type { TransitionWriter } from "./transitions.ts";
+
+/**
+ * How long a create may be in the network's hands before its guard releases whatever the network
+ * made of it (ms). Far beyond any adapter's timeout: the guard is for a server that died meanwhile.
+ */
+export const CREATE_GUARD_MS = 60_000;
+
+export interface ProvisionDeps {
+  store: Store;
+  network: NetworkAdapter;
+  writer: TransitionWriter;
+  retentionMs: number;
+  /** How long a session may stay REQUESTED waiting for the network's word (ms). */
+  grantTimeoutMs: number;
+}
+
+/**
+ * Asks the network for a validated session and stores it, so that whatever instant the server dies
+ * the network keeps nothing without a session:
+ * 1. one transaction checks conflicts and writes a guard: a release of this session, due at a deadline;
+ * 2. the network creates the reservation;
+ * 3. one transaction checks conflicts again, inserts the session and deletes the guard.
+ * A failure after 1 brings the release forward to now; a crash leaves it to fire at its deadline.
+ * @throws ApiError 409 CONFLICT, the adapter's errors, 503 UNAVAILABLE for anything else of the network.
+ */
+export async function provisionSession(
+  deps: ProvisionDeps,
+  requested: SessionRecord,
+  flow: Flow,
+): Promise<SessionRecord> {
+  const { store, network } = deps;
+  const { id, createdAt: now } = requested;
+  await store.write(async (tx) => {
+    await checkConflicts(tx, requested, flow);
+    await tx.guardCreate(id, now + CREATE_GUARD_MS, now);
+  });
+  const request: NetworkSessionRequest = {
+    sessionId: id,
+    device: { device: requested.device, key: requested.deviceKey },
+    flow,
+    qosProfile: requested.qosProfile,
+    duration: requested.duration,
+  };
+  let outcome: CreateOutcome;
+  try {
+    outcome = await network.create(request);
+  } catch (error) {
+    await releaseNow(store, id, null, now);
+    throw asApiError(error);
+  }
+  try {
+    return await store.write(async (tx) => {
+      const guard = await tx.takeGuard(id);
+      if (guard.state === "firing") {
+        throw new ApiError("UNAVAILABLE", "The network took too long to create the session; try again.");
+      }
+      await checkConflicts(tx, requested, flow);
+      return insertGranted(tx, deps, requested, outcome, guard.earlyEvent, now);
+    });
+  } catch (error) {
+    await releaseNow(store, id, outcome.ref, now);
+    throw error;
+  }
+}
+
+async function insertGranted(
+  tx: WriteTx,
+  deps: ProvisionDeps,
+  requested: SessionRecord,
+  outcome: CreateOutcome,
+  earlyEvent: string | null,
+  now: number,
+): Promise<SessionRecord> {
+  const session: SessionRecord = { ...requested, networkRef: outcome.ref };
+  let inserted: SessionRecord;
+  if (outcome.state === "GRANTED") {
+    const transition = activate(session, now);
+    await deps.writer.write(tx, null, transition, now);
+    inserted = transition.session;
+  } else {
+    const decided =
+      outcome.state === "REFUSED" ? { verdict: "REFUSE" as const, afterMs: 0 } : (outcome.scheduled ?? null);
+    inserted = {
+      ...session,
+      networkVerdict: decided?.verdict ?? null,
+      dueAt: now + (decided?.afterMs ?? deps.grantTimeoutMs),
+    };
+    await tx.insertSession(inserted);
+  }
+  if (earlyEvent === null) return inserted;
+  // The network spoke before the session committed (a NEF's notification racing its own 201).
+  const transition = eventTransition(inserted, JSON.parse(earlyEvent) as NetworkEvent, now, deps.retentionMs);
+  if (transition === null) return inserted;
+  await deps.writer.write(tx, inserted, transition, now);
+  return transition.session;
+}
+
+/** 409 CONFLICT when another session of the same client and device covers an overlapping flow. */
+async function checkConflicts(tx: WriteTx, requested: SessionRecord, flow: Flow): Promise<void> {
+  for (const other of await tx.deviceSessionsLocked(requested.clientId, requested.deviceKey)) {
+    if (other.id === requested.id) continue;
+    const otherFlow = parseFlow(other.applicationServer, other.devicePorts, other.applicationServerPorts);
+    if (flowsOverlap(flow, otherFlow)) {
+      throw new ApiError(
+        "CONFLICT",
+        `Conflict with an existing session for the same device: session ${other.id} (${other.qosStatus}) covers an overlapping flow. Delete it first.`,
+      );
+    }
+  }
+}
+
+/** Brings the guard's release forward; if even that fails, the guard still fires at its deadline. */
+async function releaseNow(store: Store, id: string, ref: string | null, now: number): Promise<void> {
+  await store.write((tx) => tx.queueRelease(id, ref, now)).catch(() => undefined);
+}
+
+/** The network's errors the client may see as they are; anything else is the network being unavailable. */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  // Its words stay in the logs: they may name the network's addresses.
+  return new ApiError("UNAVAILABLE", "The network is unavailable; try again later.");
+}
