@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { NetworkSimulator } from "../src/network/simulator.ts";
+import { TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -90,6 +92,53 @@ describe("sandbox: the simulated network's events (manual clock)", () => {
     );
   });
 
+  test("GRANTED makes a REQUESTED session AVAILABLE, notified once; it waited for that event", async () => {
+    const session = await create({ device: { phoneNumber: "+99999990102" } });
+    assert.equal(session.qosStatus, "REQUESTED");
+    h.clock.advance(60_000);
+    await h.tick();
+    assert.equal((await read(session.sessionId)).qosStatus, "REQUESTED", "nothing scheduled: it waits");
+    const res = await event(session.sessionId, "GRANTED");
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().qosStatus, "AVAILABLE");
+    assert.equal(res.json().startedAt, new Date(h.clock.now()).toISOString());
+    const again = await event(session.sessionId, "GRANTED");
+    assert.equal(again.statusCode, 200, "granted again: guaranteed again, nothing changes");
+    await h.tick();
+    assert.deepEqual(
+      receiver.events.map((e) => e.data),
+      [{ sessionId: session.sessionId, qosStatus: "AVAILABLE" }],
+    );
+  });
+
+  test("a session ended by the network is released there", async () => {
+    const session = await create();
+    const simulator = h.openqod.network;
+    assert.ok(simulator instanceof NetworkSimulator);
+    assert.ok(simulator.reservation(session.sessionId) !== undefined);
+    assert.equal((await event(session.sessionId, "TERMINATED")).statusCode, 200);
+    await h.tick();
+    assert.equal(simulator.reservation(session.sessionId), undefined);
+  });
+
+  test("after network-loss, the reconcile ends the session UNAVAILABLE / NETWORK_TERMINATED, notified", {
+    skip: TEST_ENGINE === "postgres" && "on PostgreSQL each instance's simulator lists no reservations",
+  }, async () => {
+    const session = await create();
+    assert.equal((await h.request("POST", `${SANDBOX}/${session.sessionId}/network-loss`)).statusCode, 204);
+    assert.deepEqual(await h.openqod.networkWorker.reconcile(), { orphaned: 0, lost: 1 });
+    const ended = await read(session.sessionId);
+    assert.deepEqual([ended.qosStatus, ended.statusInfo], ["UNAVAILABLE", "NETWORK_TERMINATED"]);
+    await h.tick();
+    assert.deepEqual(
+      receiver.events.map((e) => e.data),
+      [
+        { sessionId: session.sessionId, qosStatus: "AVAILABLE" },
+        { sessionId: session.sessionId, qosStatus: "UNAVAILABLE", statusInfo: "NETWORK_TERMINATED" },
+      ],
+    );
+  });
+
   test("network-loss drops the reservation silently: 204, the session reads as before, the network holds nothing", async () => {
     const session = await create();
     const lost = await h.request("POST", `${SANDBOX}/${session.sessionId}/network-loss`);
@@ -146,6 +195,32 @@ describe("sandbox: the simulated network's events (manual clock)", () => {
     assert.equal((await read(session.sessionId)).qosStatus, "AVAILABLE", "none of them touched it");
     const still = await event(session.sessionId, "NOT_GUARANTEED");
     assert.equal(still.statusCode, 200, "the network still holds it");
+  });
+
+  test("a REQUESTED session the network never answers ends at the grant timeout, notified", async () => {
+    const timed = await createHarness({ OPENQOD_NETWORK_GRANT_TIMEOUT: "10s" });
+    try {
+      const res = await timed.request(
+        "POST",
+        `${QOD}/sessions`,
+        sessionBody({ device: { phoneNumber: "+99999990102" }, sink: receiver.url }),
+      );
+      assert.equal(res.json().qosStatus, "REQUESTED");
+      const id = res.json().sessionId as string;
+      timed.clock.advance(9_999);
+      await timed.tick();
+      assert.equal((await timed.request("GET", `${QOD}/sessions/${id}`)).json().qosStatus, "REQUESTED");
+      timed.clock.advance(1);
+      await timed.tick();
+      const ended = (await timed.request("GET", `${QOD}/sessions/${id}`)).json();
+      assert.deepEqual([ended.qosStatus, ended.statusInfo], ["UNAVAILABLE", "NETWORK_TERMINATED"]);
+      assert.deepEqual(
+        receiver.events.map((e) => e.data),
+        [{ sessionId: id, qosStatus: "UNAVAILABLE", statusInfo: "NETWORK_TERMINATED" }],
+      );
+    } finally {
+      await timed.close();
+    }
   });
 
   test("is not mounted outside the sandbox", async () => {
