@@ -1,8 +1,20 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { ManualClock } from "../src/clock.ts";
+import { loadConfig } from "../src/config.ts";
+import type {
+  CreateOutcome,
+  DeviceCheck,
+  NetworkAdapter,
+  NetworkSessionRequest,
+} from "../src/network/adapter.ts";
 import { NetworkSimulator } from "../src/network/simulator.ts";
-import { TEST_ENGINE } from "./helpers/engine.ts";
-import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
+import { createOpenQod } from "../src/openqod.ts";
+import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
+import { bearer, createHarness, type Harness, SANDBOX_KEY, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
 const QOD = "/quality-on-demand/v1";
@@ -233,6 +245,76 @@ describe("sandbox: the simulated network's events (manual clock)", () => {
       assert.equal(res.json().code, "NOT_FOUND");
     } finally {
       await production.close();
+    }
+  });
+});
+
+/** A network that is not the simulator: grants at once, records what OpenQoD asks it to release. */
+class RecordingNetwork implements NetworkAdapter {
+  readonly name = "recording";
+  readonly released: Array<{ sessionId: string; ref: string | null }> = [];
+  async checkDevice(): Promise<DeviceCheck> {
+    return { status: "KNOWN", profiles: null };
+  }
+  async create(request: NetworkSessionRequest): Promise<CreateOutcome> {
+    return { state: "GRANTED", ref: `rec-${request.sessionId}` };
+  }
+  async extend(): Promise<void> {}
+  async release(target: { sessionId: string; ref: string | null }): Promise<void> {
+    this.released.push(target);
+  }
+  async reservations(): Promise<null> {
+    return null;
+  }
+  onEvent(): void {}
+  async close(): Promise<void> {}
+}
+
+describe("sandbox: in front of a network that is not the simulator", () => {
+  test("network-terminate ends the session in OpenQoD and releases it; the simulator's routes are not mounted", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "openqod-test-"));
+    const network = new RecordingNetwork();
+    const config = loadConfig([], {
+      OPENQOD_DATA_DIR: dir,
+      OPENQOD_SANDBOX_KEY: SANDBOX_KEY,
+      ...(await databaseEnv(dir)),
+    });
+    const openqod = await createOpenQod({
+      config,
+      clock: new ManualClock(Date.UTC(2026, 5, 1, 12)),
+      network,
+    });
+    const post = (url: string, payload?: object) =>
+      openqod.app.inject({
+        method: "POST",
+        url,
+        headers: { authorization: `Bearer ${SANDBOX_KEY}` },
+        ...(payload === undefined ? {} : { payload }),
+      });
+    try {
+      const created = await post(`${QOD}/sessions`, sessionBody());
+      assert.equal(created.statusCode, 201, created.body);
+      const id = created.json().sessionId as string;
+      const ended = await post(`${SANDBOX}/${id}/network-terminate`);
+      assert.equal(ended.statusCode, 200, ended.body);
+      assert.deepEqual(
+        [ended.json().qosStatus, ended.json().statusInfo],
+        ["UNAVAILABLE", "NETWORK_TERMINATED"],
+      );
+      await openqod.networkWorker.runOnce();
+      assert.deepEqual(network.released, [{ sessionId: id, ref: `rec-${id}` }]);
+      for (const route of ["network-events", "network-loss"]) {
+        const res = await post(
+          `${SANDBOX}/${id}/${route}`,
+          route === "network-events" ? { kind: "GRANTED" } : undefined,
+        );
+        assert.equal(res.statusCode, 404, route);
+        assert.equal(res.json().code, "NOT_FOUND");
+      }
+    } finally {
+      await openqod.close();
+      await rm(dir, { recursive: true, force: true });
+      await dropDatabase(dir);
     }
   });
 });

@@ -26,7 +26,8 @@ import { toSessionInfo } from "./session-info-v1.ts";
 
 export interface SandboxNetworkOptions {
   sessions: SessionService;
-  simulator: NetworkSimulator;
+  /** null in front of a real network: only network-terminate is mounted, and OpenQoD ends the session itself. */
+  simulator: NetworkSimulator | null;
 }
 
 const KINDS: readonly SimulatedEventKind[] = [
@@ -59,7 +60,8 @@ const NOT_HELD: ErrorExample = {
 /**
  * The simulated network's own moves, mounted in the sandbox beside the other controls: it sends an
  * event for a session (the same path a real network's notification takes into OpenQoD), or loses a
- * reservation without a word, which only a reconcile notices.
+ * reservation without a word, which only a reconcile notices. In front of a real network only
+ * network-terminate stays, so the sandbox's clients keep it.
  */
 export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = async (
   app,
@@ -74,9 +76,14 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
     return session;
   }
 
-  async function send(clientId: string, sessionId: string, kind: SimulatedEventKind): Promise<SessionRecord> {
+  async function send(
+    simulated: NetworkSimulator,
+    clientId: string,
+    sessionId: string,
+    kind: SimulatedEventKind,
+  ): Promise<SessionRecord> {
     await live(clientId, sessionId);
-    await simulator.inject(sessionId, kind);
+    await simulated.inject(sessionId, kind);
     return sessions.get(clientId, sessionId);
   }
 
@@ -90,7 +97,8 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
         description:
           "The simulated network reports the session TERMINATED, as a real network may on its own: OpenQoD ends it " +
           "UNAVAILABLE / NETWORK_TERMINATED, notified, releases it in the network, and keeps it readable for the retention " +
-          "period. The same as `network-events` with `TERMINATED`. 409 CONFLICT if it has already ended.",
+          "period. The same as `network-events` with `TERMINATED`; in front of a real network, OpenQoD ends it itself " +
+          "(and releases it there). 409 CONFLICT if it has already ended.",
         params: SessionIdParams,
         response: {
           200: success(SessionInfo, "The session, ended", terminatedSessionExamples),
@@ -98,9 +106,17 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
         },
       },
     },
-    async (request) =>
-      toSessionInfo(await send(request.principal.clientId, request.params.sessionId, "TERMINATED")),
+    async (request) => {
+      const { clientId } = request.principal;
+      const { sessionId } = request.params;
+      const ended =
+        simulator === null
+          ? await sessions.networkTerminate(clientId, sessionId)
+          : await send(simulator, clientId, sessionId, "TERMINATED");
+      return toSessionInfo(ended);
+    },
   );
+  if (simulator === null) return;
 
   app.post<{ Params: Static<typeof SessionIdParams>; Body: Static<typeof NetworkEventRequest> }>(
     "/sessions/:sessionId/network-events",
@@ -136,7 +152,9 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
       },
     },
     async (request) =>
-      toSessionInfo(await send(request.principal.clientId, request.params.sessionId, request.body.kind)),
+      toSessionInfo(
+        await send(simulator, request.principal.clientId, request.params.sessionId, request.body.kind),
+      ),
   );
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(

@@ -12,7 +12,7 @@ import { toSessionInfo } from "./session-info-v1.ts";
 export interface SandboxOptions {
   sessions: SessionService;
   authenticator: Authenticator;
-  /** The simulated network, whose moves are mounted too; null in front of a real network. */
+  /** The simulated network, whose moves are mounted too; null in front of a real network (then only network-terminate). */
   simulator: NetworkSimulator | null;
 }
 
@@ -25,7 +25,7 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (
   { sessions, authenticator, simulator },
 ) => {
   app.addHook("preHandler", requireAuth(authenticator));
-  if (simulator !== null) await app.register(sandboxNetworkRoutes, { sessions, simulator });
+  await app.register(sandboxNetworkRoutes, { sessions, simulator });
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(
     "/sessions/:sessionId/expire",
