@@ -68,6 +68,15 @@ const event = parsed.kind === "event" ? [parsed.event.sessionId, parsed.event.qo
 console.log(JSON.stringify({ profile: profile.name, missing, event }));
 `;
 
+// The emulator through the server's subpath export, as \`openqod nef-emulator\` loads it.
+const NEF_MJS = `import { NefEmulator } from "@openqod/server/nef-emulator";
+const nef = new NefEmulator({ tokens: ["pack-check"] });
+const apiRoot = await nef.start();
+const answer = await fetch(nef.subscriptionsUrl(), { headers: { authorization: "Bearer pack-check" } });
+console.log(JSON.stringify({ local: apiRoot.startsWith("http://127.0.0.1:"), status: answer.status, body: await answer.json() }));
+await nef.close();
+`;
+
 const CHECK_TS = `import { NetworkAsCodeClient, type QodSession, ValidationError } from "@openqod/sdk";
 import { createReceiver, type QodEvent } from "@openqod/receiver";
 import { createOpenQod, loadConfig, type OpenQod } from "@openqod/server";
@@ -219,9 +228,16 @@ describe("the packed packages, installed into an app outside the repository", ()
     });
     assert.equal(ran.code, 0, describeRun("openqod --help", ran));
     assert.match(ran.stdout, /^Usage: openqod /m);
-    for (const command of ["serve", "demo", "sessions", "profiles", "listen"]) {
+    for (const command of ["serve", "demo", "sessions", "profiles", "listen", "nef-emulator"]) {
       assert.match(ran.stdout, new RegExp(`^ {2}${command}\\b`, "m"), `--help does not list ${command}`);
     }
+  });
+
+  step("an ESM app runs the NEF emulator from @openqod/server/nef-emulator", async () => {
+    await writeFile(join(app, "nef.mjs"), NEF_MJS);
+    const ran = await run(process.execPath, ["nef.mjs"], { cwd: app, timeoutMs: 60_000 });
+    assert.equal(ran.code, 0, describeRun("node nef.mjs", ran));
+    assert.deepEqual(JSON.parse(ran.stdout), { local: true, status: 200, body: [] });
   });
 
   step("the installed `openqod demo` runs the whole flow against its in-process sandbox", async () => {

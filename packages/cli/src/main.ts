@@ -3,6 +3,7 @@ import { clientsCommand } from "./commands/clients.ts";
 import { deliveriesCommand } from "./commands/deliveries.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { listenCommand } from "./commands/listen.ts";
+import { nefEmulatorCommand } from "./commands/nef-emulator.ts";
 import { notificationsCommand } from "./commands/notifications.ts";
 import { profilesCommand } from "./commands/profiles.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
@@ -30,7 +31,8 @@ const program = new Command("openqod")
   .addCommand(notificationsCommand())
   .addCommand(sandboxCommand())
   .addCommand(clientsCommand())
-  .addCommand(deliveriesCommand());
+  .addCommand(deliveriesCommand())
+  .addCommand(nefEmulatorCommand());
 
 /** Every command, however deep, reports usage errors by throwing instead of exiting. */
 function overrideExits(command: Command): void {

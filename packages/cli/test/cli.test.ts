@@ -53,6 +53,7 @@ describe("openqod CLI", () => {
       ["deliveries"],
       ["deliveries", "list"],
       ["deliveries", "redeliver"],
+      ["nef-emulator"],
     ]) {
       const run = await openqod([...args, "--help"]);
       assert.equal(run.code, 0, args.join(" "));

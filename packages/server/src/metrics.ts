@@ -3,8 +3,9 @@ import type { WorkerEvents } from "./events.ts";
 import type { Store } from "./store/store.ts";
 
 /**
- * Prometheus metrics: sessions by status (counted at scrape time), delivery attempts by outcome, and
- * the latency from an event's commit to its successful delivery.
+ * Prometheus metrics: sessions by status and releases owed to the network (counted at scrape time),
+ * delivery attempts by outcome, the latency from an event's commit to its successful delivery, and
+ * the network's releases, events and reconciliations.
  */
 export function createMetrics(store: Store, events: WorkerEvents): Registry {
   const registry = new Registry();
@@ -17,6 +18,14 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
       const counts = await store.countSessionsByStatus();
       for (const status of ["REQUESTED", "AVAILABLE", "UNAVAILABLE"])
         this.set({ qos_status: status }, counts[status] ?? 0);
+    },
+  });
+  new Gauge({
+    name: "openqod_network_releases_owed",
+    help: "Releases the network owes (queued, retrying, or guarding a create in progress)",
+    registers: [registry],
+    async collect() {
+      this.set(await store.countNetworkCommands());
     },
   });
   const attempts = new Counter({

@@ -39,6 +39,28 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
     folders: ["http", "store", "delivery", "service", "scheduler", "network", "domain"],
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,
   },
+  // The TS 29.122 wire schemas: TypeBox only, shared by the NEF adapter and the NEF emulator.
+  nef: {
+    // "" is a file at the root of src/ (clock.ts, errors.ts, …): nothing of the server at all.
+    folders: [
+      "",
+      "http",
+      "store",
+      "delivery",
+      "service",
+      "scheduler",
+      "network",
+      "domain",
+      "wire",
+      "nef-emulator",
+    ],
+    packages: /^(?!@sinclair\/typebox(\/|$)|\.)/,
+  },
+  // The NEF emulator stands apart from the server: it may use the TS 29.122 schemas and the clock.
+  "nef-emulator": {
+    folders: ["http", "store", "service", "delivery", "scheduler", "network", "domain", "wire"],
+    packages: /^(kysely|pg|better-sqlite3|prom-client)/,
+  },
   domain: {
     folders: ["http", "store", "delivery", "service", "scheduler", "network"],
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,

@@ -20,6 +20,9 @@ const SQLITE_ONLY = new Set([
   "logging.test.ts",
   "layout.test.ts",
   "simulator.test.ts",
+  "nef-wire.test.ts",
+  "nef-emulator.test.ts",
+  "nef-emulator-faults.test.ts",
 ]);
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".test.ts"))

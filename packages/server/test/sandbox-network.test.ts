@@ -151,7 +151,7 @@ describe("sandbox: the simulated network's events (manual clock)", () => {
     );
   });
 
-  test("network-loss drops the reservation silently: 204, the session reads as before, the network holds nothing", async () => {
+  test("network-loss drops the reservation silently: 204, the session reads as before, the network cannot extend or end it", async () => {
     const session = await create();
     const lost = await h.request("POST", `${SANDBOX}/${session.sessionId}/network-loss`);
     assert.equal(lost.statusCode, 204);
@@ -163,6 +163,16 @@ describe("sandbox: the simulated network's events (manual clock)", () => {
     const again = await h.request("POST", `${SANDBOX}/${session.sessionId}/network-loss`);
     assert.equal(again.statusCode, 409);
     assert.deepEqual(again.json(), { status: 409, code: "CONFLICT", message: none });
+    const extend = await h.request("POST", `${QOD}/sessions/${session.sessionId}/extend`, {
+      requestedAdditionalDuration: 60,
+    });
+    assert.equal(extend.statusCode, 409);
+    assert.deepEqual(extend.json(), {
+      status: 409,
+      code: "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
+      message: `The network no longer holds session ${session.sessionId}; it cannot be extended.`,
+    });
+    assert.equal((await read(session.sessionId)).duration, 3600, "not extended");
     const terminate = await h.request("POST", `${SANDBOX}/${session.sessionId}/network-terminate`);
     assert.equal(terminate.statusCode, 409, "a network that lost it sends no event for it");
     assert.equal(terminate.json().message, none);

@@ -35,8 +35,7 @@ describe("the simulator keeps the adapter contract", () => {
   test("grants at once and holds the reservation under a sim- ref until released", async () => {
     const sim = new NetworkSimulator();
     const outcome = await sim.create(request());
-    assert.equal(outcome.state, "GRANTED");
-    assert.match(outcome.ref ?? "", /^sim-[0-9a-f-]{36}$/);
+    assert.deepEqual(outcome, { state: "GRANTED", ref: `sim-${SESSION}` });
     assert.deepEqual(await sim.reservations(), [{ sessionId: SESSION, ref: outcome.ref }]);
     await sim.release({ sessionId: SESSION, ref: outcome.ref });
     assert.deepEqual(await sim.reservations(), []);
@@ -114,14 +113,17 @@ describe("the simulator keeps the adapter contract", () => {
     assert.equal(sim.reservation(SESSION)?.ref, outcome.ref);
   });
 
-  test("extend records the new overall duration; extending what the network lost is 404", async () => {
+  test("extend records the new overall duration; extending what the network lost is 409", async () => {
     const sim = new NetworkSimulator();
     const { ref } = await sim.create(request({ duration: 600 }));
     assert.ok(ref !== null);
     await sim.extend({ sessionId: SESSION, ref }, 900);
     assert.equal(sim.reservation(SESSION)?.duration, 900);
     assert.equal(sim.drop(SESSION), true);
-    await rejectsWith(sim.extend({ sessionId: SESSION, ref }, 1200), "NOT_FOUND");
+    await rejectsWith(
+      sim.extend({ sessionId: SESSION, ref }, 1200),
+      "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
+    );
   });
 
   test("a simulator that cannot know every reservation (several instances) lists none: null", async () => {

@@ -85,6 +85,12 @@ export interface NetworkAdapter {
   /** "simulator", "nef", …: for logs and metrics. */
   readonly name: string;
   checkDevice(device: ChosenDevice): Promise<DeviceCheck>;
+  /**
+   * The longest a create may take to answer or fail, retries and token fetches included (ms). A create
+   * is guarded that long (and 10 s more) before its guard releases what a dead server left.
+   * @default 50 000
+   */
+  readonly createTimeoutMs?: number;
   /** Asks for the session. Not retried by OpenQoD: whatever happens, a release by sessionId follows a failure. */
   create(request: NetworkSessionRequest): Promise<CreateOutcome>;
   /** The session now lasts `duration` seconds overall (from when it started). Safe to repeat. */

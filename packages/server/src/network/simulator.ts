@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { ChosenDevice } from "../domain/device.ts";
 import { ApiError } from "../errors.ts";
 import type {
@@ -80,8 +79,9 @@ export class NetworkSimulator implements NetworkAdapter {
     const { outcome, activationDelayMs: afterMs } = this.behaviourOf(request.device);
     if (outcome === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (outcome === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
-    const ref = `sim-${randomUUID()}`;
     const { sessionId, qosProfile, duration } = request;
+    // Named after the session, as a NEF's subscription URL is its own: readable in logs and tests.
+    const ref = `sim-${sessionId}`;
     this.#held.set(sessionId, { sessionId, ref, qosProfile, duration });
     if (outcome === "PENDING") return { state: "PENDING", ref };
     const verdict = outcome === "REFUSE" ? "REFUSE" : "GRANT";
@@ -90,11 +90,17 @@ export class NetworkSimulator implements NetworkAdapter {
     return { state: "PENDING", ref, scheduled: { verdict, afterMs } };
   }
 
-  /** @throws ApiError 404 NOT_FOUND when the network holds nothing for the session (lost, or released). */
+  /**
+   * @throws ApiError 409 SESSION_EXTENSION_NOT_ALLOWED when the network holds nothing for the session (it
+   *   lost it): the session is not extended, and the next reconciliation ends it.
+   */
   async extend(target: { sessionId: string; ref: string }, duration: number): Promise<void> {
     const held = this.#held.get(target.sessionId);
     if (held === undefined || held.ref !== target.ref) {
-      throw new ApiError("NOT_FOUND", `The network holds no reservation ${target.ref}.`);
+      throw new ApiError(
+        "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
+        `The network no longer holds session ${target.sessionId}; it cannot be extended.`,
+      );
     }
     held.duration = duration;
   }
@@ -128,6 +134,11 @@ export class NetworkSimulator implements NetworkAdapter {
 
   onEvent(sink: NetworkEventSink): void {
     this.#sink = sink;
+  }
+
+  /** Where events go, for tests that send one with no reservation behind it (inject checks there is). */
+  get sink(): NetworkEventSink | null {
+    return this.#sink;
   }
 
   /**

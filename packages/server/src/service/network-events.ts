@@ -5,8 +5,15 @@ import type { Store } from "../store/store.ts";
 import type { TransitionWriter } from "./transitions.ts";
 
 /**
+ * How early a network's termination may come and still be the session's expiry (ms): the network
+ * counts the duration from its own create, a little before OpenQoD's grant.
+ */
+export const EXPIRY_TOLERANCE_MS = 2_000;
+
+/**
  * What a network event does to a session: a grant activates a REQUESTED one; a refusal or a
- * termination ends a live one with NETWORK_TERMINATED (CAMARA's word for both). QoS no longer (or
+ * termination ends a live one with NETWORK_TERMINATED (CAMARA's word for both), unless it comes as
+ * the session's time runs out (then it is DURATION_EXPIRED, at expiresAt). QoS no longer (or
  * again) guaranteed changes nothing the consumer can see: CAMARA QoD has no degraded status, and the
  * reservation, still held, is restored by the network on its own. Events for ended sessions change
  * nothing (their release is already queued).
@@ -21,8 +28,20 @@ export function eventTransition(
   switch (event.kind) {
     case "GRANTED":
       return session.qosStatus === "REQUESTED" ? activate(session, now) : null;
-    case "REFUSED":
     case "TERMINATED":
+      // A network that was told the duration ends the session itself when it runs out, at about the
+      // time OpenQoD does: that is the expiry the consumer asked for, not a termination.
+      if (
+        session.qosStatus === "AVAILABLE" &&
+        session.expiresAt !== null &&
+        now >= session.expiresAt - EXPIRY_TOLERANCE_MS
+      ) {
+        return end(session, session.expiresAt, "DURATION_EXPIRED", retentionMs);
+      }
+      return session.qosStatus === "UNAVAILABLE"
+        ? null
+        : end(session, now, "NETWORK_TERMINATED", retentionMs);
+    case "REFUSED":
       return session.qosStatus === "UNAVAILABLE"
         ? null
         : end(session, now, "NETWORK_TERMINATED", retentionMs);

@@ -14,9 +14,12 @@ import type { TransitionWriter } from "./transitions.ts";
 
 /**
  * How long a create may be in the network's hands before its guard releases whatever the network
- * made of it (ms). Far beyond any adapter's timeout: the guard is for a server that died meanwhile.
+ * made of it (ms): the adapter's own bound, and a margin. The guard is for a server that died meanwhile
+ * (on SQLite a restart fires it at once: no create outlives its server).
  */
-export const CREATE_GUARD_MS = 60_000;
+export function createGuardMs(network: NetworkAdapter): number {
+  return (network.createTimeoutMs ?? 50_000) + 10_000;
+}
 
 export interface ProvisionDeps {
   store: Store;
@@ -45,7 +48,7 @@ export async function provisionSession(
   const { id, createdAt: now } = requested;
   await store.write(async (tx) => {
     await checkConflicts(tx, requested, flow);
-    await tx.guardCreate(id, now + CREATE_GUARD_MS, now);
+    await tx.guardCreate(id, now + createGuardMs(network), now);
   });
   const request: NetworkSessionRequest = {
     sessionId: id,

@@ -201,6 +201,14 @@ export class NetworkCommandRepository {
     return new Set(rows.map((r) => r.session_id));
   }
 
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom("network_commands")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   /** When the next command falls due (ms), or null. */
   async nextDueAt(): Promise<number | null> {
     const row = await this.#db

@@ -31,7 +31,8 @@ export interface SqliteOptions {
   synchronous?: "FULL" | "NORMAL";
   /**
    * Open the file as the one server of its data folder: take the folder's lock (`server.pid`), then
-   * free the delivery leases a crashed run left (no claim is alive at a server's start), and wake this
+   * free the delivery leases and the network commands' guards and leases a crashed run left (no claim
+   * and no create is alive at a server's start), and wake this
    * store's workers when another process commits to the file (the operator's `redeliver`). Without it
    * the file is opened beside a server (operator commands, seeding) and nothing is changed at start.
    */
@@ -209,6 +210,9 @@ class SqliteEngine implements Engine {
  */
 async function freeAllLeases(db: Kysely<Database>): Promise<void> {
   await db.updateTable("outbox").set({ lease_until: null }).where("lease_until", "is not", null).execute();
+  // The same holds for the network's commands: a create's guard belongs to a create that died with
+  // that run, and a claimed release to a worker that did. Both are due now, under any clock.
+  await db.updateTable("network_commands").set({ due_at: 0 }).where("due_at", ">", 0).execute();
 }
 
 /**

@@ -228,6 +228,10 @@ export class Store {
     return this.#network.sessionIds();
   }
 
+  countNetworkCommands(): Promise<number> {
+    return this.#network.count();
+  }
+
   nextNetworkCommandAt(): Promise<number | null> {
     return this.#network.nextDueAt();
   }

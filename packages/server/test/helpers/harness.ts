@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
+import type { NetworkAdapter } from "../../src/network/adapter.ts";
 import { createOpenQod, type OpenQod } from "../../src/openqod.ts";
 import { databaseEnv, dropDatabase } from "./engine.ts";
 
@@ -31,7 +32,11 @@ export interface Harness {
  * A full OpenQoD (manual clock) driven through `inject()`, on this run's engine: a real SQLite file
  * in a temp dir, or a database of its own on the test PostgreSQL server.
  */
-export async function createHarness(env: Record<string, string> = {}, dataDir?: string): Promise<Harness> {
+export async function createHarness(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  parts: { network?: NetworkAdapter } = {},
+): Promise<Harness> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "openqod-test-")));
   const config = loadConfig([], {
     OPENQOD_DATA_DIR: dir,
@@ -40,7 +45,7 @@ export async function createHarness(env: Record<string, string> = {}, dataDir?: 
     ...env,
   });
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
-  const openqod = await createOpenQod({ config, clock, random: () => 0.5 });
+  const openqod = await createOpenQod({ config, clock, random: () => 0.5, ...parts });
   return {
     openqod,
     clock,
