@@ -55,9 +55,14 @@ export async function loadProfilesFile(path: string): Promise<QosProfile[]> {
   return profiles;
 }
 
-const Outcome = Type.Union(
-  ["NOT_FOUND", "SERVICE_NOT_APPLICABLE", "REFUSE", "GRANT", "PENDING"].map((o) => Type.Literal(o)),
-);
+const OUTCOMES: readonly DeviceOutcome[] = [
+  "NOT_FOUND",
+  "SERVICE_NOT_APPLICABLE",
+  "REFUSE",
+  "GRANT",
+  "PENDING",
+];
+const Outcome = Type.Union(OUTCOMES.map((o) => Type.Literal(o)));
 const IDENTIFIERS = ["phoneNumber", "networkAccessIdentifier", "ipv4PublicAddress", "ipv6Address"] as const;
 const DeviceEntry = Type.Object(
   {
@@ -81,20 +86,18 @@ const DevicesFile = Type.Object(
 );
 type DeviceEntry = Static<typeof DeviceEntry>;
 
-function toRule(entry: DeviceEntry, index: number, path: string): DeviceRule {
-  const where = `devices file ${path}: /devices/${index}`;
+/** The rule an entry states; what is wrong in it goes to `problems`. */
+function toRule(entry: DeviceEntry, where: string, problems: string[]): DeviceRule {
   if (!IDENTIFIERS.some((key) => entry[key] !== undefined)) {
-    throw new ConfigError([`${where} has no identifier (one of ${IDENTIFIERS.join(", ")})`]);
+    problems.push(`${where} has no identifier (one of ${IDENTIFIERS.join(", ")})`);
   }
   const { activationDelay, outcome, qosProfiles, ...identifiers } = entry;
-  const rule: DeviceRule = { ...identifiers, outcome: (outcome ?? "GRANT") as DeviceOutcome };
+  const rule: DeviceRule = { ...identifiers, outcome: outcome ?? "GRANT" };
   if (qosProfiles !== undefined) rule.qosProfiles = qosProfiles;
   if (activationDelay !== undefined) {
     const ms = parseDurationMs(activationDelay);
-    if (ms === null) {
-      throw new ConfigError([`${where}/activationDelay must be a duration like 250ms, 5s or 2m`]);
-    }
-    rule.activationDelayMs = ms;
+    if (ms === null) problems.push(`${where}/activationDelay must be a duration like 250ms, 5s or 2m`);
+    else rule.activationDelayMs = ms;
   }
   return rule;
 }
@@ -112,12 +115,13 @@ export async function loadDevicesFile(path: string, catalogue: readonly string[]
     path,
     "devices file",
   );
+  const problems: string[] = [];
   const registry: DeviceRegistry = {
-    rules: (file.devices ?? []).map((entry, index) => toRule(entry, index, path)),
-    unknownDevices: (file.unknownDevices ?? "GRANT") as DeviceOutcome,
+    rules: (file.devices ?? []).map((entry, index) => toRule(entry, `devices/${index}`, problems)),
+    unknownDevices: file.unknownDevices ?? "GRANT",
     restrictedProfiles: file.restrictedProfiles ?? [],
   };
-  const problems = unknownProfileNames(registry, catalogue).map((p) => `devices file ${path}: ${p}`);
-  if (problems.length > 0) throw new ConfigError(problems);
+  problems.push(...unknownProfileNames(registry, catalogue));
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `devices file ${path}: ${p}`));
   return registry;
 }

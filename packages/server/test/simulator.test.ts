@@ -254,6 +254,16 @@ describe("the devices file", () => {
       /activationDelay must be/,
     ],
     ["an entry without identifier", { devices: [{ outcome: "REFUSE" }] }, /devices\/0 has no identifier/],
+    [
+      "several problems, each named",
+      {
+        devices: [
+          { outcome: "REFUSE" },
+          { phoneNumber: "+1", activationDelay: "soon", qosProfiles: ["QOS_X"] },
+        ],
+      },
+      /devices\/0 has no identifier.*\n.*devices\/1\/activationDelay must be.*\n.*devices\/1\/qosProfiles names QOS_X/,
+    ],
     ["an unknown field", { devices: [{ phoneNumber: "+1", delay: "2s" }] }, /devices file/],
   ] as const) {
     test(`stops the start on ${what}`, async () => {
