@@ -14,6 +14,7 @@ import { frontDoor } from "./http/front-door.ts";
 import { installHostCheck } from "./http/host-header.ts";
 import { installJsonParser } from "./http/json-body.ts";
 import { BODY_LIMIT, MAX_HEADER_SIZE, MAX_PARAM_LENGTH } from "./http/limits.ts";
+import { nefCallback } from "./http/nef-callback.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
@@ -24,6 +25,7 @@ import { EXPECTED } from "./http/validation-messages.ts";
 import { serverVersion } from "./http/version.ts";
 import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { NefAdapter } from "./network/nef/nef-adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import type { SessionService } from "./service/session-service.ts";
 
@@ -126,6 +128,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessions: deps.sessions,
     authenticator,
   });
+  if (deps.network instanceof NefAdapter) {
+    const nef = deps.network;
+    await app.register(nefCallback, { callbacks: nef.callbacks, sink: () => nef.sink });
+  }
   if (deps.sandbox === true) {
     await app.register(sandboxRoutes, {
       prefix: "/sandbox/v1",

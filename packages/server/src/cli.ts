@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { serverLoggerOptions } from "./logging.ts";
+import { nefAttemptLine } from "./network/nef/attempt-log.ts";
 import { createOpenQod } from "./openqod.ts";
 import { quickstart } from "./quickstart.ts";
 import { DatabaseStartError } from "./store/database-start-error.ts";
@@ -59,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
     ),
   );
   openqod.events.on("worker:error", (e) => log.error({ err: e.error, worker: e.worker }, "worker error"));
+  openqod.events.on("nef:request", (attempt) => {
+    const line = nefAttemptLine(attempt);
+    log[line.level](line.fields, line.message);
+  });
   openqod.events.on("network:release", (e) => {
     if (e.error !== null) {
       log.warn({ sessionId: e.sessionId, attempts: e.attempts, error: e.error }, "network release failed");

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { networkSettingProblems } from "./network/nef/settings.ts";
 import {
   CLIENT_VARIABLES,
   Invalid,
@@ -93,6 +94,7 @@ export function loadConfig(
       `the delivery lease (${settings.deliveryLeaseMs} ms) must be longer than the delivery timeout (${settings.deliveryTimeoutMs} ms)`,
     );
   }
+  problems.push(...networkSettingProblems(settings));
   for (const name of Object.keys(env)) {
     // A misspelt variable would otherwise be silently ignored.
     if (name.startsWith("OPENQOD_") && !KNOWN_VARIABLES.has(name) && !name.startsWith("OPENQOD_TEST_")) {

@@ -68,16 +68,21 @@ export interface ErrorInfo {
   message: string;
 }
 
-/** An error that reaches the client as-is. `message` defaults to the registry's text for `code`. */
+/**
+ * An error that reaches the client as-is. `message` defaults to the registry's text for `code`;
+ * `headers` go with the answer (e.g. `retry-after` on a 503).
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message?: string) {
+  constructor(code: ErrorCode, message?: string, options: { headers?: Record<string, string> } = {}) {
     super(message ?? ERRORS[code].message);
     this.name = "ApiError";
     this.code = code;
     this.status = ERRORS[code].status;
+    this.headers = options.headers ?? {};
   }
 
   toInfo(): ErrorInfo {

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { NefAttempt } from "./network/nef/client.ts";
 
 /**
  * What the workers report. The core never logs: main.ts subscribes to log, and metrics.ts to count.
@@ -19,6 +20,8 @@ export interface WorkerEventMap {
   "scheduler:processed": [{ count: number; latenessMs: number }];
   /** One transaction of the outbox sweeper: settled events past retention deleted, with their attempts. */
   "retention:swept": [{ events: number; attempts: number }];
+  /** One attempt of a call to the NEF (or its token endpoint): never a header, body or token. */
+  "nef:request": [NefAttempt];
   /** A release attempted in the network: `error` null once the network confirmed it. */
   "network:release": [{ sessionId: string; attempts: number; error: string | null; durationMs?: number }];
   /** One reconciliation with the network (scheduler/reconcile.ts). */

@@ -53,6 +53,31 @@ const LEVEL_VALUES: Readonly<Record<string, number>> = {
   silent: Number.POSITIVE_INFINITY,
 };
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Path parameters that are credentials: `<redacted>` in the request's log line. */
+    redactParams?: readonly string[];
+  }
+}
+
+/**
+ * A route whose path carries a credential (the NEF callback's secret) names those path parameters in its
+ * `config.redactParams`; the log line shows `<redacted>` in their place.
+ */
+function redactParams(request: FastifyRequest, path: string): string {
+  const names = (request.routeOptions.config as { redactParams?: readonly string[] } | undefined)
+    ?.redactParams;
+  if (names === undefined) return path;
+  const params = request.params as Record<string, string | undefined>;
+  let redacted = path;
+  for (const name of names) {
+    const value = params[name];
+    if (value !== undefined && value !== "")
+      redacted = redacted.replaceAll(encodeURIComponent(value), "<redacted>");
+  }
+  return redacted;
+}
+
 /** What the error handler answered a request with: its CAMARA code, and the error behind a 5xx. */
 const errorAnswers = new WeakMap<FastifyRequest, { code: string; error?: unknown }>();
 
@@ -91,7 +116,7 @@ export class RequestLog extends LogController {
     const query = request.url.indexOf("?");
     const line: Record<string, unknown> = {
       method: request.method,
-      url: query < 0 ? request.url : request.url.slice(0, query),
+      url: redactParams(request, query < 0 ? request.url : request.url.slice(0, query)),
       status,
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };

@@ -75,5 +75,22 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
     if (e.outcome === "delivered") latency.observe(e.latencyMs / 1000);
   });
   events.on("worker:error", (e) => errors.inc({ worker: e.worker }));
+  const nefRequests = new Counter({
+    name: "openqod_nef_requests_total",
+    help: "Attempts of calls to the NEF by operation and outcome (2xx, 4xx, 5xx, timeout, connection_error)",
+    labelNames: ["operation", "outcome"],
+    registers: [registry],
+  });
+  const nefDuration = new Histogram({
+    name: "openqod_nef_request_duration_seconds",
+    help: "Time of one attempt of a call to the NEF, answered or not",
+    labelNames: ["operation"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  events.on("nef:request", (e) => {
+    nefRequests.inc({ operation: e.operation, outcome: e.outcome });
+    nefDuration.observe({ operation: e.operation }, e.durationMs / 1000);
+  });
   return registry;
 }

@@ -15,6 +15,7 @@ import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
@@ -77,17 +78,19 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   const catalogue = profiles.list().map((p) => p.name);
   const registry =
     config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile, catalogue);
+  const events = new WorkerEvents();
   const network =
     options.network ??
-    new NetworkSimulator({
-      ...registry,
-      catalogue,
-      activationDelayMs: config.activationDelayMs,
-      // Each instance sharing a database has a simulator of its own, which knows only its own sessions.
-      listsReservations: config.databaseUrl === null,
-    });
+    (config.network === "nef"
+      ? await createNefAdapter(config, { profileNames: catalogue, events, clock })
+      : new NetworkSimulator({
+          ...registry,
+          catalogue,
+          activationDelayMs: config.activationDelayMs,
+          // Each instance sharing a database has a simulator of its own, which knows only its own sessions.
+          listsReservations: config.databaseUrl === null,
+        }));
   mkdirSync(config.dataDir, { recursive: true });
-  const events = new WorkerEvents();
   const store = await openStore(config, {
     asServer: true,
     onError: (error) => events.emit("worker:error", { worker: "database", error }),

@@ -137,3 +137,32 @@ export const apiKey: Kind<string | null> = {
       ? raw
       : new Invalid("must be 16 to 512 printable characters without spaces", false),
 };
+
+/** Never echoed: a token or a secret. */
+export const secret: Kind<string | null> = {
+  expects: "1 to 4096 printable characters",
+  placeholder: "secret",
+  parse: (raw) =>
+    /^[\x21-\x7e]{1,4096}$/.test(raw)
+      ? raw
+      : new Invalid("must be 1 to 4096 printable characters without spaces", false),
+};
+
+export const printable: Kind<string | null> = {
+  expects: "1 to 512 printable characters",
+  placeholder: "text",
+  parse: (raw) =>
+    /^[\x21-\x7e]{1,512}$/.test(raw)
+      ? raw
+      : new Invalid("must be 1 to 512 printable characters without spaces"),
+};
+
+/** One segment of a URL path, put into request paths as is. */
+export const pathSegment: Kind<string | null> = {
+  expects: "1 to 128 letters, digits, -, _, . or ~",
+  placeholder: "id",
+  parse: (raw) =>
+    /^[A-Za-z0-9._~-]{1,128}$/.test(raw)
+      ? raw
+      : new Invalid("must be 1 to 128 letters, digits, -, _, . or ~"),
+};

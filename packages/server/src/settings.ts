@@ -1,4 +1,5 @@
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
+import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
   absoluteUrl,
   apiKey,
@@ -93,6 +94,7 @@ export const SETTINGS = {
     defaultText: "`true`",
     doc: "unknown request properties are a 400 (else ignored)",
   },
+  ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",
     variable: "OPENQOD_SIMULATOR_ACTIVATION_DELAY",

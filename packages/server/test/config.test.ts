@@ -141,6 +141,83 @@ describe("configuration", () => {
     );
   });
 
+  test("network settings: the simulator by default; nef needs its URL and SCS/AS id, one kind of credential", () => {
+    assert.equal(loadConfig([], {}).network, "simulator");
+    const nef = loadConfig(["--network", "nef"], {
+      OPENQOD_NEF_URL: "https://nef.example:8443/",
+      OPENQOD_NEF_SCS_AS_ID: "openqod",
+      OPENQOD_NEF_TOKEN: "tok-s3cret",
+    });
+    assert.equal(nef.network, "nef");
+    assert.equal(nef.nefUrl, "https://nef.example:8443");
+    assert.equal(nef.nefScsAsId, "openqod");
+    assert.equal(nef.nefTimeoutMs, 5_000);
+    assert.equal(nef.nefCallbackUrl, null, "null: the public URL");
+    const problems = (argv: string[], env: Record<string, string>) => {
+      try {
+        loadConfig(argv, env);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems;
+      }
+      return [];
+    };
+    assert.deepEqual(problems(["--network", "nef"], {}), [
+      "OPENQOD_NETWORK=nef needs OPENQOD_NEF_URL (the NEF's apiRoot)",
+      "OPENQOD_NETWORK=nef needs OPENQOD_NEF_SCS_AS_ID",
+    ]);
+    const base = {
+      OPENQOD_NETWORK: "nef",
+      OPENQOD_NEF_URL: "https://nef.example",
+      OPENQOD_NEF_SCS_AS_ID: "af",
+    };
+    assert.deepEqual(
+      problems([], {
+        ...base,
+        OPENQOD_NEF_TOKEN: "t0ken",
+        OPENQOD_NEF_OAUTH_TOKEN_URL: "https://auth.example/token",
+      }),
+      [
+        "give OPENQOD_NEF_TOKEN or the OPENQOD_NEF_OAUTH_* settings, not both",
+        "OAuth client credentials also need OPENQOD_NEF_OAUTH_CLIENT_ID and OPENQOD_NEF_OAUTH_CLIENT_SECRET",
+      ],
+    );
+    assert.deepEqual(
+      problems([], {
+        ...base,
+        OPENQOD_NEF_OAUTH_CLIENT_ID: "qod",
+        OPENQOD_NEF_OAUTH_CLIENT_SECRET: "hunter2",
+      }),
+      ["OAuth client credentials also need OPENQOD_NEF_OAUTH_TOKEN_URL"],
+    );
+    assert.deepEqual(problems([], { ...base, OPENQOD_DATABASE_URL: "postgres://db/qod" }), [
+      "with OPENQOD_DATABASE_URL, set OPENQOD_NEF_CALLBACK_SECRET: every instance must share it",
+    ]);
+    assert.deepEqual(problems([], { OPENQOD_NEF_URL: "https://nef.example" }), [
+      "OPENQOD_NEF_URL is set but the network is the simulator: set OPENQOD_NETWORK=nef",
+    ]);
+    assert.deepEqual(
+      problems([], {
+        ...base,
+        OPENQOD_NETWORK: "nfe",
+        OPENQOD_NEF_URL: "ftp://nef.example",
+        OPENQOD_NEF_SCS_AS_ID: "a/b",
+        OPENQOD_NEF_TOKEN: "has space",
+        OPENQOD_NEF_TIMEOUT: "10ms",
+      }),
+      [
+        'OPENQOD_NETWORK="nfe" must be simulator or nef',
+        'OPENQOD_NEF_SCS_AS_ID="a/b" must be 1 to 128 letters, digits, -, _, . or ~',
+        "OPENQOD_NEF_TOKEN must be 1 to 4096 printable characters without spaces",
+        'OPENQOD_NEF_TIMEOUT="10ms" must be a duration like 250ms, 5s, 5m or 2h, at least 100 ms',
+        "OPENQOD_NEF_URL is set but the network is the simulator: set OPENQOD_NETWORK=nef",
+      ],
+    );
+    assert.deepEqual(problems([], { ...base, OPENQOD_NEF_URL: "ftp://nef.example" }), [
+      "OPENQOD_NEF_URL must be an http:// or https:// URL",
+    ]);
+  });
+
   test("an unreachable PostgreSQL stops the start with one clear line (no password), exit code 1", async () => {
     const port = await freePort();
     const { code, output } = await runServerCommand([], {

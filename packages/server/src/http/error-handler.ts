@@ -89,6 +89,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const info = toErrorInfo(error);
     // Logged in the request's one line, not here.
     noteErrorAnswer(request, info.code, info.status >= 500 ? error : undefined);
+    if (error instanceof ApiError) reply.headers(error.headers);
     return reply.status(info.status).send(info);
   });
   app.setNotFoundHandler((request, reply) => notFound(app, request, reply));
