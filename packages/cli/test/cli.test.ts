@@ -44,6 +44,8 @@ describe("openqod CLI", () => {
       ["notifications", "redeliver"],
       ["sandbox"],
       ["sandbox", "terminate"],
+      ["sandbox", "event"],
+      ["sandbox", "lose"],
       ["sandbox", "expire"],
       ["clients"],
       ["clients", "create"],

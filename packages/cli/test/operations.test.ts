@@ -121,6 +121,25 @@ describe("openqod operations: notifications, sandbox, sessions of every device, 
     assert.match(again.stderr, /^error: CONFLICT /);
   });
 
+  test("sandbox event and lose: the network's events and a lost reservation", async () => {
+    const a = await createSession(env, "+36700001012", receiver.url);
+    const degraded = await openqod(["sandbox", "event", a, "NOT_GUARANTEED"], env);
+    assert.equal(degraded.code, 0, degraded.stderr);
+    assert.match(degraded.stdout, new RegExp(`^${a}  AVAILABLE  QOS_E `));
+    const bad = await openqod(["sandbox", "event", a, "DEGRADED"], env);
+    assert.notEqual(bad.code, 0);
+    assert.equal(
+      bad.stderr.trim(),
+      "error: command-argument value 'DEGRADED' is invalid for argument 'kind'. Allowed choices are GRANTED, REFUSED, NOT_GUARANTEED, GUARANTEED, TERMINATED.",
+    );
+    const lost = await openqod(["sandbox", "lose", a], env);
+    assert.equal(lost.code, 0, lost.stderr);
+    assert.equal(lost.stdout.trim(), `session ${a}: the network no longer holds it`);
+    const again = await openqod(["sandbox", "lose", a], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^error: CONFLICT /);
+  });
+
   test("sessions list without a device lists every session of the caller; --status filters", async () => {
     const id = await createSession(env, "+36700001004", receiver.url);
     const all = await openqod(["sessions", "list", "--json"], env);

@@ -162,6 +162,25 @@ describe("OpenQoD extensions against a real sandbox", () => {
     assert.equal(terminated.statusInfo, "NETWORK_TERMINATED");
   });
 
+  test("sandbox.networkEvent applies the network's event; networkLoss drops the reservation (then a ConflictError)", async () => {
+    const degraded = await client().sandbox.networkEvent((await create(client())).id, "NOT_GUARANTEED");
+    assert.ok(degraded instanceof QodSession);
+    assert.equal(degraded.status, "AVAILABLE");
+    const refused = await client().sandbox.networkEvent((await create(client())).id, "REFUSED");
+    assert.deepEqual([refused.status, refused.statusInfo], ["UNAVAILABLE", "NETWORK_TERMINATED"]);
+
+    const lost = await create(client());
+    assert.equal(await client().sandbox.networkLoss(lost.id), undefined);
+    for (const call of [
+      () => client().sandbox.networkLoss(lost.id),
+      () => client().sandbox.networkEvent(lost.id, "GRANTED"),
+    ]) {
+      const error = await call().catch((e: unknown) => e);
+      assert.ok(error instanceof ConflictError);
+      assert.equal(error.message, `409 CONFLICT: The network holds no reservation for session ${lost.id}.`);
+    }
+  });
+
   for (const target of ["nac", "camara"] as const) {
     test(`on target "${target}" every extension is a ValidationError and sends nothing`, async () => {
       let sent = 0;
@@ -181,6 +200,8 @@ describe("OpenQoD extensions against a real sandbox", () => {
         ["notifications.redeliver", () => other.notifications.redeliver("n")],
         ["sandbox.networkTerminate", () => other.sandbox.networkTerminate("s")],
         ["sandbox.expire", () => other.sandbox.expire("s")],
+        ["sandbox.networkEvent", () => other.sandbox.networkEvent("s", "GRANTED")],
+        ["sandbox.networkLoss", () => other.sandbox.networkLoss("s")],
       ];
       for (const [what, call] of calls) {
         await assert.rejects(call(), (error: unknown) => {

@@ -26,6 +26,7 @@ import { serverVersion } from "./http/version.ts";
 import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { NefAdapter } from "./network/nef/nef-adapter.ts";
+import { NetworkSimulator } from "./network/simulator.ts";
 import type { SessionService } from "./service/session-service.ts";
 
 export interface AppDeps {
@@ -132,7 +133,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(nefCallback, { callbacks: nef.callbacks, sink: () => nef.sink });
   }
   if (deps.sandbox === true) {
-    await app.register(sandboxRoutes, { prefix: "/sandbox/v1", sessions: deps.sessions, authenticator });
+    await app.register(sandboxRoutes, {
+      prefix: "/sandbox/v1",
+      sessions: deps.sessions,
+      authenticator,
+      simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
+    });
   }
   return app;
 }

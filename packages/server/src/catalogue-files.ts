@@ -1,10 +1,16 @@
 import { readFile } from "node:fs/promises";
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "./config.ts";
 import type { QosProfile } from "./domain/types.ts";
 import { QosProfile as QosProfileSchema } from "./http/schemas.ts";
-import type { DeviceRule, SimulatorOptions } from "./network/simulator.ts";
+import {
+  type DeviceOutcome,
+  type DeviceRegistry,
+  type DeviceRule,
+  unknownProfileNames,
+} from "./network/device-registry.ts";
+import { parseDurationMs } from "./setting-kinds.ts";
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -49,45 +55,73 @@ export async function loadProfilesFile(path: string): Promise<QosProfile[]> {
   return profiles;
 }
 
-const Outcome = Type.Union(
-  ["NOT_FOUND", "SERVICE_NOT_APPLICABLE", "REFUSE", "GRANT"].map((o) => Type.Literal(o)),
+const OUTCOMES: readonly DeviceOutcome[] = [
+  "NOT_FOUND",
+  "SERVICE_NOT_APPLICABLE",
+  "REFUSE",
+  "GRANT",
+  "PENDING",
+];
+const Outcome = Type.Union(OUTCOMES.map((o) => Type.Literal(o)));
+const IDENTIFIERS = ["phoneNumber", "networkAccessIdentifier", "ipv4PublicAddress", "ipv6Address"] as const;
+const DeviceEntry = Type.Object(
+  {
+    phoneNumber: Type.Optional(Type.String()),
+    networkAccessIdentifier: Type.Optional(Type.String()),
+    ipv4PublicAddress: Type.Optional(Type.String()),
+    ipv6Address: Type.Optional(Type.String()),
+    outcome: Type.Optional(Outcome),
+    activationDelay: Type.Optional(Type.String()),
+    qosProfiles: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+  },
+  { additionalProperties: false },
 );
 const DevicesFile = Type.Object(
   {
     unknownDevices: Type.Optional(Outcome),
-    devices: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            phoneNumber: Type.Optional(Type.String()),
-            networkAccessIdentifier: Type.Optional(Type.String()),
-            ipv4PublicAddress: Type.Optional(Type.String()),
-            ipv6Address: Type.Optional(Type.String()),
-            outcome: Outcome,
-          },
-          { additionalProperties: false, minProperties: 2 },
-        ),
-      ),
-    ),
+    restrictedProfiles: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+    devices: Type.Optional(Type.Array(DeviceEntry)),
   },
   { additionalProperties: false },
 );
+type DeviceEntry = Static<typeof DeviceEntry>;
+
+/** The rule an entry states; what is wrong in it goes to `problems`. */
+function toRule(entry: DeviceEntry, where: string, problems: string[]): DeviceRule {
+  if (!IDENTIFIERS.some((key) => entry[key] !== undefined)) {
+    problems.push(`${where} has no identifier (one of ${IDENTIFIERS.join(", ")})`);
+  }
+  const { activationDelay, outcome, qosProfiles, ...identifiers } = entry;
+  const rule: DeviceRule = { ...identifiers, outcome: outcome ?? "GRANT" };
+  if (qosProfiles !== undefined) rule.qosProfiles = qosProfiles;
+  if (activationDelay !== undefined) {
+    const ms = parseDurationMs(activationDelay);
+    if (ms === null) problems.push(`${where}/activationDelay must be a duration like 250ms, 5s or 2m`);
+    else rule.activationDelayMs = ms;
+  }
+  return rule;
+}
 
 /**
- * Reads the simulator's device registry: `{ "unknownDevices": "GRANT", "devices": [{ "phoneNumber": "+3670…", "outcome": "NOT_FOUND" }] }`.
+ * Reads the simulator's device registry, e.g. `{ "restrictedProfiles": ["QOS_L"], "devices": [{ "phoneNumber":
+ * "+3670…", "activationDelay": "2s", "qosProfiles": ["QOS_E", "QOS_L"] }] }`, and checks its profile names
+ * against `catalogue` (the names on offer).
  * @throws ConfigError naming the file and what is wrong in it.
  */
-export async function loadDevicesFile(
-  path: string,
-): Promise<Pick<SimulatorOptions, "rules"> & Partial<SimulatorOptions>> {
-  const file = check<{ unknownDevices?: DeviceRule["outcome"]; devices?: DeviceRule[] }>(
+export async function loadDevicesFile(path: string, catalogue: readonly string[]): Promise<DeviceRegistry> {
+  const file = check<Static<typeof DevicesFile>>(
     DevicesFile,
     await readJson(path, "devices file"),
     path,
     "devices file",
   );
-  return {
-    rules: file.devices ?? [],
-    ...(file.unknownDevices === undefined ? {} : { unknownDevices: file.unknownDevices }),
+  const problems: string[] = [];
+  const registry: DeviceRegistry = {
+    rules: (file.devices ?? []).map((entry, index) => toRule(entry, `devices/${index}`, problems)),
+    unknownDevices: file.unknownDevices ?? "GRANT",
+    restrictedProfiles: file.restrictedProfiles ?? [],
   };
+  problems.push(...unknownProfileNames(registry, catalogue));
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `devices file ${path}: ${p}`));
+  return registry;
 }

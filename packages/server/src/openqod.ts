@@ -75,15 +75,17 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   const profiles = new ProfileCatalogue(
     config.profilesFile === null ? BUILT_IN_PROFILES : await loadProfilesFile(config.profilesFile),
   );
-  const simulatorOptions =
-    config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile);
+  const catalogue = profiles.list().map((p) => p.name);
+  const registry =
+    config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile, catalogue);
   const events = new WorkerEvents();
   const network =
     options.network ??
     (config.network === "nef"
-      ? await createNefAdapter(config, { profileNames: profiles.list().map((p) => p.name), events, clock })
+      ? await createNefAdapter(config, { profileNames: catalogue, events, clock })
       : new NetworkSimulator({
-          ...simulatorOptions,
+          ...registry,
+          catalogue,
           activationDelayMs: config.activationDelayMs,
           // Each instance sharing a database has a simulator of its own, which knows only its own sessions.
           listsReservations: config.databaseUrl === null,

@@ -52,6 +52,8 @@ describe("operations endpoints", () => {
       "retrieveQoSProfiles",
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",
+      "simulateNetworkEvent",
+      "simulateNetworkLoss",
       "simulateNetworkTermination",
       "simulateSessionExpiry",
     ]);

@@ -19,6 +19,7 @@ const SQLITE_ONLY = new Set([
   "config.test.ts",
   "logging.test.ts",
   "layout.test.ts",
+  "simulator.test.ts",
   "nef-mapping.test.ts",
   "nef-adapter.test.ts",
   "nef-client.test.ts",

@@ -1,3 +1,4 @@
+import { ApiError } from "../errors.ts";
 import type { Duration, QosProfile, QosProfileStatus } from "./types.ts";
 
 const SECONDS_PER_UNIT: Record<Duration["unit"], number> = {
@@ -100,11 +101,16 @@ export class ProfileCatalogue {
     return this.#byName.get(name);
   }
 
-  list(filter: { name?: string; status?: QosProfileStatus } = {}): QosProfile[] {
+  /** The profiles that pass every filter given; `names` keeps only those named (null = all). */
+  list(
+    filter: { name?: string; status?: QosProfileStatus; names?: readonly string[] | null } = {},
+  ): QosProfile[] {
+    const { names } = filter;
     return [...this.#byName.values()].filter(
       (p) =>
         (filter.name === undefined || p.name === filter.name) &&
-        (filter.status === undefined || p.status === filter.status),
+        (filter.status === undefined || p.status === filter.status) &&
+        (names === undefined || names === null || names.includes(p.name)),
     );
   }
 
@@ -114,4 +120,16 @@ export class ProfileCatalogue {
     const max = profile.maxDuration ? Math.floor(durationSeconds(profile.maxDuration)) : 86_400;
     return { min: Math.max(1, min), max };
   }
+}
+
+/**
+ * Checks that a device may use a profile, given the names the network allows it (null = all).
+ * @throws ApiError 422 QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE when it may not.
+ */
+export function checkProfileForDevice(profile: string, deviceProfiles: readonly string[] | null): void {
+  if (deviceProfiles === null || deviceProfiles.includes(profile)) return;
+  throw new ApiError(
+    "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
+    `The requested QoS Profile ${profile} is not available for this device; see retrieve-qos-profiles with the device.`,
+  );
 }

@@ -22,7 +22,13 @@ function apis(sandbox: boolean): Array<{ key: string; path: string; what: string
       what: "the same sessions in the Network-as-Code (v0.10) dialect",
     },
     ...(sandbox
-      ? [{ key: "sandbox", path: "/sandbox/v1", what: "simulator controls: make the network end a session" }]
+      ? [
+          {
+            key: "sandbox",
+            path: "/sandbox/v1",
+            what: "simulator controls: make the network grant, degrade, end or lose a session",
+          },
+        ]
       : []),
   ];
 }

@@ -125,3 +125,18 @@ export const TOKEN_EXPIRED: ErrorExample = {
   summary: "The sink's access token has expired",
   message: `Notification ${EXAMPLE_NOTIFICATION_ID} cannot be sent again: its access token expired at 2026-06-02T12:00:00.000Z.`,
 };
+
+export const networkEventRequestExamples: Record<string, Example> = {
+  notGuaranteed: {
+    summary: "The network can no longer guarantee the QoS",
+    value: { kind: "NOT_GUARANTEED" },
+  },
+  guaranteed: { summary: "The network guarantees it again", value: { kind: "GUARANTEED" } },
+  granted: { summary: "The network grants a REQUESTED session", value: { kind: "GRANTED" } },
+  terminated: { summary: "The network ends the session", value: { kind: "TERMINATED" } },
+};
+
+export const networkEventExamples: Record<string, Example> = {
+  available: { summary: "Granted, or still AVAILABLE (NOT_GUARANTEED, GUARANTEED)", value: available },
+  ...terminatedSessionExamples,
+};

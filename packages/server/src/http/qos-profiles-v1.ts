@@ -62,7 +62,7 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
       schema: {
         summary: "Find QoS profiles",
         description:
-          "The profiles that match every filter given: `name`, `status`, and `device` (only what that device can use; an unknown device is a 404, not []).",
+          "The profiles that match every filter given: `name`, `status`, and `device` (only what that device may use, [] when it may use none; an unknown device is a 404, not []).",
         operationId: "retrieveQoSProfiles",
         tags,
         body: withExamples(QosProfileDeviceRequest, retrieveQosProfilesExamples),
@@ -84,15 +84,20 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
     },
     async (request) => {
       const { device, name, status } = request.body;
+      let names: readonly string[] | null = null;
       if (device !== undefined) {
         // With a device filter, only what that device can use: an unknown device is an error, not [].
-        const deviceStatus = (await network.checkDevice(chooseDeviceIdentifier(device))).status;
-        if (deviceStatus === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
-        if (deviceStatus === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+        // A known device that may use none gets 200 []: r3.2 says "all returned QoS Profiles will be
+        // available to that device" and keeps 404 for an identifier not found (GenericDevice404).
+        const check = await network.checkDevice(chooseDeviceIdentifier(device));
+        if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
+        if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+        names = check.profiles;
       }
       return profiles.list({
         ...(name === undefined ? {} : { name }),
         ...(status === undefined ? {} : { status }),
+        names,
       });
     },
   );

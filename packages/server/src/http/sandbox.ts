@@ -1,44 +1,31 @@
 import type { Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
+import type { NetworkSimulator } from "../network/simulator.ts";
 import type { SessionService } from "../service/session-service.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
 import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
-import { ALREADY_ENDED, expiredSessionExamples, terminatedSessionExamples } from "./notification-examples.ts";
+import { ALREADY_ENDED, expiredSessionExamples } from "./notification-examples.ts";
+import { sandboxNetworkRoutes } from "./sandbox-network.ts";
 import { SessionIdParams, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
 
 export interface SandboxOptions {
   sessions: SessionService;
   authenticator: Authenticator;
+  /** The simulated network, whose moves are mounted too; null in front of a real network (then only network-terminate). */
+  simulator: NetworkSimulator | null;
 }
 
 /**
  * Simulator controls, only in the sandbox, mounted at /sandbox/v1: make the network do what a real
  * network does on its own, so consumers can test how they handle it.
  */
-export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (app, { sessions, authenticator }) => {
+export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (
+  app,
+  { sessions, authenticator, simulator },
+) => {
   app.addHook("preHandler", requireAuth(authenticator));
-
-  app.post<{ Params: Static<typeof SessionIdParams> }>(
-    "/sessions/:sessionId/network-terminate",
-    {
-      schema: {
-        operationId: "simulateNetworkTermination",
-        tags: ["Sandbox"],
-        summary: "The network terminates the session: UNAVAILABLE / NETWORK_TERMINATED, notified",
-        description:
-          "Ends the session at once as a real network may on its own: notified as UNAVAILABLE / NETWORK_TERMINATED, " +
-          "and the session stays readable for the retention period. 409 CONFLICT if it has already ended.",
-        params: SessionIdParams,
-        response: {
-          200: success(SessionInfo, "The session, ended", terminatedSessionExamples),
-          ...errors(BAD_SESSION_ID, NO_KEY, NOT_YOURS, NO_SESSION, ALREADY_ENDED),
-        },
-      },
-    },
-    async (request) =>
-      toSessionInfo(await sessions.networkTerminate(request.principal.clientId, request.params.sessionId)),
-  );
+  await app.register(sandboxNetworkRoutes, { sessions, simulator });
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(
     "/sessions/:sessionId/expire",

@@ -1,6 +1,7 @@
 import { chooseDeviceIdentifier } from "../domain/device.ts";
 import { parseFlow } from "../domain/flow.ts";
 import { checkDuration, end, extend, whenDue } from "../domain/lifecycle.ts";
+import { checkProfileForDevice } from "../domain/profiles.ts";
 import { checkSink } from "../domain/sink.ts";
 import type { Device, Dialect, QosStatus, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
@@ -80,12 +81,7 @@ export class SessionService {
     const check = await network.checkDevice(device);
     if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
-    if (check.profiles !== null && !check.profiles.includes(profile.name)) {
-      throw new ApiError(
-        "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
-        `The requested QoS Profile ${profile.name} is not applicable to this device.`,
-      );
-    }
+    checkProfileForDevice(profile.name, check.profiles);
     const requested: SessionRecord = {
       id: uuidv7(),
       clientId,
