@@ -300,4 +300,56 @@ describe("the network contract", () => {
     assert.equal(ended?.statusInfo, "NETWORK_TERMINATED");
     assert.deepEqual(await h.openqod.networkWorker.reconcile(), { orphaned: 0, lost: 0 });
   });
+  test("two extensions at once: the network ends up holding at least the committed duration", async () => {
+    const { sessionId } = await create({ duration: 60 });
+    const body = { requestedAdditionalDuration: 60 };
+    const [a, b] = await Promise.all([
+      h.request("POST", `${BASE}/sessions/${sessionId}/extend`, body),
+      h.request("POST", `${BASE}/sessions/${sessionId}/extend`, body),
+    ]);
+    assert.deepEqual([a.statusCode, b.statusCode], [200, 200]);
+    const committed = (await h.openqod.store.getSession(sessionId))?.duration;
+    assert.equal(committed, 180);
+    const told = network.calls
+      .filter((c) => c.op === "extend")
+      .map((c) => (c.op === "extend" ? c.duration : 0));
+    assert.equal(Math.max(...told), 180, `told ${told.join(", ")}`);
+  });
+
+  test("a grant that comes after an end, during the create, does not hide the end", async () => {
+    network.onCreate = async (request, simulated) => {
+      assert.equal(await network.send(request.sessionId, "TERMINATED"), "kept");
+      assert.equal(await network.send(request.sessionId, "GRANTED"), "kept");
+      assert.equal(await network.send(request.sessionId, "NOT_GUARANTEED"), "ignored");
+      return { state: "PENDING", ref: simulated.ref ?? "" };
+    };
+    const { sessionId } = await create();
+    await h.tick();
+    assert.equal((await h.openqod.store.getSession(sessionId))?.statusInfo, "NETWORK_TERMINATED");
+    assert.deepEqual(await network.held(), []);
+  });
+
+  test("an event for a deleted session whose release is still owed is 'unknown', not kept", async () => {
+    const { sessionId } = await create();
+    await h.request("DELETE", `${BASE}/sessions/${sessionId}`);
+    assert.equal((await h.openqod.store.networkCommands()).length, 1, "not yet attempted");
+    assert.equal(await network.send(sessionId, "TERMINATED"), "unknown");
+  });
+
+  test("a network whose listing fails still gets its releases", async () => {
+    const { sessionId } = await create();
+    network.reservations = async () => {
+      throw new Error("403 on the list");
+    };
+    await h.request("DELETE", `${BASE}/sessions/${sessionId}`);
+    const abort = new AbortController();
+    const running = h.openqod.networkWorker.run({ signal: abort.signal });
+    const deadline = Date.now() + 5_000;
+    while (network.releasesOf(sessionId) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    abort.abort();
+    await running;
+    assert.equal(network.releasesOf(sessionId), 1);
+  });
 });

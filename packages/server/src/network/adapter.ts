@@ -84,6 +84,12 @@ export interface Reservation {
 export interface NetworkAdapter {
   /** "simulator", "nef", …: for logs and metrics. */
   readonly name: string;
+  /**
+   * The network lives in OpenQoD's process (the simulator): a crash takes its reservations with it and
+   * restore() rebuilds them from the committed sessions, so its creates need no durable guard.
+   * @default false
+   */
+  readonly inProcess?: boolean;
   checkDevice(device: ChosenDevice): Promise<DeviceCheck>;
   /**
    * The longest a create may take to answer or fail, retries and token fetches included (ms). A create

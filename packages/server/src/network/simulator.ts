@@ -47,6 +47,7 @@ export type SimulatedEventKind = NetworkEvent["kind"];
  */
 export class NetworkSimulator implements NetworkAdapter {
   readonly name = "simulator";
+  readonly inProcess: boolean = true;
   readonly #options: SimulatorOptions;
   readonly #held = new Map<string, SimulatedReservation>();
   #sink: NetworkEventSink | null = null;
@@ -96,6 +97,8 @@ export class NetworkSimulator implements NetworkAdapter {
    */
   async extend(target: { sessionId: string; ref: string }, duration: number): Promise<void> {
     const held = this.#held.get(target.sessionId);
+    // With a shared database another instance's simulator may hold it: only a listing one can tell.
+    if (held === undefined && !this.#options.listsReservations) return;
     if (held === undefined || held.ref !== target.ref) {
       throw new ApiError(
         "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
@@ -149,11 +152,12 @@ export class NetworkSimulator implements NetworkAdapter {
    */
   async inject(sessionId: string, kind: SimulatedEventKind): Promise<NetworkEventOutcome> {
     const held = this.#held.get(sessionId);
-    if (held === undefined) {
+    // With a shared database the session may be another instance's: the event goes to the shared store.
+    if (held === undefined && this.#options.listsReservations) {
       throw new ApiError("CONFLICT", `The network holds no reservation for session ${sessionId}.`);
     }
     if (this.#sink === null) throw new ApiError("UNAVAILABLE", "OpenQoD does not listen to the network yet.");
-    return this.#sink({ sessionId, ref: held.ref, kind, detail: `simulated ${kind}` });
+    return this.#sink({ sessionId, ref: held?.ref ?? null, kind, detail: `simulated ${kind}` });
   }
 
   /**

@@ -43,6 +43,7 @@ export class NetworkWorker {
   readonly #o: Required<NetworkWorkerOptions>;
   readonly #wakeup = new Wakeup();
   readonly #backoff = new FailureBackoff();
+  readonly #reconcileBackoff = new FailureBackoff();
   #nextWake = Number.POSITIVE_INFINITY;
 
   constructor(options: NetworkWorkerOptions) {
@@ -91,6 +92,24 @@ export class NetworkWorker {
     }
   }
 
+  /**
+   * Reconciles and returns when to do it next. A network that cannot list now (its list call failing
+   * while its deletes work) must not hold up the releases: the failure is reported and retried later,
+   * on the release loop's own backoff.
+   */
+  async #reconcileOrBackOff(): Promise<number> {
+    const { clock, events, reconcileIntervalMs } = this.#o;
+    try {
+      const report = await this.reconcile();
+      if (report !== null) events.emit("network:reconciled", report);
+      this.#reconcileBackoff.succeeded();
+      return reconcileIntervalMs === 0 ? Number.POSITIVE_INFINITY : clock.now() + reconcileIntervalMs;
+    } catch (error) {
+      events.emit("worker:error", { worker: "network", error });
+      return clock.now() + this.#reconcileBackoff.failed() * 6;
+    }
+  }
+
   /** One reconciliation (reconcile.ts); null when the adapter cannot list its reservations. */
   reconcile(): Promise<ReconcileReport | null> {
     return reconcile(this.#o);
@@ -102,19 +121,14 @@ export class NetworkWorker {
   async run({ signal }: { signal: AbortSignal }): Promise<void> {
     const onAbort = () => this.#wakeup.notify();
     signal.addEventListener("abort", onAbort);
-    const { store, clock, events, reconcileIntervalMs } = this.#o;
+    const { store, clock, events } = this.#o;
     let nextReconcile = clock.now();
     try {
       while (!signal.aborted) {
         this.#nextWake = Number.POSITIVE_INFINITY;
         let delay: number;
         try {
-          if (clock.now() >= nextReconcile) {
-            const report = await this.reconcile();
-            if (report !== null) events.emit("network:reconciled", report);
-            nextReconcile =
-              reconcileIntervalMs === 0 ? Number.POSITIVE_INFINITY : clock.now() + reconcileIntervalMs;
-          }
+          if (clock.now() >= nextReconcile) nextReconcile = await this.#reconcileOrBackOff();
           await this.runOnce();
           const next = await store.nextNetworkCommandAt();
           this.#backoff.succeeded();

@@ -36,7 +36,10 @@ export async function reconcile(deps: {
   const liveAfter = new Set((await store.liveReservations()).map((r) => r.sessionId));
   const held = new Set(reservations.map((r) => r.sessionId));
 
-  const orphans = reservations.filter((r) => !liveAfter.has(r.sessionId) && !inProgress.has(r.sessionId));
+  // In one order on every instance: two reconciling at once take the rows' locks in the same order.
+  const orphans = reservations
+    .filter((r) => !liveAfter.has(r.sessionId) && !inProgress.has(r.sessionId))
+    .sort((a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
   if (orphans.length > 0) {
     const now = clock.now();
     await store.write(async (tx) => {

@@ -64,7 +64,10 @@ export async function applyNetworkEvent(
   return deps.store.write(async (tx) => {
     let session = await tx.getSession(event.sessionId);
     if (session === undefined) {
-      if (await tx.keepEarlyEvent(event.sessionId, JSON.stringify(event))) return "kept";
+      // Only what changes a session is kept; "QoS (not) guaranteed" before the grant changes nothing.
+      const changes = event.kind === "GRANTED" || event.kind === "REFUSED" || event.kind === "TERMINATED";
+      const early = { json: JSON.stringify(event), ends: event.kind !== "GRANTED" };
+      if (await tx.keepEarlyEvent(event.sessionId, early, changes)) return changes ? "kept" : "ignored";
       session = await tx.getSession(event.sessionId);
       if (session === undefined) return "unknown";
     }

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import { type Flow, flowsOverlap, parseFlow } from "../domain/flow.ts";
 import { activate } from "../domain/lifecycle.ts";
 import type { SessionRecord } from "../domain/types.ts";
@@ -8,7 +9,7 @@ import type {
   NetworkEvent,
   NetworkSessionRequest,
 } from "../network/adapter.ts";
-import type { Store, WriteTx } from "../store/store.ts";
+import type { GuardState, Store, WriteTx } from "../store/store.ts";
 import { eventTransition } from "./network-events.ts";
 import type { TransitionWriter } from "./transitions.ts";
 
@@ -23,6 +24,7 @@ export function createGuardMs(network: NetworkAdapter): number {
 
 export interface ProvisionDeps {
   store: Store;
+  clock: Clock;
   network: NetworkAdapter;
   writer: TransitionWriter;
   retentionMs: number;
@@ -44,12 +46,19 @@ export async function provisionSession(
   requested: SessionRecord,
   flow: Flow,
 ): Promise<SessionRecord> {
-  const { store, network } = deps;
-  const { id, createdAt: now } = requested;
-  await store.write(async (tx) => {
-    await checkConflicts(tx, requested, flow);
-    await tx.guardCreate(id, now + createGuardMs(network), now);
-  });
+  const { store, network, clock } = deps;
+  const { id } = requested;
+  // A network in this process dies in the same crash as the create and is rebuilt from the committed
+  // sessions (restore), so nothing of it can outlive an uncommitted create: it needs no guard, and
+  // the default sandbox keeps one transaction per create.
+  const guarded = network.inProcess !== true;
+  if (guarded) {
+    await store.write(async (tx) => {
+      await checkConflicts(tx, requested, flow);
+      const now = clock.now();
+      await tx.guardCreate(id, now + createGuardMs(network), now);
+    });
+  }
   const request: NetworkSessionRequest = {
     sessionId: id,
     device: { device: requested.device, key: requested.deviceKey },
@@ -65,12 +74,14 @@ export async function provisionSession(
     // A refusal is the network's last word: release at once (it holds nothing; this confirms it). A
     // timeout or an outage is not: the network may still create it, so the guard waits for its
     // deadline, and reconciliation catches anything later still.
-    if (failure.code !== "UNAVAILABLE") await releaseNow(store, id, null, now);
+    if (!guarded || failure.code !== "UNAVAILABLE") await releaseNow(store, id, null, clock.now());
     throw failure;
   }
+  // The session's times count from the network's answer, however long it took.
+  const now = clock.now();
   try {
     return await store.write(async (tx) => {
-      const guard = await tx.takeGuard(id);
+      const guard: GuardState = guarded ? await tx.takeGuard(id) : { state: "waiting", earlyEvent: null };
       if (guard.state === "firing") {
         throw new ApiError("UNAVAILABLE", "The network took too long to create the session; try again.", {
           headers: { "retry-after": "5" },
@@ -133,7 +144,12 @@ async function checkConflicts(tx: WriteTx, requested: SessionRecord, flow: Flow)
 
 /** Brings the guard's release forward; if even that fails, the guard still fires at its deadline. */
 async function releaseNow(store: Store, id: string, ref: string | null, now: number): Promise<void> {
-  await store.write((tx) => tx.queueRelease(id, ref, now)).catch(() => undefined);
+  await store
+    .write(async (tx) => {
+      // A commit whose acknowledgement was lost (PostgreSQL) did commit: its session keeps its reservation.
+      if ((await tx.getSession(id)) === undefined) await tx.queueRelease(id, ref, now);
+    })
+    .catch(() => undefined);
 }
 
 /** The network's errors the client may see as they are; anything else is the network being unavailable. */

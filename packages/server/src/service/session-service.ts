@@ -108,6 +108,7 @@ export class SessionService {
     return provisionSession(
       {
         store,
+        clock,
         network,
         writer: this.#writer,
         retentionMs: this.#o.retentionMs,
@@ -152,19 +153,31 @@ export class SessionService {
     };
     // The network first: if it refuses, nothing changed. If the server dies after the network
     // extended, the session ends at its old time and its release ends the longer reservation too.
-    const planned = extendOf(owned(await this.#o.store.getSession(sessionId), clientId));
-    if (planned.networkRef !== null) {
-      await this.#o.network
-        .extend({ sessionId, ref: planned.networkRef }, planned.duration)
-        .catch((error: unknown) => {
-          throw asApiError(error);
-        });
-    }
-    return this.#o.store.write(async (tx) => {
-      const extended = extendOf(owned(await tx.getSession(sessionId), clientId));
-      await tx.updateSession(extended);
-      return extended;
+    const base = owned(await this.#o.store.getSession(sessionId), clientId);
+    const planned = extendOf(base);
+    const ref = planned.networkRef;
+    let told = base.duration;
+    const tell = async (duration: number): Promise<void> => {
+      if (ref !== null) await this.#o.network.extend({ sessionId, ref }, duration);
+      told = duration;
+    };
+    await tell(planned.duration).catch((error: unknown) => {
+      throw asApiError(error);
     });
+    const extended = await this.#o.store.write(async (tx) => {
+      const fresh = extendOf(owned(await tx.getSession(sessionId), clientId));
+      await tx.updateSession(fresh);
+      return fresh;
+    });
+    // The network may hold longer than the session (its release ends it at the session's end), never
+    // shorter. Another extension that committed meanwhile may have been planned from the same start:
+    // the network is told again until it holds at least what is committed (durations only grow).
+    for (let round = 0; round < 5 && ref !== null; round++) {
+      const current = await this.#o.store.getSession(sessionId);
+      if (current === undefined || current.qosStatus !== "AVAILABLE" || current.duration <= told) break;
+      await tell(current.duration).catch(() => undefined);
+    }
+    return extended;
   }
 
   /**

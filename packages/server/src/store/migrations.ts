@@ -229,6 +229,7 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
       await db.schema
         .createTable("network_commands")
         .addColumn("session_id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
         .addColumn("ref", "text")
         .addColumn("due_at", "bigint", (c) => c.notNull())
         .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))

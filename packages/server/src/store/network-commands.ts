@@ -33,7 +33,7 @@ export interface NetworkEngineStatements {
 const guardRow = (db: Kysely<Database>, p: Param<"sessionId">) =>
   db
     .selectFrom("network_commands")
-    .select(["attempts", "early_event"])
+    .select(["kind", "attempts", "early_event"])
     .where("session_id", "=", p("sessionId"));
 const dueRows = (db: Kysely<Database>, p: Param<"now" | "limit">) =>
   db
@@ -45,9 +45,17 @@ const dueRows = (db: Kysely<Database>, p: Param<"now" | "limit">) =>
 const release = (db: Kysely<Database>, p: Param<"sessionId" | "ref" | "now">, earlier: "min" | "least") =>
   db
     .insertInto("network_commands")
-    .values({ session_id: p("sessionId"), ref: p("ref"), due_at: p("now"), created_at: p("now") })
+    .values({
+      session_id: p("sessionId"),
+      // Literals, not parameters: the statement is compiled once with named parameters only.
+      kind: sql.lit("release"),
+      ref: p("ref"),
+      due_at: p("now"),
+      created_at: p("now"),
+    })
     .onConflict((oc) =>
       oc.column("session_id").doUpdateSet({
+        kind: sql.lit("release"),
         // A known reference is never replaced by an unknown one; a guard's deadline gives way to now.
         ref: sql`coalesce(excluded.ref, network_commands.ref)`,
         due_at: sql`${sql.raw(earlier)}(network_commands.due_at, excluded.due_at)`,
@@ -95,7 +103,7 @@ export class NetworkCommandRepository {
   async guard(unit: UnitOfWork, sessionId: string, deadline: number, now: number): Promise<void> {
     const query = this.#db
       .insertInto("network_commands")
-      .values({ session_id: sessionId, ref: null, due_at: deadline, created_at: now })
+      .values({ session_id: sessionId, kind: "guard", ref: null, due_at: deadline, created_at: now })
       .compile();
     await unit.write(query, { kind: "network-queued", dueAt: deadline });
   }
@@ -105,10 +113,10 @@ export class NetworkCommandRepository {
    * event for the session either lands in it first (early_event) or finds the session committed.
    */
   async takeGuard(unit: UnitOfWork, sessionId: string): Promise<GuardState> {
-    const [row] = await unit.query<{ attempts: number; early_event: string | null }>(
+    const [row] = await unit.query<{ kind: string; attempts: number; early_event: string | null }>(
       this.#engine.guard.bind({ sessionId }),
     );
-    if (row === undefined || Number(row.attempts) > 0) return { state: "firing" };
+    if (row === undefined || row.kind !== "guard" || Number(row.attempts) > 0) return { state: "firing" };
     const remove = this.#db.deleteFrom("network_commands").where("session_id", "=", sessionId).compile();
     await unit.write(remove, { kind: "bookkeeping" });
     return { state: "waiting", earlyEvent: row.early_event };
@@ -124,14 +132,25 @@ export class NetworkCommandRepository {
   }
 
   /**
-   * Keeps a network event for a session whose create has not committed yet.
-   * @returns false when there is no guard (the session committed meanwhile, or never existed).
+   * Keeps a network event for a session whose create has not committed yet, unless it would hide a
+   * weightier one: an end is never replaced, a grant replaces nothing. With `keep` false it only
+   * answers whether such a create is under way.
+   * @returns false when no create of that session is under way (it committed meanwhile, or never was).
    */
-  async keepEarlyEvent(unit: UnitOfWork, sessionId: string, event: string): Promise<boolean> {
+  async keepEarlyEvent(
+    unit: UnitOfWork,
+    sessionId: string,
+    event: { json: string; ends: boolean },
+    keep: boolean,
+  ): Promise<boolean> {
+    const replace = keep ? (event.ends ? 2 : 1) : 0;
     const query = this.#db
       .updateTable("network_commands")
-      .set({ early_event: event })
+      .set({
+        early_event: sql`case when ${replace} = 2 or (${replace} = 1 and early_event is null) then ${event.json} else early_event end`,
+      })
       .where("session_id", "=", sessionId)
+      .where("kind", "=", "guard")
       .where("attempts", "=", 0)
       .returning("session_id")
       .compile();
@@ -173,10 +192,13 @@ export class NetworkCommandRepository {
   /** The network confirmed: the command is done, unless it was claimed again since. */
   async complete(command: NetworkCommand): Promise<void> {
     await this.#commit(async (unit) => {
+      // Unless it was claimed again, or given a better reference (a create that returned after its
+      // guard fired): then the release it now names is still owed.
       const query = this.#db
         .deleteFrom("network_commands")
         .where("session_id", "=", command.sessionId)
         .where("attempts", "=", command.attempts)
+        .where((eb) => (command.ref === null ? eb("ref", "is", null) : eb("ref", "=", command.ref)))
         .compile();
       await unit.write(query, { kind: "bookkeeping" });
     });

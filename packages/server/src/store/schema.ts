@@ -87,6 +87,8 @@ export interface DeliveryAttemptsTable {
  */
 export interface NetworkCommandsTable {
   session_id: string;
+  /** "guard" (a create in progress) or "release" (owed now, or being retried). */
+  kind: string;
   ref: string | null;
   due_at: number;
   /** Claims so far: a guard claimed once is firing, and its create may no longer commit. */

@@ -25,7 +25,7 @@ import { WriteTx } from "./write-tx.ts";
 
 export type { CommitInfo } from "./effects.ts";
 export type { WriteOptions } from "./group-commit.ts";
-export type { NetworkCommand } from "./network-commands.ts";
+export type { GuardState, NetworkCommand } from "./network-commands.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
 export type { WriteTx } from "./write-tx.ts";

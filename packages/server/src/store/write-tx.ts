@@ -87,8 +87,11 @@ export class WriteTx {
     return this.#network.queueRelease(this.#unit, sessionId, ref, now);
   }
 
-  /** Keeps a network event for a session still being created. @returns false when none is. */
-  keepEarlyEvent(sessionId: string, event: string): Promise<boolean> {
-    return this.#network.keepEarlyEvent(this.#unit, sessionId, event);
+  /**
+   * Keeps a network event (`keep`) for a session still being created, an end over a grant.
+   * @returns false when no create of that session is under way.
+   */
+  keepEarlyEvent(sessionId: string, event: { json: string; ends: boolean }, keep: boolean): Promise<boolean> {
+    return this.#network.keepEarlyEvent(this.#unit, sessionId, event, keep);
   }
 }

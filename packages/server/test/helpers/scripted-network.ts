@@ -17,6 +17,8 @@ export type NetworkCall =
  * see every call the core made, in order. Everything else is the simulator's own behaviour.
  */
 export class ScriptedNetwork extends NetworkSimulator {
+  /** It stands for a network outside the process (a NEF): creates are guarded. */
+  override readonly inProcess = false;
   readonly calls: NetworkCall[] = [];
   /** Replaces the simulator's answer to a create (called after the simulator recorded the reservation). */
   onCreate: ((request: NetworkSessionRequest, simulated: CreateOutcome) => Promise<CreateOutcome>) | null =

@@ -123,9 +123,12 @@ export class NefAdapter implements NetworkAdapter {
     for (const item of answer.body as unknown[]) {
       const destination = (item as { notificationDestination?: unknown }).notificationDestination;
       const sessionId = typeof destination === "string" ? this.#o.callbacks.sessionOf(destination) : null;
+      if (sessionId === null) continue;
       const ref = selfOf(item);
-      if (sessionId !== null && ref !== null)
-        found.push({ sessionId, ref: new URL(ref, this.#collection).href });
+      // `self` is optional in TS 29.122: without it OpenQoD cannot name the subscription, and reading
+      // it as "not held" would end a live session. Reconciliation waits rather than guesses.
+      if (ref === null) throw unavailable("The network lists a subscription of OpenQoD without `self`.");
+      found.push({ sessionId, ref: new URL(ref, this.#collection).href });
     }
     return found;
   }
