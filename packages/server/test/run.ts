@@ -32,7 +32,7 @@ const SQLITE_ONLY = new Set([
 ]);
 /**
  * The files that run again in front of the NEF emulator: sessions over both API dialects, their
- * notifications and deliveries, retention and the sandbox. Tests about the simulator itself skip
+ * notifications and deliveries, retention, the sandbox and the test identifiers. Tests about the simulator itself skip
  * there, each saying why.
  */
 const NEF_SUITE = [
@@ -44,6 +44,7 @@ const NEF_SUITE = [
   "retention.test.ts",
   "sandbox.test.ts",
   "ops.test.ts",
+  "test-identifiers.test.ts",
 ];
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".test.ts"))
