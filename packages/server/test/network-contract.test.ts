@@ -96,6 +96,7 @@ describe("the network contract", () => {
     });
     assert.equal(res.statusCode, 503);
     assert.equal(res.json().code, "UNAVAILABLE");
+    assert.equal(res.headers["retry-after"], "5");
     assert.doesNotMatch(res.body, /10\.0\.0\.1/, "the network's address stays in the logs");
     assert.equal((await h.openqod.store.getSession(sessionId))?.duration, 60);
   });

@@ -72,7 +72,9 @@ export async function provisionSession(
     return await store.write(async (tx) => {
       const guard = await tx.takeGuard(id);
       if (guard.state === "firing") {
-        throw new ApiError("UNAVAILABLE", "The network took too long to create the session; try again.");
+        throw new ApiError("UNAVAILABLE", "The network took too long to create the session; try again.", {
+          headers: { "retry-after": "5" },
+        });
       }
       await checkConflicts(tx, requested, flow);
       return insertGranted(tx, deps, requested, outcome, guard.earlyEvent, now);
@@ -138,5 +140,7 @@ async function releaseNow(store: Store, id: string, ref: string | null, now: num
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   // Its words stay in the logs: they may name the network's addresses.
-  return new ApiError("UNAVAILABLE", "The network is unavailable; try again later.");
+  return new ApiError("UNAVAILABLE", "The network is unavailable; try again later.", {
+    headers: { "retry-after": "5" },
+  });
 }
