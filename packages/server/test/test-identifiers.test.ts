@@ -89,9 +89,24 @@ describe(`the test identifiers, in front of the ${NETWORK}`, () => {
     assert.deepEqual(h.emulator?.subscriptions() ?? [], [], "the pending reservation is released");
   });
 
-  test("+99999990202 is REQUESTED in the 201", async () => {
+  test("+99999990202 is REQUESTED in the 201, AVAILABLE 2 s later", async () => {
     const res = await create("+99999990202");
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().qosStatus, "REQUESTED");
+    if (h.emulator === null) {
+      h.clock.advance(1_999);
+      await h.tick();
+      assert.equal((await read(res.json().sessionId)).qosStatus, "REQUESTED");
+      h.clock.advance(1);
+    } else {
+      // The emulator's allocation delay is real time, not the harness's clock.
+      const granted = await h.emulator.waitForNotification(
+        (n) => n.event === "SUCCESSFUL_RESOURCES_ALLOCATION",
+        5_000,
+      );
+      assert.equal(granted.status, 204);
+    }
+    await h.tick();
+    assert.equal((await read(res.json().sessionId)).qosStatus, "AVAILABLE");
   });
 });
