@@ -69,7 +69,13 @@ export async function createHarness(
     await nef?.emulator.close();
     throw error;
   }
-  if (nef !== null) await openqod.app.listen({ host: "127.0.0.1", port: nef.callbackPort });
+  if (nef !== null) {
+    await openqod.app.listen({ host: "127.0.0.1", port: nef.callbackPort }).catch(async (error: unknown) => {
+      await openqod.close();
+      await nef.emulator.close();
+      throw error;
+    });
+  }
   return {
     openqod,
     clock,
