@@ -513,6 +513,41 @@ describe("a request that arrives while the server closes", () => {
   });
 });
 
+describe("a request under way when the server starts closing", () => {
+  test("is answered with Connection: close, so the close does not wait for its keep-alive", async () => {
+    const h = await createHarness();
+    try {
+      await h.openqod.app.listen({ host: "127.0.0.1", port: 0 });
+      const port = (h.openqod.app.server.address() as AddressInfo).port;
+      const socket = connect(port, "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+      });
+      const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      const body = JSON.stringify(sessionBody());
+      // The headers are in (the request is under way, past onRequest), the body not yet.
+      socket.write(
+        "POST /quality-on-demand/v1/sessions HTTP/1.1\r\nHost: x\r\n" +
+          `Authorization: Bearer ${SANDBOX_KEY}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const closed = h.openqod.app.close();
+      socket.write(body.slice(10));
+      // Without Connection: close the socket would stay open for the keep-alive timeout (72 s).
+      const bound = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), 5_000).unref());
+      assert.equal(await Promise.race([Promise.all([ended, closed]).then(() => "closed"), bound]), "closed");
+      const [head = ""] = received.split("\r\n\r\n");
+      assert.match(head, /^HTTP\/1\.1 201 /);
+      assert.match(head, /\r\nconnection: close\r\n/i);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("a request Node's parser refuses, in the log", () => {
   test("is one info line with status and code, and none of its bytes", async () => {
     const lines: string[] = [];

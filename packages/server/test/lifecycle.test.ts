@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
+import { bearer, createHarness, type Harness, NETWORK, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
 const BASE = "/quality-on-demand/v1";
@@ -170,7 +170,12 @@ describe("session lifecycle (manual clock)", () => {
 });
 
 describe("a network that takes time to grant", () => {
-  test("REQUESTED in the 201, AVAILABLE (and notified) when the network grants", async () => {
+  const simulatorSetting =
+    NETWORK === "nef" &&
+    "OPENQOD_SIMULATOR_ACTIVATION_DELAY is the simulator's; a NEF that reports its allocation late: nef-lifecycle.test.ts";
+  test("REQUESTED in the 201, AVAILABLE (and notified) when the network grants", {
+    skip: simulatorSetting,
+  }, async () => {
     const receiver = await TestReceiver.start();
     const h = await createHarness({ OPENQOD_SIMULATOR_ACTIVATION_DELAY: "2s" });
     try {
@@ -249,18 +254,25 @@ describe("QoS profiles", () => {
     );
   });
 
-  test("profile errors: 404 NOT_FOUND, device 404 IDENTIFIER_NOT_FOUND, bad name 400", async () => {
+  test("profile errors: 404 NOT_FOUND, bad name 400", async () => {
     const missing = await h.request("GET", "/qos-profiles/v1/qos-profiles/QOS_L");
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().code, "NOT_FOUND");
+    const badName = await h.request("GET", "/qos-profiles/v1/qos-profiles/a%20b");
+    assert.equal(badName.statusCode, 400);
+    assert.equal(badName.json().code, "INVALID_ARGUMENT");
+  });
+
+  test("retrieve-qos-profiles for a device the network does not know is 404 IDENTIFIER_NOT_FOUND", {
+    skip:
+      NETWORK === "nef" &&
+      "a NEF has no device lookup (AsSessionWithQoS answers for a UE only when a session is created)",
+  }, async () => {
     const unknownDevice = await h.request("POST", "/qos-profiles/v1/retrieve-qos-profiles", {
       device: { phoneNumber: "+99999990404" },
     });
     assert.equal(unknownDevice.statusCode, 404);
     assert.equal(unknownDevice.json().code, "IDENTIFIER_NOT_FOUND");
-    const badName = await h.request("GET", "/qos-profiles/v1/qos-profiles/a%20b");
-    assert.equal(badName.statusCode, 400);
-    assert.equal(badName.json().code, "INVALID_ARGUMENT");
   });
 
   test("a DEPRECATED or INACTIVE profile is 422 QOS_PROFILE_NOT_APPLICABLE", async () => {

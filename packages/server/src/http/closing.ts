@@ -14,4 +14,10 @@ export function installClosingAnswer(app: FastifyInstance): void {
   app.addHook("onRequest", async () => {
     if (closing) throw new ApiError("UNAVAILABLE", "The server is shutting down; retry the request.");
   });
+  // Node closes only the connections idle when the server starts closing: one whose request was under
+  // way would stay open, and the close wait, until its keep-alive timeout (72 s) unless its answer
+  // ends it.
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
 }
