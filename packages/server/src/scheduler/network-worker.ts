@@ -122,7 +122,12 @@ export class NetworkWorker {
     const onAbort = () => this.#wakeup.notify();
     signal.addEventListener("abort", onAbort);
     const { store, clock, events } = this.#o;
-    let nextReconcile = clock.now();
+    // An in-process network was just rebuilt from the live sessions (restore): at start it agrees with
+    // them by construction, and reading every live session twice would only delay the first requests.
+    let nextReconcile =
+      this.#o.network.inProcess === true && this.#o.reconcileIntervalMs > 0
+        ? clock.now() + this.#o.reconcileIntervalMs
+        : clock.now();
     try {
       while (!signal.aborted) {
         this.#nextWake = Number.POSITIVE_INFINITY;
