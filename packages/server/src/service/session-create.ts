@@ -38,7 +38,8 @@ export interface ProvisionDeps {
  * 1. one transaction checks conflicts and writes a guard: a release of this session, due at a deadline;
  * 2. the network creates the reservation;
  * 3. one transaction checks conflicts again, inserts the session and deletes the guard.
- * A failure after 1 brings the release forward to now; a crash leaves it to fire at its deadline.
+ * A refusal, a conflict or a failed commit brings the release forward to now; a timeout, an outage or a
+ * crash leaves the guard to fire at its deadline. A network in this process takes no guard (see below).
  * @throws ApiError 409 CONFLICT, the adapter's errors, 503 UNAVAILABLE for anything else of the network.
  */
 export async function provisionSession(
