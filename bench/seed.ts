@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { ApiKeys } from "../packages/server/src/api-keys.ts";
+import { ApiKeys } from "../packages/server/src/auth/api-keys.ts";
 import { renderV1Notification } from "../packages/server/src/delivery/envelope-v1.ts";
 import type { SessionRecord } from "../packages/server/src/domain/types.ts";
 import { openPostgresStore } from "../packages/server/src/store/postgres.ts";
@@ -30,7 +30,7 @@ export async function seedSessions(dataDir: string, options: SeedOptions): Promi
     const keys = new ApiKeys(store);
     let client = await store.clientByName("bench");
     if (client === undefined) {
-      await keys.create("bench", Date.now(), BENCH_KEY);
+      await keys.create("bench", Date.now(), { key: BENCH_KEY });
       client = await store.clientByName("bench");
     }
     const ids: string[] = [];

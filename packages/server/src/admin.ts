@@ -1,13 +1,19 @@
-import { ApiKeys } from "./api-keys.ts";
+import { ApiKeys } from "./auth/api-keys.ts";
+import { unknownScopes } from "./auth/scopes.ts";
 import { systemClock } from "./clock.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
 import { type DatabaseSettings, openStore } from "./store/open-store.ts";
-import type { ClientRecord } from "./store/types.ts";
+import type { ClientRecord, JwksDocument } from "./store/types.ts";
 
 /** Why an operator function refused: the client name is taken, unknown, or not a valid name. */
 export class AdminError extends Error {
-  readonly code: "CLIENT_EXISTS" | "CLIENT_NOT_FOUND" | "INVALID_CLIENT_NAME";
+  readonly code:
+    | "CLIENT_EXISTS"
+    | "CLIENT_NOT_FOUND"
+    | "INVALID_CLIENT_NAME"
+    | "INVALID_SCOPES"
+    | "INVALID_CLIENT_KEYS";
 
   constructor(code: AdminError["code"], message: string) {
     super(message);
@@ -38,6 +44,23 @@ export const CLIENT_NAME = /^[\w.-]{1,64}$/;
 /** An API client as operators see it; its key is never stored, only its hash. Times: ms since the epoch. */
 export type AdminClient = ClientRecord;
 
+/** What a client may do and how it may prove itself with a key pair (private_key_jwt). */
+export interface ClientSettings {
+  /** The scopes it may use (auth/scopes.ts); null = every scope. */
+  scopes?: string[] | null;
+  /** Its public keys, a JWKS; never a private key. */
+  jwks?: JwksDocument | null;
+  /** Where it publishes that JWKS (https://, or http:// on loopback). */
+  jwksUri?: string | null;
+}
+
+/** A client's credentials, shown once: its OAuth2 client_id and secret, and its API key. */
+export interface CreatedClient {
+  clientId: string;
+  key: string;
+  secret: string;
+}
+
 /** Operator functions on a server's database, opened directly (beside a running server, or with none). */
 export interface Admin {
   clients: {
@@ -45,7 +68,7 @@ export interface Admin {
      * Creates an API client. @returns its id and API key, shown this once.
      * @throws ClientExistsError, AdminError INVALID_CLIENT_NAME.
      */
-    create(name: string): Promise<{ clientId: string; key: string }>;
+    create(name: string, settings?: ClientSettings): Promise<CreatedClient>;
     /** Every client, oldest first, revoked ones included. */
     list(): Promise<AdminClient[]>;
     /**
@@ -53,7 +76,21 @@ export interface Admin {
      * @throws ClientNotFoundError.
      */
     rotate(name: string): Promise<string>;
-    /** Revokes a client's key. @returns false when there is no active client of that name. */
+    /**
+     * Gives a client a new OAuth2 client secret (a revoked one is reinstated); the old one stops
+     * working at once. @throws ClientNotFoundError.
+     */
+    rotateSecret(name: string): Promise<string>;
+    /**
+     * Changes a client's scopes or private_key_jwt keys; a field left out stays. Tokens already issued
+     * keep the scopes they were issued with until they expire.
+     * @throws ClientNotFoundError, AdminError INVALID_SCOPES, INVALID_CLIENT_KEYS.
+     */
+    update(name: string, settings: ClientSettings): Promise<AdminClient>;
+    /**
+     * Revokes a client: its key, its secret and every token issued to it stop working (within 5 s).
+     * @returns false when there is no active client of that name.
+     */
     revoke(name: string): Promise<boolean>;
   };
   /** Any client's session's notifications, oldest first, with every attempt (empty if none). */
@@ -84,20 +121,33 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
   let closed: Promise<void> | null = null;
   return {
     clients: {
-      async create(name) {
+      async create(name, settings = {}) {
         if (!CLIENT_NAME.test(name)) {
           throw new AdminError(
             "INVALID_CLIENT_NAME",
             `"${name}" is not a client name: 1 to 64 letters, digits, "_", "." or "-"`,
           );
         }
+        checkSettings(settings);
         if (await store.clientByName(name)) throw new ClientExistsError(name);
-        return keys.create(name, Date.now());
+        return keys.create(name, Date.now(), settings);
       },
       list: () => store.listClients(),
       async rotate(name) {
         if (!(await store.clientByName(name))) throw new ClientNotFoundError(name);
         return keys.rotate(name);
+      },
+      async rotateSecret(name) {
+        if (!(await store.clientByName(name))) throw new ClientNotFoundError(name);
+        return keys.rotateSecret(name);
+      },
+      async update(name, settings) {
+        checkSettings(settings);
+        if (!(await store.clientByName(name))) throw new ClientNotFoundError(name);
+        await store.updateClient(name, settings);
+        const updated = await store.clientByName(name);
+        if (updated === undefined) throw new ClientNotFoundError(name);
+        return updated;
       },
       revoke: (name) => store.revokeClient(name, Date.now()),
     },
@@ -111,4 +161,49 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
       return closed;
     },
   };
+}
+
+/** A key member that only a private JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"];
+
+/** @throws AdminError INVALID_SCOPES, INVALID_CLIENT_KEYS. */
+function checkSettings(settings: ClientSettings): void {
+  if (settings.scopes != null) {
+    const unknown = unknownScopes(settings.scopes);
+    if (unknown.length > 0 || settings.scopes.length === 0) {
+      throw new AdminError(
+        "INVALID_SCOPES",
+        settings.scopes.length === 0
+          ? "a client needs at least one scope"
+          : `unknown scope${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`,
+      );
+    }
+  }
+  if (settings.jwks != null) {
+    const keys: unknown = settings.jwks.keys;
+    if (!Array.isArray(keys) || keys.length === 0)
+      throw new AdminError("INVALID_CLIENT_KEYS", 'a JWKS is {"keys": [ … ]} with at least one key');
+    for (const key of keys as unknown[]) {
+      if (typeof key !== "object" || key === null || typeof (key as { kty?: unknown }).kty !== "string")
+        throw new AdminError("INVALID_CLIENT_KEYS", "every key of the JWKS needs a kty");
+      const secret = PRIVATE_MEMBERS.filter((m) => Object.hasOwn(key, m));
+      if (secret.length > 0)
+        throw new AdminError(
+          "INVALID_CLIENT_KEYS",
+          `the JWKS holds a private or symmetric key (member ${secret.join(", ")}): register only public keys`,
+        );
+    }
+  }
+  if (settings.jwksUri != null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(settings.jwksUri);
+    } catch {}
+    const loopback = url !== null && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
+    if (url === null || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)))
+      throw new AdminError(
+        "INVALID_CLIENT_KEYS",
+        `the JWKS URL must be https:// (or http:// on loopback); got ${JSON.stringify(settings.jwksUri)}`,
+      );
+  }
 }

@@ -1,10 +1,10 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Registry } from "prom-client";
-import type { ApiKeys } from "./api-keys.ts";
+import type { ApiKeys } from "./auth/api-keys.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
-import { ApiKeyAuthenticator, type Authenticator } from "./http/auth.ts";
+import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
 import { answerClientError, answerConnect } from "./http/client-errors.ts";
 import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await installApiReference(app);
-  const authenticator = deps.authenticator ?? new ApiKeyAuthenticator(deps.apiKeys);
+  const authenticator = deps.authenticator ?? new BearerAuthenticator(deps.apiKeys);
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
   await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
   await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });

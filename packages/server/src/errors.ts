@@ -46,6 +46,10 @@ export const ERRORS = {
     message: "The service is not available for the provided identifier.",
   },
   MISSING_IDENTIFIER: { status: 422, message: "The device cannot be identified." },
+  UNNECESSARY_IDENTIFIER: {
+    status: 422,
+    message: "The device is already identified by the access token.",
+  },
   UNSUPPORTED_IDENTIFIER: { status: 422, message: "The identifier provided is not supported." },
   "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE": {
     status: 422,
@@ -54,6 +58,10 @@ export const ERRORS = {
   REQUEST_HEADER_FIELDS_TOO_LARGE: {
     status: 431,
     message: "The request's headers are larger than 16 KiB.",
+  },
+  TOO_MANY_REQUESTS: {
+    status: 429,
+    message: "Either out of resource quota or reaching rate limiting.",
   },
   INTERNAL: { status: 500, message: "Unknown server error. Typically a server bug." },
   UNAVAILABLE: { status: 503, message: "Service unavailable. Typically the server is down." },

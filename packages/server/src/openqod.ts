@@ -2,8 +2,8 @@ import { mkdirSync } from "node:fs";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
-import { ApiKeys } from "./api-keys.ts";
 import { buildApp } from "./app.ts";
+import { ApiKeys } from "./auth/api-keys.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -267,10 +267,12 @@ async function ensureSandboxClient(
   if (config.sandboxKey !== null) {
     if (existing === undefined) {
       // Instances sharing a database may start together: one creates, the other finds it created.
-      await apiKeys.create(SANDBOX_CLIENT, clock.now(), config.sandboxKey).catch(async (error: unknown) => {
-        if ((await store.clientByName(SANDBOX_CLIENT)) === undefined) throw error;
-        await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey ?? undefined);
-      });
+      await apiKeys
+        .create(SANDBOX_CLIENT, clock.now(), { key: config.sandboxKey })
+        .catch(async (error: unknown) => {
+          if ((await store.clientByName(SANDBOX_CLIENT)) === undefined) throw error;
+          await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey ?? undefined);
+        });
     } else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
     return config.sandboxKey;
   }

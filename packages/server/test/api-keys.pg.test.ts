@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { KEY_CACHE_MS } from "../src/api-keys.ts";
+import { KEY_CACHE_MS } from "../src/auth/api-keys.ts";
 import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
 

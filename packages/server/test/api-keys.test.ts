@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { ApiKeys, type ClientStore, KEY_CACHE_ENTRIES, KEY_CACHE_MS } from "../src/api-keys.ts";
+import { ApiKeys, type ClientStore, KEY_CACHE_ENTRIES, KEY_CACHE_MS } from "../src/auth/api-keys.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
 
 const PROFILE = "/qos-profiles/v1/qos-profiles/QOS_E";
@@ -17,6 +17,7 @@ describe("API key verification cache", () => {
     const counting: ClientStore = {
       insertClient: (client) => store.insertClient(client),
       replaceClientKey: (name, hash) => store.replaceClientKey(name, hash),
+      replaceClientSecret: (name, hash) => store.replaceClientSecret(name, hash),
       clientByKeyHash: (hash) => {
         lookups++;
         return store.clientByKeyHash(hash);

@@ -66,6 +66,11 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,
   },
   service: { folders: ["http"], packages: /^(fastify|@fastify\/)/ },
+  // Credentials, tokens and the authorization server's rules: no HTTP framework, no sessions.
+  auth: {
+    folders: ["http", "service", "delivery", "scheduler", "network"],
+    packages: /^(fastify|@fastify\/)/,
+  },
   store: { folders: ["http", "service", "delivery", "scheduler"], packages: /^(fastify|@fastify\/)/ },
   delivery: { folders: ["http", "service", "scheduler"], packages: /^(fastify|@fastify\/)/ },
   scheduler: { folders: ["http"], packages: /^(fastify|@fastify\/)/ },

@@ -1,10 +1,11 @@
 import type { Kysely, Selectable } from "kysely";
 import type { ClientsTable, Database } from "./schema.ts";
-import type { ClientRecord } from "./types.ts";
+import type { ClientCredentialsRecord, ClientRecord, JwksDocument, NewClient } from "./types.ts";
 
 /**
- * API clients and their key hashes. Rare writes (operators, the sandbox's start), so they commit on
- * their own rather than through the group commit, and nothing is cached or woken by them.
+ * API clients, their key and secret hashes, scopes and private_key_jwt keys. Rare writes (operators,
+ * the sandbox's start), so they commit on their own rather than through the group commit, and nothing
+ * is cached or woken by them.
  */
 export class ClientRepository {
   readonly #db: Kysely<Database>;
@@ -14,7 +15,7 @@ export class ClientRepository {
   }
 
   /** @throws the database's unique-constraint error when the name or the key hash is taken. */
-  async insert(client: { id: string; name: string; keyHash: string; createdAt: number }): Promise<void> {
+  async insert(client: NewClient): Promise<void> {
     await this.#db
       .insertInto("clients")
       .values({
@@ -23,6 +24,10 @@ export class ClientRepository {
         key_hash: client.keyHash,
         created_at: client.createdAt,
         revoked_at: null,
+        secret_hash: client.secretHash ?? null,
+        scopes: client.scopes == null ? null : client.scopes.join(" "),
+        jwks: client.jwks == null ? null : JSON.stringify(client.jwks),
+        jwks_uri: client.jwksUri ?? null,
       })
       .execute();
   }
@@ -43,6 +48,12 @@ export class ClientRepository {
     return row === undefined ? undefined : toClient(row);
   }
 
+  /** A client by its id (the OAuth2 client_id), revoked or not, with its secret's hash. */
+  async credentials(id: string): Promise<ClientCredentialsRecord | undefined> {
+    const row = await this.#db.selectFrom("clients").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : { ...toClient(row), secretHash: row.secret_hash };
+  }
+
   /** Every client, oldest first, revoked ones included. */
   async list(): Promise<ClientRecord[]> {
     const rows = await this.#db.selectFrom("clients").selectAll().orderBy("created_at").execute();
@@ -56,6 +67,28 @@ export class ClientRepository {
       .set({ key_hash: keyHash, revoked_at: null })
       .where("name", "=", name)
       .execute();
+  }
+
+  /** Gives the client a new secret hash; a revoked client is reinstated. */
+  async replaceSecret(name: string, secretHash: string): Promise<void> {
+    await this.#db
+      .updateTable("clients")
+      .set({ secret_hash: secretHash, revoked_at: null })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  /** Sets what a client may do and how it proves itself with a key; undefined leaves a field as it is. */
+  async update(
+    name: string,
+    change: { scopes?: string[] | null; jwks?: JwksDocument | null; jwksUri?: string | null },
+  ): Promise<void> {
+    const set: Partial<Pick<ClientsTable, "scopes" | "jwks" | "jwks_uri">> = {};
+    if (change.scopes !== undefined) set.scopes = change.scopes === null ? null : change.scopes.join(" ");
+    if (change.jwks !== undefined) set.jwks = change.jwks === null ? null : JSON.stringify(change.jwks);
+    if (change.jwksUri !== undefined) set.jwks_uri = change.jwksUri;
+    if (Object.keys(set).length === 0) return;
+    await this.#db.updateTable("clients").set(set).where("name", "=", name).execute();
   }
 
   /** @returns false when there is no active client of that name. */
@@ -76,5 +109,9 @@ function toClient(row: Selectable<ClientsTable>): ClientRecord {
     name: row.name,
     createdAt: Number(row.created_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    scopes: row.scopes === null ? null : row.scopes.split(" ").filter((s) => s !== ""),
+    hasSecret: row.secret_hash !== null,
+    jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JwksDocument),
+    jwksUri: row.jwks_uri,
   };
 }

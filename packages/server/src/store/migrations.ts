@@ -240,6 +240,15 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
       await db.schema.createIndex("network_commands_due").on("network_commands").column("due_at").execute();
     },
   },
+  // OAuth2 client credentials (auth/): a secret's hash, the scopes a client may ask for (null = every
+  // scope, which is what clients made before had), and the public keys of private_key_jwt.
+  "0008_client_credentials": {
+    async up(db: Kysely<unknown>) {
+      for (const column of ["secret_hash", "scopes", "jwks", "jwks_uri"]) {
+        await db.schema.alterTable("clients").addColumn(column, "text").execute();
+      }
+    },
+  },
 });
 
 /**

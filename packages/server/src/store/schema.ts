@@ -16,6 +16,14 @@ export interface ClientsTable {
   key_hash: string;
   created_at: number;
   revoked_at: number | null;
+  /** SHA-256 of the OAuth2 client secret; null = none issued. */
+  secret_hash: string | null;
+  /** The scopes the client may use, space-separated; null = every scope. */
+  scopes: string | null;
+  /** The client's public keys for private_key_jwt, a JWKS as JSON. */
+  jwks: string | null;
+  /** Where the client publishes that JWKS instead. */
+  jwks_uri: string | null;
 }
 
 export interface SessionsTable {

@@ -1,3 +1,4 @@
+// Over 300 lines: a facade of one-line methods, one per repository query the services and workers use.
 import type { Kysely } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { ClientRepository } from "./clients.ts";
@@ -15,9 +16,11 @@ import { SessionRepository } from "./sessions.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
+  ClientCredentialsRecord,
   ClientRecord,
   DeliveryAttemptRow,
   DeliveryState,
+  NewClient,
   OutboxRow,
   SessionPageQuery,
 } from "./types.ts";
@@ -248,8 +251,21 @@ export class Store {
 
   // ---- API clients ---------------------------------------------------------------------------------
 
-  insertClient(client: { id: string; name: string; keyHash: string; createdAt: number }): Promise<void> {
+  insertClient(client: NewClient): Promise<void> {
     return this.#clients.insert(client);
+  }
+
+  /** A client by id (the OAuth2 client_id), revoked or not, with its secret's hash. */
+  clientCredentials(id: string): Promise<ClientCredentialsRecord | undefined> {
+    return this.#clients.credentials(id);
+  }
+
+  replaceClientSecret(name: string, secretHash: string): Promise<void> {
+    return this.#clients.replaceSecret(name, secretHash);
+  }
+
+  updateClient(name: string, change: Parameters<ClientRepository["update"]>[1]): Promise<void> {
+    return this.#clients.update(name, change);
   }
 
   clientByKeyHash(keyHash: string): Promise<ClientRecord | undefined> {

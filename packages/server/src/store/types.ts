@@ -79,9 +79,39 @@ export interface SessionPageQuery {
   limit: number;
 }
 
+/** An API client as operators see it: never a key or a secret, only whether one is set. */
 export interface ClientRecord {
   id: string;
   name: string;
   createdAt: number;
   revokedAt: number | null;
+  /** The scopes it may use; null = every scope OpenQoD has. */
+  scopes: string[] | null;
+  /** Whether it has an OAuth2 client secret. */
+  hasSecret: boolean;
+  /** Its private_key_jwt keys: a JWKS it registered, or the URL it publishes one at. */
+  jwks: JwksDocument | null;
+  jwksUri: string | null;
+}
+
+/** A JSON Web Key Set as a client registers it (RFC 7517 §5); its keys are checked when used. */
+export interface JwksDocument {
+  keys: Record<string, unknown>[];
+}
+
+/** What the token endpoint needs to authenticate a client: its record and its secret's hash. */
+export interface ClientCredentialsRecord extends ClientRecord {
+  secretHash: string | null;
+}
+
+/** A new client's row: the API key's and the secret's hashes, never the values. */
+export interface NewClient {
+  id: string;
+  name: string;
+  keyHash: string;
+  createdAt: number;
+  secretHash?: string | null;
+  scopes?: string[] | null;
+  jwks?: JwksDocument | null;
+  jwksUri?: string | null;
 }

@@ -1,13 +1,10 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { BoundedCache } from "./bounded-cache.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import type { Store } from "./store/store.ts";
-
-/** Who is calling: the API client that owns the sessions it creates. */
-export interface Principal {
-  clientId: string;
-  name: string;
-}
+import { BoundedCache } from "../bounded-cache.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { Store } from "../store/store.ts";
+import type { ClientRecord, JwksDocument } from "../store/types.ts";
+import type { Principal } from "./principal.ts";
+import { ALL_SCOPES } from "./scopes.ts";
 
 /**
  * SHA-256 of a key. Keys are 256 random bits, so a fast hash is safe (nothing to brute-force) and
@@ -21,8 +18,32 @@ export function generateKey(): string {
   return `oqd_${randomBytes(32).toString("base64url")}`;
 }
 
+/** An OAuth2 client secret: 256 random bits too, so it is hashed like a key. */
+export function generateSecret(): string {
+  return `oqs_${randomBytes(32).toString("base64url")}`;
+}
+
+/** The scopes a client may use: its own list, or every scope when it has none. */
+export function scopesOf(client: Pick<ClientRecord, "scopes">): ReadonlySet<string> {
+  return new Set(client.scopes ?? ALL_SCOPES);
+}
+
+/** How a new client may authenticate and what it may do. */
+export interface NewClientOptions {
+  /** The API key (the sandbox's is given). @default a new one */
+  key?: string;
+  /** @default every scope */
+  scopes?: string[] | null;
+  /** Public keys for private_key_jwt. */
+  jwks?: JwksDocument | null;
+  jwksUri?: string | null;
+}
+
 /** What ApiKeys needs of the store. */
-export type ClientStore = Pick<Store, "insertClient" | "replaceClientKey" | "clientByKeyHash">;
+export type ClientStore = Pick<
+  Store,
+  "insertClient" | "replaceClientKey" | "replaceClientSecret" | "clientByKeyHash"
+>;
 
 /** How long a verification is trusted, on each instance: a revoked or rotated key stops working within this (ms). */
 export const KEY_CACHE_MS = 5_000;
@@ -56,16 +77,36 @@ export class ApiKeys {
     this.#failed = new BoundedCache(options.cacheEntries ?? KEY_CACHE_ENTRIES);
   }
 
-  /** Creates a client and returns its key, shown this once. `key` may be given (the sandbox key). */
+  /**
+   * Creates a client with an API key and an OAuth2 client secret, shown this once. Its id is its
+   * OAuth2 `client_id`.
+   */
   async create(
     name: string,
     now: number,
-    key: string = generateKey(),
-  ): Promise<{ clientId: string; key: string }> {
+    options: NewClientOptions = {},
+  ): Promise<{ clientId: string; key: string; secret: string }> {
     const clientId = randomUUID();
-    await this.#store.insertClient({ id: clientId, name, keyHash: hashKey(key), createdAt: now });
+    const key = options.key ?? generateKey();
+    const secret = generateSecret();
+    await this.#store.insertClient({
+      id: clientId,
+      name,
+      keyHash: hashKey(key),
+      createdAt: now,
+      secretHash: hashKey(secret),
+      scopes: options.scopes ?? null,
+      jwks: options.jwks ?? null,
+      jwksUri: options.jwksUri ?? null,
+    });
     this.#failed.clear();
-    return { clientId, key };
+    return { clientId, key, secret };
+  }
+
+  /** Gives an existing client a new client secret; the old one stops working at once. */
+  async rotateSecret(name: string, secret: string = generateSecret()): Promise<string> {
+    await this.#store.replaceClientSecret(name, hashKey(secret));
+    return secret;
   }
 
   /** Gives an existing client a new key (the old one stops working here at once, elsewhere within cacheMs). */
@@ -87,7 +128,12 @@ export class ApiKeys {
       this.#failed.set(hash, true, now + this.#cacheMs);
       return null;
     }
-    const principal = { clientId: client.id, name: client.name };
+    const principal: Principal = {
+      clientId: client.id,
+      name: client.name,
+      scopes: scopesOf(client),
+      device: null,
+    };
     this.#valid.set(key, principal, now + this.#cacheMs);
     return principal;
   }

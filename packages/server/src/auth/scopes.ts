@@ -1,0 +1,46 @@
+/**
+ * The scopes OpenQoD knows, keyed by the operation (operationId) that needs each. CAMARA's come
+ * from its definitions (Quality-On-Demand 1.1.0, QoS Profiles 1.1.0); the Network-as-Code dialect
+ * reuses them for the same operations; OpenQoD's own APIs have `openqod:` ones.
+ */
+export const OPERATION_SCOPES = {
+  createSession: "quality-on-demand:sessions:create",
+  getSession: "quality-on-demand:sessions:read",
+  deleteSession: "quality-on-demand:sessions:delete",
+  extendQosSessionDuration: "quality-on-demand:sessions:update",
+  retrieveSessionsByDevice: "quality-on-demand:sessions:retrieve-by-device",
+  createSessionV0: "quality-on-demand:sessions:create",
+  getSessionV0: "quality-on-demand:sessions:read",
+  deleteSessionV0: "quality-on-demand:sessions:delete",
+  extendSessionV0: "quality-on-demand:sessions:update",
+  retrieveSessionsV0: "quality-on-demand:sessions:retrieve-by-device",
+  getQosProfile: "qos-profiles:read",
+  retrieveQoSProfiles: "qos-profiles:read",
+  listSessions: "openqod:notifications:read",
+  listSessionNotifications: "openqod:notifications:read",
+  redeliverNotification: "openqod:notifications:write",
+  simulateNetworkTermination: "openqod:sandbox",
+  simulateNetworkEvent: "openqod:sandbox",
+  simulateNetworkLoss: "openqod:sandbox",
+  simulateSessionExpiry: "openqod:sandbox",
+} as const satisfies Record<string, string>;
+
+export type Scope = (typeof OPERATION_SCOPES)[keyof typeof OPERATION_SCOPES];
+
+/** Every scope, in a stable order: what a client made without `--scopes` may use. */
+export const ALL_SCOPES: readonly Scope[] = [...new Set(Object.values(OPERATION_SCOPES))].sort();
+
+/** Scopes that are not about an API of OpenQoD but ask for something of the token itself. */
+export const OPENID_SCOPE = "openid";
+
+/** The scope an operation needs, or undefined for one that has none (it is then not authenticated). */
+export function scopeOf(operationId: string | undefined): Scope | undefined {
+  if (operationId === undefined || !Object.hasOwn(OPERATION_SCOPES, operationId)) return undefined;
+  return OPERATION_SCOPES[operationId as keyof typeof OPERATION_SCOPES];
+}
+
+/** @returns the names in `scopes` that OpenQoD does not know. */
+export function unknownScopes(scopes: readonly string[]): string[] {
+  const known = new Set<string>(ALL_SCOPES);
+  return scopes.filter((s) => !known.has(s));
+}
