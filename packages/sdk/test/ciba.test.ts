@@ -216,6 +216,28 @@ describe("CIBA (poll mode) against a real authorization server", { timeout: 10_0
     assert.equal(s.to("/oauth2/v1/bc-authorize").length, 2);
   });
 
+  test("a server whose discovery names no CIBA endpoint, or whose answer has no auth_req_id, fails clearly", async (t) => {
+    const s = await startAuthServer(t);
+    const metadata = s.metadata();
+    const { backchannel_authentication_endpoint: _, ...withoutCiba } = metadata.body as Record<
+      string,
+      unknown
+    >;
+    s.discovery({ status: 200, body: withoutCiba });
+    const { tokenUrl: _t, backchannelAuthenticationUrl: _b, ...rest } = options(s);
+    const noCiba = await rejection(cibaAuth({ ...rest, issuer: s.url }));
+    assert.ok(noCiba instanceof OAuthError, String(noCiba));
+    assert.equal(noCiba.code, "DISCOVERY_FAILED");
+    assert.match(noCiba.message, /names no backchannel_authentication_endpoint/);
+    assert.equal(s.to("/oauth2/v1/bc-authorize").length, 0);
+
+    s.ciba({ status: 200, body: { expires_in: 120 } });
+    const noId = await rejection(cibaAuth(options(s)));
+    assert.ok(noId instanceof OAuthError, String(noId));
+    assert.equal(noId.message, `200 TOKEN_REQUEST_FAILED: ${s.cibaUrl} answered without an auth_req_id`);
+    assert.equal(s.to("/oauth2/v1/token").length, 0);
+  });
+
   test("a login hint that is not tel:, ipv4: or ipv6: is refused before sending", async (t) => {
     const s = await startAuthServer(t);
     const error = await rejection(cibaAuth({ ...options(s), loginHint: "tel:+0123" }));

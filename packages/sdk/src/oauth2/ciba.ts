@@ -60,15 +60,20 @@ export async function cibaAuth(options: CibaOptions): Promise<CibaAuth> {
   const authenticate = async (fetchImpl: typeof fetch, signal: AbortSignal): Promise<AccessToken> => {
     const { tokenEndpoint, backchannelAuthenticationEndpoint } = await endpoints(fetchImpl, signal);
     if (backchannelAuthenticationEndpoint === undefined)
-      throw new ValidationError(
-        "backchannelAuthenticationUrl",
-        "the server's discovery document names no backchannel_authentication_endpoint; give it with tokenUrl",
+      throw unusable(
+        "DISCOVERY_FAILED",
+        "the discovery document names no backchannel_authentication_endpoint; give backchannelAuthenticationUrl with tokenUrl",
+        null,
       );
     const params = new URLSearchParams({ scope, login_hint: options.loginHint });
     if (options.bindingMessage !== undefined) params.set("binding_message", options.bindingMessage);
     const started = await post(backchannelAuthenticationEndpoint, params, { fetch: fetchImpl, signal });
     if (typeof started.auth_req_id !== "string")
-      throw new ValidationError("backchannelAuthenticationUrl", "the server answered without an auth_req_id");
+      throw unusable(
+        "TOKEN_REQUEST_FAILED",
+        `${backchannelAuthenticationEndpoint} answered without an auth_req_id`,
+        started,
+      );
     return poll(post, tokenEndpoint, started, {
       fetch: fetchImpl,
       signal,
@@ -127,6 +132,19 @@ async function poll(
     message: `CIBA for ${loginHint}: not approved within the request's ${expiresIn} s`,
     body: last?.body,
     headers: last?.headers ?? new Headers(),
+    correlator: undefined,
+  });
+}
+
+/** A 2xx answer the flow cannot go on with. */
+function unusable(code: string, message: string, body: unknown): OAuthError {
+  return new OAuthError({
+    status: 200,
+    code,
+    error: undefined,
+    message,
+    body,
+    headers: new Headers(),
     correlator: undefined,
   });
 }
