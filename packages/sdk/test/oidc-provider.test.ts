@@ -49,7 +49,10 @@ async function startProvider(
     backchannel_token_delivery_mode: "poll",
     scope: `openid ${SCOPE}`,
   };
+  // Its own signing key, so it does not fall back to (and warn about) its development keys.
+  const { privateKey: signing } = await generateKeyPair("RS256", { extractable: true });
   const provider = new Provider(issuer, {
+    jwks: { keys: [{ ...(await exportJWK(signing)), alg: "RS256", use: "sig" }] },
     clients: [
       {
         ...common,
