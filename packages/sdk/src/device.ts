@@ -62,10 +62,11 @@ export class Device {
 
   /** This device's sessions (those your client created). */
   async sessions(options: { signal?: AbortSignal } = {}): Promise<QodSession[]> {
+    const device = this.#wire();
     const { data } = await this.#ctx.transport.request<unknown[]>({
       method: "POST",
       url: `${this.#ctx.qodUrl}/retrieve-sessions`,
-      body: this.bound ? {} : { device: this.toJSON() },
+      body: device === null ? {} : { device },
       idempotent: true,
       signal: options.signal,
     });
