@@ -238,6 +238,27 @@ describe("CIBA (poll mode) against a real authorization server", { timeout: 10_0
     assert.equal(s.to("/oauth2/v1/token").length, 0);
   });
 
+  test("the caller's signal ends the polling at once", async (t) => {
+    const s = await startAuthServer(t);
+    s.ciba(started(5));
+    s.token(s.error(400, "authorization_pending"), s.grant());
+    const controller = new AbortController();
+    const waits: number[] = [];
+    const clock = {
+      now: () => Date.parse("2026-06-01T12:00:00Z"),
+      // The first wait passes; during the second the caller gives up (and this sleep never ends by itself).
+      sleep: (ms: number) => {
+        waits.push(ms);
+        if (waits.length === 1) return Promise.resolve();
+        controller.abort(new Error("user gave up"));
+        return new Promise<void>(() => {});
+      },
+    };
+    const error = await rejection(cibaAuth({ ...options(s), clock, signal: controller.signal }));
+    assert.match(String(error), /user gave up/);
+    assert.equal(s.to("/oauth2/v1/token").length, 1, "no poll after the abort");
+  });
+
   test("a login hint that is not tel:, ipv4: or ipv6: is refused before sending", async (t) => {
     const s = await startAuthServer(t);
     const error = await rejection(cibaAuth({ ...options(s), loginHint: "tel:+0123" }));
