@@ -27,8 +27,16 @@ export function withDatabaseOptions(command: Command): Command {
     .option("--json", "print JSON");
 }
 
+/** Every scope a client may be given, as the server knows them (only with `withAdmin`'s module loaded). */
+export interface AdminContext {
+  allScopes: readonly string[];
+}
+
 /** Runs `work` with the database named by the command's options, closing it whatever happens. */
-export async function withAdmin<T>(command: Command, work: (admin: Admin) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(
+  command: Command,
+  work: (admin: Admin, context: AdminContext) => Promise<T>,
+): Promise<T> {
   const flags = command.opts<AdminFlags>();
   const args = [
     "--data-dir",
@@ -37,7 +45,7 @@ export async function withAdmin<T>(command: Command, work: (admin: Admin) => Pro
   ];
   // Loaded only here, and only the database part: the other commands start without the server's
   // dependencies, and these without its HTTP stack.
-  const [{ openAdmin }, { loadConfig }] = await Promise.all([
+  const [{ openAdmin, ALL_SCOPES }, { loadConfig }] = await Promise.all([
     import("@openqod/server/admin"),
     import("@openqod/server/config"),
   ]);
@@ -45,11 +53,11 @@ export async function withAdmin<T>(command: Command, work: (admin: Admin) => Pro
   const admin = await Promise.resolve()
     .then(() => openAdmin(loadConfig(args, {})))
     .catch((error: unknown) => {
-      throw asCliError(error);
+      throw asCliError(error, ALL_SCOPES);
     });
   try {
-    return await work(admin).catch((error: unknown) => {
-      throw asCliError(error);
+    return await work(admin, { allScopes: ALL_SCOPES }).catch((error: unknown) => {
+      throw asCliError(error, ALL_SCOPES);
     });
   } finally {
     await admin.close();
@@ -60,7 +68,7 @@ export async function withAdmin<T>(command: Command, work: (admin: Admin) => Pro
  * The server's own start-up errors are expected failures: an invalid setting (usage, exit 2) or a
  * database that cannot be reached (exit 1). Matched by name so this module need not load the server.
  */
-function asCliError(error: unknown): unknown {
+function asCliError(error: unknown, allScopes: readonly string[]): unknown {
   if (!(error instanceof Error)) return error;
   if (error.name === "ConfigError") {
     const problems = (error as Error & { problems?: readonly string[] }).problems ?? [error.message];
@@ -70,5 +78,12 @@ function asCliError(error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (code === "INVALID_CLIENT_NAME") return new CliError(error.message, 2);
   if (code === "CLIENT_EXISTS" || code === "CLIENT_NOT_FOUND") return new CliError(error.message, 1);
+  if (code === "INVALID_SCOPES")
+    return new CliError(`--scopes: ${error.message}; known scopes: ${allScopes.join(" ")}`, 2);
+  if (code === "INVALID_CLIENT_KEYS")
+    return new CliError(
+      `${/JWKS URL/.test(error.message) ? "--jwks-uri" : "--jwks-file"}: ${error.message}`,
+      2,
+    );
   return error;
 }

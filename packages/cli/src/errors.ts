@@ -1,4 +1,4 @@
-import { APIConnectionError, APIError, APITimeoutError, ValidationError } from "@openqod/sdk";
+import { APIConnectionError, APIError, APITimeoutError, OAuthError, ValidationError } from "@openqod/sdk";
 import { CommanderError } from "commander";
 
 /** Exit codes: 0 ok, 1 the API or the network said no, 2 usage (including input caught before sending). */
@@ -20,7 +20,7 @@ export class CliError extends Error {
  */
 const FLAG_MESSAGES: Record<string, (sdkMessage: string) => string> = {
   token: () =>
-    "no API key: set OPENQOD_TOKEN or pass --token (the sandbox prints its key when `openqod serve` starts)",
+    "no API key: set OPENQOD_TOKEN or pass --token (the sandbox prints its key when `openqod serve` starts), or give OAuth2 client credentials with --client-id and --client-secret",
   device: () => "give the device with --phone, --ipv4 (with --ipv4-private or --ipv4-port), --ipv6 or --nai",
   phoneNumber: (m) => `--phone ${m.replace(/ \(.*\)$/, "")}: give digits with an optional leading +`,
   "ipv4Address.publicAddress": () => "--ipv4 is not an IPv4 address",
@@ -78,6 +78,7 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
     const sdkMessage = error.message.slice(error.field.length + 2);
     return { message: render ? render(sdkMessage) : error.message, exitCode: EXIT.usage };
   }
+  if (error instanceof OAuthError) return { message: oauthMessage(error), exitCode: EXIT.api };
   if (error instanceof APIError) {
     return { message: `${error.code} ${error.message.replace(/^\d+ \S+: /, "")}`, exitCode: EXIT.api };
   }
@@ -94,4 +95,16 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
     };
   }
   return null;
+}
+
+/** A refusal of the authorization server, saying which flags or variables to check. */
+function oauthMessage(error: OAuthError): string {
+  const detail = error.message.replace(/^\d+ \S+: /, "");
+  if (error.code === "DISCOVERY_FAILED")
+    return `no OAuth2 discovery document: ${detail}; point --url at the server's public URL (its issuer), or use --token`;
+  const hint =
+    error.error === "invalid_client"
+      ? ": check --client-id and --client-secret (OPENQOD_CLIENT_ID, OPENQOD_CLIENT_SECRET)"
+      : "";
+  return `the token endpoint refused: ${error.code} ${detail}${hint}`;
 }

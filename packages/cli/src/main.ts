@@ -14,7 +14,7 @@ import { red } from "./output.ts";
 
 const program = new Command("openqod")
   .description(
-    "OpenQoD: Quality-on-Demand from a terminal. API commands read OPENQOD_URL and OPENQOD_TOKEN (or --url, --token).",
+    "OpenQoD: Quality-on-Demand from a terminal. API commands read OPENQOD_URL and OPENQOD_TOKEN (or --url, --token), or OAuth2 client credentials from OPENQOD_CLIENT_ID and OPENQOD_CLIENT_SECRET (--client-id, --client-secret).",
   )
   .version("0.1.0")
   .enablePositionalOptions()

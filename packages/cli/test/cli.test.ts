@@ -51,6 +51,7 @@ describe("openqod CLI", () => {
       ["clients", "create"],
       ["clients", "list"],
       ["clients", "rotate"],
+      ["clients", "update"],
       ["clients", "revoke"],
       ["deliveries"],
       ["deliveries", "list"],

@@ -220,7 +220,7 @@ describe("openqod operations: notifications, sandbox, sessions of every device, 
     assert.equal(noKey.code, 2);
     assert.equal(
       noKey.stderr.trim(),
-      "error: no API key: set OPENQOD_TOKEN or pass --token (the sandbox prints its key when `openqod serve` starts)",
+      "error: no API key: set OPENQOD_TOKEN or pass --token (the sandbox prints its key when `openqod serve` starts), or give OAuth2 client credentials with --client-id and --client-secret",
     );
     const port = await freePort();
     const down = await openqod(["profiles", "list"], {

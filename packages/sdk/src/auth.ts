@@ -1,5 +1,7 @@
-import { type Clock, systemClock, untilAborted } from "./clock.ts";
-import { APIConnectionError, APIError } from "./errors.ts";
+import { type Clock, untilAborted } from "./clock.ts";
+import { OAuthError } from "./errors.ts";
+import type { AccessToken } from "./oauth2/types.ts";
+import type { DeviceIdentifiers } from "./types.ts";
 
 /** What the credentials of one attempt may need: how to fetch, that attempt's signal and timeout. */
 export interface AuthContext {
@@ -15,6 +17,11 @@ export interface Auth {
   headers(context: AuthContext): Promise<Record<string, string>>;
   /** Called after a 401: drop a cached token so the next attempt fetches a new one. Returns true if that may help. */
   invalidate(): boolean;
+  /**
+   * The device its tokens are bound to (a three-legged token, e.g. by `cibaAuth`): the provider deduces
+   * the device from the token, so calls send no device identifiers.
+   */
+  readonly boundDevice?: DeviceIdentifiers;
 }
 
 /** A static key: `Authorization: Bearer <key>`, or `x-rapidapi-key` for Network as Code. */
@@ -33,24 +40,23 @@ interface SharedRequest {
   waiting: number;
 }
 
-export interface OAuth2ClientCredentials {
-  /** The provider's token endpoint. */
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  /** Space-separated scopes, e.g. "quality-on-demand:sessions:create quality-on-demand:sessions:read". */
-  scope?: string;
-}
+/** Fetches a new access token, on the signal of the request that concurrent callers share. */
+export type TokenSource = (fetchImpl: typeof fetch, signal: AbortSignal) => Promise<AccessToken>;
 
 /**
- * OAuth2 client credentials (RFC 6749 §4.4): fetches an access token, reuses it until 30 s before it
- * expires (by `clock`), and fetches a new one after a 401. Concurrent requests share one token request,
- * which runs on its own signal and timeout: a caller that aborts stops waiting for it, the others keep
- * waiting, and it is cancelled only once no caller waits any more.
+ * Bearer tokens from `source`: reused until 30 s before they expire (by `clock`), fetched again after a
+ * 401. Concurrent requests share one token request, which runs on its own signal and timeout: a caller
+ * that aborts stops waiting for it, the others keep waiting, and it is cancelled only once no caller
+ * waits any more. `initial` is a token already in hand (CIBA's first one).
  */
-export function oauth2Auth(credentials: OAuth2ClientCredentials, clock: Clock = systemClock): Auth {
+export function tokenAuth(source: TokenSource, clock: Clock, initial?: AccessToken): Auth {
   let token: { value: string; until: number } | null = null;
   let shared: SharedRequest | null = null;
+  const keep = (fresh: AccessToken) => {
+    token = { value: fresh.value, until: clock.now() + Math.max(0, fresh.expiresIn - 30) * 1000 };
+    return fresh.value;
+  };
+  if (initial !== undefined) keep(initial);
 
   function startRequest(fetchImpl: typeof fetch, timeoutMs: number): SharedRequest {
     const controller = new AbortController();
@@ -60,60 +66,16 @@ export function oauth2Auth(credentials: OAuth2ClientCredentials, clock: Clock = 
     const request: SharedRequest = {
       controller,
       waiting: 0,
-      token: fetchToken(fetchImpl, controller.signal).finally(() => {
-        clearTimeout(timer);
-        if (shared === request) shared = null;
-      }),
+      token: source(fetchImpl, controller.signal)
+        .then(keep)
+        .finally(() => {
+          clearTimeout(timer);
+          if (shared === request) shared = null;
+        }),
     };
     // Every waiter gets the rejection; this only keeps one nobody waits for from being "unhandled".
     request.token.catch(() => {});
     return request;
-  }
-
-  async function fetchToken(fetchImpl: typeof fetch, signal: AbortSignal): Promise<string> {
-    const body = new URLSearchParams({ grant_type: "client_credentials" });
-    if (credentials.scope) body.set("scope", credentials.scope);
-    // btoa rather than Buffer: the SDK runs wherever fetch does. The URI-encoded pair is ASCII.
-    const basic = btoa(
-      `${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`,
-    );
-    let response: Response;
-    try {
-      response = await fetchImpl(credentials.tokenUrl, {
-        method: "POST",
-        headers: {
-          authorization: `Basic ${basic}`,
-          "content-type": "application/x-www-form-urlencoded",
-          accept: "application/json",
-        },
-        body: body.toString(),
-        signal,
-      });
-    } catch (cause) {
-      throw new APIConnectionError(`token request to ${credentials.tokenUrl} failed`, { cause });
-    }
-    const text = await response.text();
-    let json: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } =
-      {};
-    try {
-      json = JSON.parse(text) as typeof json;
-    } catch {}
-    if (!response.ok || typeof json.access_token !== "string") {
-      throw new APIError({
-        status: response.status,
-        code: typeof json.error === "string" ? json.error : "TOKEN_REQUEST_FAILED",
-        message:
-          typeof json.error_description === "string"
-            ? json.error_description
-            : `token endpoint answered ${response.status}`,
-        body: text,
-        headers: response.headers,
-        correlator: undefined,
-      });
-    }
-    const lifetime = typeof json.expires_in === "number" ? json.expires_in : 300;
-    token = { value: json.access_token, until: clock.now() + Math.max(0, lifetime - 30) * 1000 };
-    return json.access_token;
   }
 
   return {
@@ -136,5 +98,23 @@ export function oauth2Auth(credentials: OAuth2ClientCredentials, clock: Clock = 
       token = null;
       return true;
     },
+  };
+}
+
+/** The token endpoint's answer as an access token. @throws OAuthError when it holds none. */
+export function accessTokenOf(json: Record<string, unknown>, url: string): AccessToken {
+  if (typeof json.access_token !== "string")
+    throw new OAuthError({
+      status: 200,
+      code: "TOKEN_REQUEST_FAILED",
+      error: undefined,
+      message: `${url} answered without an access_token`,
+      body: JSON.stringify(json),
+      headers: new Headers(),
+      correlator: undefined,
+    });
+  return {
+    value: json.access_token,
+    expiresIn: typeof json.expires_in === "number" ? json.expires_in : 300,
   };
 }

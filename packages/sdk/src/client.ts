@@ -1,10 +1,12 @@
-import { type Auth, keyAuth, type OAuth2ClientCredentials, oauth2Auth } from "./auth.ts";
+import { type Auth, keyAuth } from "./auth.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Context } from "./context.ts";
 import { Devices } from "./device.ts";
 import { camaraV1, nacV0 } from "./dialects.ts";
 import { ValidationError } from "./errors.ts";
 import { Notifications } from "./notifications.ts";
+import { oauth2Auth } from "./oauth2/client-credentials.ts";
+import type { OAuth2ClientCredentials } from "./oauth2/types.ts";
 import { QosProfiles } from "./qos-profiles.ts";
 import { Sandbox } from "./sandbox.ts";
 import { Sessions } from "./session.ts";
@@ -37,8 +39,17 @@ export interface ClientOptions {
   qodPath?: string;
   /** Full URL of the QoS Profiles API. @default `${baseUrl}/qos-profiles/v1` (none on nac) */
   qosProfilesUrl?: string | null;
-  /** OAuth2 client credentials: the SDK fetches and refreshes the access token. */
+  /**
+   * OAuth2 client credentials: the SDK fetches and refreshes the access token, from `tokenUrl` or the
+   * token endpoint the `issuer`'s discovery document names, authenticating by `method`
+   * (client_secret_basic, client_secret_post or private_key_jwt).
+   */
   oauth2?: OAuth2ClientCredentials;
+  /**
+   * Credentials you built, e.g. `await cibaAuth({ … })` for a device-bound token: then
+   * `client.devices.get()` (no identifiers) is that device, and calls send no device identifiers.
+   */
+  auth?: Auth;
   /** The fetch to use (tests, proxies, other runtimes). @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Per attempt, in ms. @default 30_000 */
@@ -72,7 +83,7 @@ const trimSlash = (url: string) => url.replace(/\/+$/, "");
  * const device = client.devices.get({ phoneNumber: "+36721601234567" });
  * const session = await device.createQodSession({ profile: "QOS_L", serviceIpv4: "233.252.0.2" });
  * ```
- * @throws ValidationError when neither `token` nor `oauth2` is given.
+ * @throws ValidationError when none of `token`, `oauth2` and `auth` is given.
  */
 export class NetworkAsCodeClient {
   readonly devices: Devices;
@@ -93,7 +104,8 @@ export class NetworkAsCodeClient {
       options.qodPath ?? (target === "nac" ? "" : dialect === "v0" ? "/qod/v0" : "/quality-on-demand/v1");
     const clock = options.clock ?? systemClock;
     let auth: Auth;
-    if (options.oauth2 !== undefined) auth = oauth2Auth(options.oauth2, clock);
+    if (options.auth !== undefined) auth = options.auth;
+    else if (options.oauth2 !== undefined) auth = oauth2Auth(options.oauth2, clock);
     else if (options.token !== undefined && options.token !== "") {
       auth =
         target === "nac"
@@ -102,7 +114,7 @@ export class NetworkAsCodeClient {
     } else
       throw new ValidationError(
         "token",
-        "give your application key as `token`, or `oauth2` client credentials",
+        "give your application key as `token`, `oauth2` client credentials, or an `auth`",
       );
 
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -125,6 +137,7 @@ export class NetworkAsCodeClient {
             ? null
             : `${baseUrl}/qos-profiles/v1`,
       openqodUrl: target === "openqod" ? baseUrl : null,
+      boundDevice: auth.boundDevice ?? null,
     };
     this.devices = new Devices(ctx);
     this.sessions = new Sessions(ctx);

@@ -1,5 +1,6 @@
 import type { Dialect } from "./dialects.ts";
 import type { Transport } from "./transport.ts";
+import type { DeviceIdentifiers } from "./types.ts";
 
 /** What resources share: the request path, the dialect, and where each API lives. */
 export interface Context {
@@ -11,4 +12,6 @@ export interface Context {
   qosProfilesUrl: string | null;
   /** The OpenQoD server's root, for its own APIs (notifications, sandbox); null on other targets. */
   openqodUrl: string | null;
+  /** The device the credentials' tokens are bound to (three-legged), or null: then requests carry none. */
+  boundDevice: DeviceIdentifiers | null;
 }

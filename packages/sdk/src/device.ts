@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { ClearSessionsError } from "./errors.ts";
+import { ClearSessionsError, ValidationError } from "./errors.ts";
 import { QodSession } from "./session.ts";
 import type { CreateQodSessionParams, DeviceIdentifiers, DeviceIpv4Addr } from "./types.ts";
 import { checkCreateParams, checkDevice } from "./validate.ts";
@@ -11,15 +11,23 @@ export class Device {
   readonly ipv4Address: DeviceIpv4Addr | undefined;
   readonly ipv6Address: string | undefined;
   readonly phoneNumber: string | undefined;
+  /** The client's token is bound to this device: requests name no device, the provider takes the token's. */
+  readonly bound: boolean;
 
   /** @internal Use `client.devices.get(...)`. */
   constructor(ctx: Context, identifiers: DeviceIdentifiers) {
     this.#ctx = ctx;
-    const checked = checkDevice(identifiers);
+    this.bound = ctx.boundDevice !== null;
+    const checked = this.bound ? identifiers : checkDevice(identifiers);
     this.networkAccessIdentifier = checked.networkAccessIdentifier;
     this.ipv4Address = checked.ipv4Address;
     this.ipv6Address = checked.ipv6Address;
     this.phoneNumber = checked.phoneNumber;
+  }
+
+  /** What requests say of the device: its identifiers, or nothing when the token is bound to it. */
+  #wire(): DeviceIdentifiers | null {
+    return this.bound ? null : this.toJSON();
   }
 
   /** The identifiers as the APIs take them. */
@@ -45,7 +53,7 @@ export class Device {
     const { data } = await this.#ctx.transport.request<unknown>({
       method: "POST",
       url: `${this.#ctx.qodUrl}/sessions`,
-      body: this.#ctx.dialect.createBody(this.toJSON(), params, Date.now()),
+      body: this.#ctx.dialect.createBody(this.#wire(), params, Date.now()),
       idempotent: false,
       signal: params.signal,
     });
@@ -54,10 +62,11 @@ export class Device {
 
   /** This device's sessions (those your client created). */
   async sessions(options: { signal?: AbortSignal } = {}): Promise<QodSession[]> {
+    const device = this.#wire();
     const { data } = await this.#ctx.transport.request<unknown[]>({
       method: "POST",
       url: `${this.#ctx.qodUrl}/retrieve-sessions`,
-      body: { device: this.toJSON() },
+      body: device === null ? {} : { device },
       idempotent: true,
       signal: options.signal,
     });
@@ -92,10 +101,18 @@ export class Devices {
   }
 
   /**
-   * A device object for these identifiers (no request is sent).
-   * @throws ValidationError with no identifier or a malformed one.
+   * A device object for these identifiers (no request is sent). With a device-bound token (`cibaAuth`)
+   * give none: the device is the token's, and requests name no device.
+   * @throws ValidationError with no identifier or a malformed one; with any on a device-bound client.
    */
-  get(identifiers: DeviceIdentifiers): Device {
-    return new Device(this.#ctx, identifiers);
+  get(identifiers?: DeviceIdentifiers): Device {
+    const bound = this.#ctx.boundDevice;
+    if (bound === null) return new Device(this.#ctx, identifiers ?? {});
+    if (identifiers !== undefined)
+      throw new ValidationError(
+        "device",
+        "this client's token is bound to a device (CIBA): call client.devices.get() without identifiers",
+      );
+    return new Device(this.#ctx, bound);
   }
 }

@@ -11,7 +11,8 @@ import type {
 /** The wire format of one QoD API generation: where sessions live, what a create sends, what a session looks like. */
 export interface Dialect {
   name: "v1" | "v0";
-  createBody(device: DeviceIdentifiers, params: CreateQodSessionParams, now: number): unknown;
+  /** `device` null: a device-bound token names it, so the body must not (CAMARA: UNNECESSARY_IDENTIFIER). */
+  createBody(device: DeviceIdentifiers | null, params: CreateQodSessionParams, now: number): unknown;
   parseSession(wire: unknown): SessionData;
 }
 
@@ -48,7 +49,7 @@ export interface WireV0 extends WireCommon {
 
 /** What a create sends in both dialects. */
 interface CreateWireCommon {
-  device: DeviceIdentifiers;
+  device?: DeviceIdentifiers;
   applicationServer: { ipv4Address?: string; ipv6Address?: string };
   devicePorts?: PortsSpec;
   applicationServerPorts?: PortsSpec;
@@ -70,9 +71,9 @@ export interface CreateSessionWireV0 extends CreateWireCommon {
 
 const RETRY_HORIZON_MS = 28 * 3_600_000;
 
-function common(params: CreateQodSessionParams, device: DeviceIdentifiers): CreateWireCommon {
+function common(params: CreateQodSessionParams, device: DeviceIdentifiers | null): CreateWireCommon {
   return {
-    device,
+    ...(device === null ? {} : { device }),
     applicationServer: {
       ...(params.serviceIpv4 === undefined ? {} : { ipv4Address: params.serviceIpv4 }),
       ...(params.serviceIpv6 === undefined ? {} : { ipv6Address: params.serviceIpv6 }),

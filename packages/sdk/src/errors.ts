@@ -103,6 +103,20 @@ const BY_STATUS: Record<number, new (init: APIErrorInit) => APIError> = {
   429: TooManyRequestsError,
 };
 
+/**
+ * The authorization server refused, or its answer was unusable: `error` is RFC 6749's code
+ * (`invalid_client`, `invalid_scope`, CIBA's `access_denied` and `expired_token` …) when it sent one;
+ * `code` is that code too, or `TOKEN_REQUEST_FAILED` / `DISCOVERY_FAILED` when it sent none.
+ */
+export class OAuthError extends APIError {
+  override name = "OAuthError";
+  readonly error: string | undefined;
+  constructor(init: APIErrorInit & { error: string | undefined }) {
+    super(init);
+    this.error = init.error;
+  }
+}
+
 /** Thrown by `device.clearSessions()` when some deletions failed; the others went through. */
 export class ClearSessionsError extends OpenQodError {
   override name = "ClearSessionsError";
@@ -116,4 +130,5 @@ export class ClearSessionsError extends OpenQodError {
 }
 
 export const isAPIError = (error: unknown): error is APIError => error instanceof APIError;
+export const isOAuthError = (error: unknown): error is OAuthError => error instanceof OAuthError;
 export const isOpenQodError = (error: unknown): error is OpenQodError => error instanceof OpenQodError;

@@ -20,9 +20,18 @@ export class QosProfiles {
     return this.#ctx.qosProfilesUrl;
   }
 
-  /** Profiles matching every filter given (all of them without filters). */
+  /**
+   * Profiles matching every filter given (all of them without filters); with a device-bound token, those
+   * of that device.
+   * @throws ValidationError for a `device` on a device-bound client, before sending.
+   */
   async list(filter: QosProfileFilter = {}): Promise<QosProfile[]> {
     const { signal, device, ...rest } = filter;
+    if (device !== undefined && this.#ctx.boundDevice !== null)
+      throw new ValidationError(
+        "device",
+        "this client's token is bound to a device (CIBA): the provider filters by it; give no device",
+      );
     const { data } = await this.#ctx.transport.request<QosProfile[]>({
       method: "POST",
       url: `${this.#base()}/retrieve-qos-profiles`,

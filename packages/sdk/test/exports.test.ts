@@ -8,6 +8,7 @@ test("the package root exports exactly its public surface", () => {
     "APIError",
     "APITimeoutError",
     "BadRequestError",
+    "CIBA_GRANT",
     "ClearSessionsError",
     "ConflictError",
     "Device",
@@ -17,6 +18,7 @@ test("the package root exports exactly its public surface", () => {
     "NetworkAsCodeClient",
     "NotFoundError",
     "Notifications",
+    "OAuthError",
     "OpenQodError",
     "PermissionDeniedError",
     "QodSession",
@@ -27,7 +29,9 @@ test("the package root exports exactly its public surface", () => {
     "UnauthorizedError",
     "UnprocessableEntityError",
     "ValidationError",
+    "cibaAuth",
     "isAPIError",
+    "isOAuthError",
     "isOpenQodError",
   ]);
   const error = sdk.APIError.from({

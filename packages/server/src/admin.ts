@@ -6,6 +6,10 @@ import { NotificationService } from "./service/notification-service.ts";
 import { type DatabaseSettings, openStore } from "./store/open-store.ts";
 import type { ClientRecord, JwksDocument } from "./store/types.ts";
 
+/** Every scope a client may be given (`clients create --scopes`); a client made without scopes has all. */
+export { ALL_SCOPES } from "./auth/scopes.ts";
+export type { JwksDocument } from "./store/types.ts";
+
 /** Why an operator function refused: the client name is taken, unknown, or not a valid name. */
 export class AdminError extends Error {
   readonly code:

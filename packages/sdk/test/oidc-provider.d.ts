@@ -1,0 +1,2 @@
+// oidc-provider ships no types; these tests use only what they call.
+declare module "oidc-provider";
