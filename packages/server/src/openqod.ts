@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
+import { ExternalClients } from "./auth/external-clients.ts";
+import { ExternalIssuer } from "./auth/external-issuer.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -13,6 +15,7 @@ import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
 import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
+import { BearerAuthenticator } from "./http/auth.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
@@ -175,6 +178,7 @@ async function wire(
   const retentionMs = config.deliveryRetentionMs;
   const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store, { clock });
+  const externalIssuer = createExternalIssuer(config, { store, clock, events });
   let closing: Promise<void> | null = null;
   let sandboxKey: string | null;
   let app: FastifyInstance;
@@ -185,6 +189,7 @@ async function wire(
       profiles,
       network,
       apiKeys,
+      authenticator: new BearerAuthenticator(apiKeys, externalIssuer === null ? [] : [externalIssuer]),
       metrics: createMetrics(store, events),
       // A trivial query, not a count: probes come every few seconds from every orchestrator.
       ready: async () => closing === null && (await store.ping().then(() => true)),
@@ -236,6 +241,8 @@ async function wire(
     sandboxKey,
     startWorkers() {
       if (workers !== null || closing !== null) return;
+      // Logged (onUnreachable) if it fails; tokens retry it.
+      externalIssuer?.discover().catch(() => undefined);
       workers = Promise.all([
         scheduler.run({ signal: abort.signal }),
         dispatcher.run({ signal: abort.signal }),
@@ -248,6 +255,26 @@ async function wire(
       return closing;
     },
   };
+}
+
+/** The verifier of OPENQOD_OAUTH_ISSUER's tokens, or null when none is set. */
+function createExternalIssuer(
+  config: Config,
+  parts: { store: Store; clock: Clock; events: WorkerEvents },
+): ExternalIssuer | null {
+  const issuer = config.oauthIssuer;
+  if (issuer === null) return null;
+  return new ExternalIssuer({
+    issuer,
+    audience: config.oauthAudience ?? config.publicUrl,
+    algorithms: config.oauthAlgorithms,
+    scopeClaim: config.oauthScopeClaim,
+    clientClaim: config.oauthClientClaim,
+    deviceClaim: config.oauthDeviceClaim,
+    clients: new ExternalClients(parts.store, { issuer, clock: parts.clock }),
+    clock: parts.clock,
+    onUnreachable: (error) => parts.events.emit("worker:error", { worker: "identity-provider", error }),
+  });
 }
 
 const SANDBOX_CLIENT = "sandbox";
