@@ -1,14 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { chmod, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
-import { ExternalClients } from "./auth/external-clients.ts";
-import { ExternalIssuer } from "./auth/external-issuer.ts";
+import { type ExternalIdpTimings, externalIssuerOf } from "./auth/external-issuer.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type Config, ConfigError } from "./config.ts";
+import type { Config } from "./config.ts";
 import { Dispatcher, defaultSinkConcurrency } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
@@ -20,6 +17,7 @@ import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import { ensureSandboxClient } from "./sandbox-client.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -38,6 +36,8 @@ export interface OpenQodOptions {
   /** Jitter source for retries. @default Math.random */
   random?: () => number;
   logger?: FastifyServerOptions["logger"];
+  /** How the OPENQOD_OAUTH_ISSUER verifier caches and retries (tests shorten them). @default ExternalIssuer's */
+  externalIdp?: ExternalIdpTimings;
 }
 
 /** A wired OpenQoD: the HTTP app plus the workers, sharing one store. */
@@ -178,7 +178,8 @@ async function wire(
   const retentionMs = config.deliveryRetentionMs;
   const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store, { clock });
-  const externalIssuer = createExternalIssuer(config, { store, clock, events });
+  const onUnreachable = (error: Error) => events.emit("worker:error", { worker: "identity-provider", error });
+  const externalIssuer = externalIssuerOf(config, { store, clock, onUnreachable, ...options.externalIdp });
   let closing: Promise<void> | null = null;
   let sandboxKey: string | null;
   let app: FastifyInstance;
@@ -241,8 +242,7 @@ async function wire(
     sandboxKey,
     startWorkers() {
       if (workers !== null || closing !== null) return;
-      // Logged (onUnreachable) if it fails; tokens retry it.
-      externalIssuer?.discover().catch(() => undefined);
+      externalIssuer?.discover().catch(() => undefined); // onUnreachable logs it; tokens retry
       workers = Promise.all([
         scheduler.run({ signal: abort.signal }),
         dispatcher.run({ signal: abort.signal }),
@@ -255,70 +255,4 @@ async function wire(
       return closing;
     },
   };
-}
-
-/** The verifier of OPENQOD_OAUTH_ISSUER's tokens, or null when none is set. */
-function createExternalIssuer(
-  config: Config,
-  parts: { store: Store; clock: Clock; events: WorkerEvents },
-): ExternalIssuer | null {
-  const issuer = config.oauthIssuer;
-  if (issuer === null) return null;
-  return new ExternalIssuer({
-    issuer,
-    audience: config.oauthAudience ?? config.publicUrl,
-    algorithms: config.oauthAlgorithms,
-    scopeClaim: config.oauthScopeClaim,
-    clientClaim: config.oauthClientClaim,
-    deviceClaim: config.oauthDeviceClaim,
-    clients: new ExternalClients(parts.store, { issuer, clock: parts.clock }),
-    clock: parts.clock,
-    onUnreachable: (error) => parts.events.emit("worker:error", { worker: "identity-provider", error }),
-  });
-}
-
-const SANDBOX_CLIENT = "sandbox";
-
-/**
- * The sandbox API client: its key comes from OPENQOD_SANDBOX_KEY, or is generated on first start and
- * kept in DATA_DIR/sandbox-key (mode 0600) so the quickstart can print it on every start.
- */
-async function ensureSandboxClient(
-  apiKeys: ApiKeys,
-  store: Store,
-  config: Config,
-  clock: Clock,
-): Promise<string> {
-  const keyFile = join(config.dataDir, "sandbox-key");
-  const existing = await store.clientByName(SANDBOX_CLIENT);
-  if (config.sandboxKey !== null) {
-    if (existing === undefined) {
-      // Instances sharing a database may start together: one creates, the other finds it created.
-      await apiKeys
-        .create(SANDBOX_CLIENT, clock.now(), { key: config.sandboxKey })
-        .catch(async (error: unknown) => {
-          if ((await store.clientByName(SANDBOX_CLIENT)) === undefined) throw error;
-          await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey ?? undefined);
-        });
-    } else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
-    return config.sandboxKey;
-  }
-  const saved = await readFile(keyFile, "utf8").then(
-    (text) => text.trim(),
-    () => null,
-  );
-  if (existing !== undefined && saved !== null && (await apiKeys.verify(saved)) !== null) return saved;
-  if (existing !== undefined && config.databaseUrl !== null) {
-    // A new key would lock out every other instance's sandbox users.
-    throw new ConfigError([
-      `the shared database already has a sandbox client, and ${keyFile} holds no valid key for it: give every instance the same OPENQOD_SANDBOX_KEY`,
-    ]);
-  }
-  const key =
-    existing === undefined
-      ? (await apiKeys.create(SANDBOX_CLIENT, clock.now())).key
-      : await apiKeys.rotate(SANDBOX_CLIENT);
-  await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
-  await chmod(keyFile, 0o600);
-  return key;
 }

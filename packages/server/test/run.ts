@@ -21,6 +21,7 @@ const SQLITE_ONLY = new Set([
   "domain.test.ts",
   "config.test.ts",
   "oauth-external-settings.test.ts",
+  "oauth-external-claims.test.ts",
   "logging.test.ts",
   "layout.test.ts",
   "simulator.test.ts",

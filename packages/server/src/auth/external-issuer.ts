@@ -1,9 +1,10 @@
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
 import { ApiError } from "../errors.ts";
 import { scopesOf } from "./api-keys.ts";
 import { type ClaimMapping, readClaims } from "./external-claims.ts";
-import type { ExternalClients } from "./external-clients.ts";
+import { type ExternalClientStore, ExternalClients } from "./external-clients.ts";
 import { discoverIssuer, IssuerUnreachable } from "./issuer-discovery.ts";
 import type { Principal } from "./principal.ts";
 
@@ -32,6 +33,12 @@ export interface ExternalIssuerOptions extends ClaimMapping {
   /** After a failed discovery, requests are answered 503 at once for this long (ms), then it is tried again. @default 10000 */
   retryAfterMs?: number;
 }
+
+/** How the verifier caches and retries; OpenQodOptions lets tests shorten them. */
+export type ExternalIdpTimings = Pick<
+  ExternalIssuerOptions,
+  "clockToleranceS" | "timeoutMs" | "cooldownMs" | "cacheMaxAgeMs" | "discoveryMaxAgeMs" | "retryAfterMs"
+>;
 
 /** The `typ` values of an access token (RFC 9068 §2.1), and none: many IdPs send `JWT` or nothing. */
 const ACCESS_TOKEN_TYPES = new Set([undefined, "JWT", "at+jwt", "application/at+jwt"]);
@@ -191,6 +198,30 @@ export class ExternalIssuer {
       return unauthenticated(`The access token is malformed: ${error.message}.`);
     throw error;
   }
+}
+
+/**
+ * The verifier of OPENQOD_OAUTH_ISSUER's tokens, configured from the OPENQOD_OAUTH_* settings, or null
+ * when no issuer is set. The audience defaults to the public URL.
+ */
+export function externalIssuerOf(
+  config: Config,
+  parts: ExternalIdpTimings &
+    Pick<ExternalIssuerOptions, "clock" | "onUnreachable"> & { store: ExternalClientStore },
+): ExternalIssuer | null {
+  const issuer = config.oauthIssuer;
+  if (issuer === null) return null;
+  const { store, ...rest } = parts;
+  return new ExternalIssuer({
+    ...rest,
+    clients: new ExternalClients(store, { issuer, clock: parts.clock }),
+    issuer,
+    audience: config.oauthAudience ?? config.publicUrl,
+    algorithms: config.oauthAlgorithms,
+    scopeClaim: config.oauthScopeClaim,
+    clientClaim: config.oauthClientClaim,
+    deviceClaim: config.oauthDeviceClaim,
+  });
 }
 
 /**
