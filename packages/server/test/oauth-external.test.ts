@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, test } from "node:test";
-import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { ExternalClients } from "../src/auth/external-clients.ts";
 import { ExternalIssuer } from "../src/auth/external-issuer.ts";
 import type { WorkerEventMap } from "../src/events.ts";
@@ -39,16 +42,14 @@ async function setUp(
   options: { timings?: OpenQodOptions["externalIdp"] } = {},
 ): Promise<{ idp: TestIdp; h: Harness }> {
   idp = await startTestIdp({ audience: AUDIENCE, clients: CLIENTS });
-  return { idp, h: await startOpenQod(idp, options.timings) };
+  return { idp, h: await startOpenQod(idp.issuer, options.timings) };
 }
 
 /** An OpenQoD trusting `issuer`: it does not contact it until a token needs it. */
-async function startOpenQod(issuer: TestIdp, timings: OpenQodOptions["externalIdp"] = {}): Promise<Harness> {
-  h = await createHarness(
-    { OPENQOD_OAUTH_ISSUER: issuer.issuer, OPENQOD_OAUTH_DEVICE_CLAIM: "device" },
-    undefined,
-    { externalIdp: timings },
-  );
+async function startOpenQod(issuer: string, timings: OpenQodOptions["externalIdp"] = {}): Promise<Harness> {
+  h = await createHarness({ OPENQOD_OAUTH_ISSUER: issuer, OPENQOD_OAUTH_DEVICE_CLAIM: "device" }, undefined, {
+    externalIdp: timings,
+  });
   // The IdP stamps tokens with the real time; OpenQoD's (manual) clock starts there.
   h.clock.set(Date.now());
   errors = [];
@@ -167,6 +168,36 @@ describe("external identity provider (a real OpenID provider)", () => {
     assertError(await as(h, confused, "GET", url), 401, "UNAUTHENTICATED", /alg is not accepted/);
   });
 
+  test("tokens signed with the IdP's key that are not usable here: typ, no exp, nbf ahead, no client: 401 saying which", async () => {
+    const { idp, h } = await setUp();
+    const url = "/qos-profiles/v1/qos-profiles/QOS_L";
+    const base = decodeJwt(await idp.token("app-1", { scope: PROFILES }));
+    assert.equal(
+      (await as(h, await idp.sign(base), "GET", url)).statusCode,
+      200,
+      "the IdP's key, signed here",
+    );
+    const refused = async (token: Promise<string>, message: RegExp) =>
+      assertError(await as(h, await token, "GET", url), 401, "UNAUTHENTICATED", message);
+    await refused(idp.sign(base, { typ: "dpop+jwt" }), /typ "dpop\+jwt" is not an access token's/);
+    const { exp: _exp, ...noExp } = base;
+    await refused(idp.sign(noExp), /has no exp claim/);
+    await refused(idp.sign({ ...base, nbf: Math.floor(h.clock.now() / 1000) + 120 }), /not valid yet/);
+    const { client_id: _client, ...noClient } = base;
+    await refused(idp.sign(noClient), /names no client/);
+    await refused(idp.sign({ ...base, iss: `${idp.issuer}/` }), /issuer .* is not one this server trusts/);
+  });
+
+  test("scopes set on the IdP client's OpenQoD client narrow what its tokens may do (within 5 s)", async () => {
+    const { idp, h } = await setUp();
+    const url = "/qos-profiles/v1/qos-profiles/QOS_L";
+    const token = await idp.token("app-1", { scope: `${PROFILES} ${READ}` });
+    assert.equal((await as(h, token, "GET", url)).statusCode, 200);
+    await h.openqod.store.updateClient("idp:app-1", { scopes: [READ] });
+    h.clock.advance(5_000);
+    assertError(await as(h, token, "GET", url), 403, "PERMISSION_DENIED", /qos-profiles:read/);
+  });
+
   test("an unknown kid makes OpenQoD fetch the JWKS again: the rotated key's tokens are accepted, the dropped key's refused", async () => {
     const { idp, h } = await setUp({ timings: { cooldownMs: 0 } });
     const url = "/qos-profiles/v1/qos-profiles/QOS_L";
@@ -203,7 +234,7 @@ describe("external identity provider (a real OpenID provider)", () => {
     idp = await startTestIdp({ audience: AUDIENCE, clients: CLIENTS });
     const token = await idp.token("app-1", { scope: PROFILES });
     await idp.stop();
-    const down = { idp, h: await startOpenQod(idp) };
+    const down = { idp, h: await startOpenQod(idp.issuer) };
     const url = "/qos-profiles/v1/qos-profiles/QOS_L";
     const first = await as(down.h, token, "GET", url);
     assertError(first, 503, "UNAVAILABLE", /identity provider .* cannot be reached/);
@@ -228,6 +259,17 @@ describe("external identity provider (a real OpenID provider)", () => {
     const fresh = await down.idp.token("app-1", { scope: PROFILES });
     down.h.clock.advance(6_000);
     assert.equal((await as(down.h, fresh, "GET", url)).statusCode, 200);
+  });
+
+  test("startWorkers reads the discovery document in the background: an unreachable IdP is logged before any token", async () => {
+    idp = await startTestIdp({ audience: AUDIENCE, clients: CLIENTS });
+    await idp.stop();
+    const h = await startOpenQod(idp.issuer);
+    const logged = once(h.openqod.events, "worker:error", { signal: AbortSignal.timeout(5_000) });
+    h.openqod.startWorkers();
+    const [event] = await logged;
+    assert.equal(event.worker, "identity-provider");
+    assert.match(String(event.error), /cannot reach/);
   });
 
   test("while the IdP is down, tokens of keys in hand still work; a token needing a key fetch gets 503", async () => {
@@ -300,5 +342,64 @@ describe("external identity provider (a real OpenID provider)", () => {
     assert.equal(new Set(records.map((r) => r.id)).size, 1);
     const rows = (await h.openqod.store.listClients()).filter((c) => c.name === "idp:racer");
     assert.equal(rows.length, 1);
+  });
+});
+
+describe("external identity provider metadata", () => {
+  /** An authorization server with only RFC 8414 metadata, naming `named` as its issuer. */
+  async function staticIdp(named: (self: string) => string) {
+    const { privateKey, publicKey } = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "static-1", alg: "ES256", use: "sig" };
+    const served: string[] = [];
+    const server = createServer((req, res) => {
+      served.push(req.url ?? "");
+      const self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const json = (body: unknown) =>
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (req.url === "/.well-known/oauth-authorization-server")
+        json({ issuer: named(self), jwks_uri: `${self}/keys`, token_endpoint: `${self}/token` });
+      else if (req.url === "/keys") json({ keys: [jwk] });
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const token = () =>
+      new SignJWT({ client_id: "static-app", scope: PROFILES })
+        .setProtectedHeader({ alg: "ES256", kid: "static-1", typ: "at+jwt" })
+        .setIssuer(issuer)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(Math.floor(Date.now() / 1000))
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 60)
+        .sign(privateKey);
+    return { issuer, served, token, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  test("without an OpenID discovery document, RFC 8414's oauth-authorization-server is read", async () => {
+    const idp = await staticIdp((self) => self);
+    try {
+      const h = await startOpenQod(idp.issuer);
+      const response = await as(h, await idp.token(), "GET", "/qos-profiles/v1/qos-profiles/QOS_L");
+      assert.equal(response.statusCode, 200, response.body);
+      assert.deepEqual(idp.served, [
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+        "/keys",
+      ]);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  test("a discovery document naming another issuer is not used: 503 UNAVAILABLE, logged", async () => {
+    const idp = await staticIdp(() => "https://someone-else.example");
+    try {
+      const h = await startOpenQod(idp.issuer);
+      const response = await as(h, await idp.token(), "GET", "/qos-profiles/v1/qos-profiles/QOS_L");
+      assertError(response, 503, "UNAVAILABLE");
+      assert.match(String(errors[0]?.error), /names the issuer "https:\/\/someone-else\.example"/);
+      assert.ok(!idp.served.includes("/keys"), "its keys are never fetched");
+    } finally {
+      await idp.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, type JWK } from "jose";
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import Provider from "oidc-provider";
 import { ALL_SCOPES } from "../../src/auth/scopes.ts";
 
@@ -20,6 +20,8 @@ export interface TestIdp {
   readonly requests: string[];
   /** The `kid` of its signing key. */
   kid(): string;
+  /** Signs `payload` with its current key, as it would (header: alg ES256, its kid, typ at+jwt, unless overridden). */
+  sign(payload: JWTPayload, header?: Record<string, unknown>): Promise<string>;
   /** A client_credentials access token (`resource`: the audience; default the IdP's configured one). */
   token(clientId: string, options?: { scope?: string; resource?: string }): Promise<string>;
   /** Replaces the provider by one with a new signing key (a new `kid`), same issuer and port. */
@@ -54,12 +56,14 @@ export async function startTestIdp(options: { audience: string; clients: IdpClie
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
   let kid = "";
+  let signingKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"] | null = null;
   const generation = { n: 0 };
 
   async function makeProvider(): Promise<void> {
     generation.n += 1;
     kid = `key-${generation.n}`;
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    signingKey = privateKey;
     const jwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
     const devices = new Map(options.clients.map((c) => [c.id, c.device]));
     const provider = new Provider(issuer, {
@@ -110,6 +114,12 @@ export async function startTestIdp(options: { audience: string; clients: IdpClie
     issuer,
     requests,
     kid: () => kid,
+    async sign(payload, header = {}) {
+      if (signingKey === null) throw new Error("the IdP has no key yet");
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt", ...header })
+        .sign(signingKey);
+    },
     async token(clientId, { scope, resource } = {}) {
       const body = new URLSearchParams({ grant_type: "client_credentials" });
       if (scope !== undefined) body.set("scope", scope);
