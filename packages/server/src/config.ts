@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { externalIdpSettingProblems } from "./auth/external-settings.ts";
 import { networkSettingProblems } from "./network/nef/settings.ts";
 import {
   CLIENT_VARIABLES,
@@ -95,6 +96,7 @@ export function loadConfig(
     );
   }
   problems.push(...networkSettingProblems(settings));
+  problems.push(...externalIdpSettingProblems(settings));
   for (const name of Object.keys(env)) {
     // A misspelt variable would otherwise be silently ignored.
     if (name.startsWith("OPENQOD_") && !KNOWN_VARIABLES.has(name) && !name.startsWith("OPENQOD_TEST_")) {

@@ -29,7 +29,10 @@ export interface WorkerEventMap {
   /** An event the network reported on its own, and what became of it. */
   "network:event": [{ sessionId: string; kind: string; outcome: string; detail: string | null }];
   "worker:error": [
-    { worker: "scheduler" | "dispatcher" | "retention" | "database" | "network"; error: unknown },
+    {
+      worker: "scheduler" | "dispatcher" | "retention" | "database" | "network" | "identity-provider";
+      error: unknown;
+    },
   ];
 }
 

@@ -1,22 +1,23 @@
 import { mkdirSync } from "node:fs";
-import { chmod, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
+import { type ExternalIdpTimings, externalIssuerOf } from "./auth/external-issuer.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type Config, ConfigError } from "./config.ts";
+import type { Config } from "./config.ts";
 import { Dispatcher, defaultSinkConcurrency } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
 import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
+import { BearerAuthenticator } from "./http/auth.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import { ensureSandboxClient } from "./sandbox-client.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -35,6 +36,8 @@ export interface OpenQodOptions {
   /** Jitter source for retries. @default Math.random */
   random?: () => number;
   logger?: FastifyServerOptions["logger"];
+  /** How the OPENQOD_OAUTH_ISSUER verifier caches and retries (tests shorten them). @default ExternalIssuer's */
+  externalIdp?: ExternalIdpTimings;
 }
 
 /** A wired OpenQoD: the HTTP app plus the workers, sharing one store. */
@@ -175,6 +178,8 @@ async function wire(
   const retentionMs = config.deliveryRetentionMs;
   const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store, { clock });
+  const onUnreachable = (error: Error) => events.emit("worker:error", { worker: "identity-provider", error });
+  const externalIssuer = externalIssuerOf(config, { store, clock, onUnreachable, ...options.externalIdp });
   let closing: Promise<void> | null = null;
   let sandboxKey: string | null;
   let app: FastifyInstance;
@@ -185,6 +190,7 @@ async function wire(
       profiles,
       network,
       apiKeys,
+      authenticator: new BearerAuthenticator(apiKeys, externalIssuer === null ? [] : [externalIssuer]),
       metrics: createMetrics(store, events),
       // A trivial query, not a count: probes come every few seconds from every orchestrator.
       ready: async () => closing === null && (await store.ping().then(() => true)),
@@ -236,6 +242,7 @@ async function wire(
     sandboxKey,
     startWorkers() {
       if (workers !== null || closing !== null) return;
+      externalIssuer?.discover().catch(() => undefined); // onUnreachable logs it; tokens retry
       workers = Promise.all([
         scheduler.run({ signal: abort.signal }),
         dispatcher.run({ signal: abort.signal }),
@@ -248,50 +255,4 @@ async function wire(
       return closing;
     },
   };
-}
-
-const SANDBOX_CLIENT = "sandbox";
-
-/**
- * The sandbox API client: its key comes from OPENQOD_SANDBOX_KEY, or is generated on first start and
- * kept in DATA_DIR/sandbox-key (mode 0600) so the quickstart can print it on every start.
- */
-async function ensureSandboxClient(
-  apiKeys: ApiKeys,
-  store: Store,
-  config: Config,
-  clock: Clock,
-): Promise<string> {
-  const keyFile = join(config.dataDir, "sandbox-key");
-  const existing = await store.clientByName(SANDBOX_CLIENT);
-  if (config.sandboxKey !== null) {
-    if (existing === undefined) {
-      // Instances sharing a database may start together: one creates, the other finds it created.
-      await apiKeys
-        .create(SANDBOX_CLIENT, clock.now(), { key: config.sandboxKey })
-        .catch(async (error: unknown) => {
-          if ((await store.clientByName(SANDBOX_CLIENT)) === undefined) throw error;
-          await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey ?? undefined);
-        });
-    } else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
-    return config.sandboxKey;
-  }
-  const saved = await readFile(keyFile, "utf8").then(
-    (text) => text.trim(),
-    () => null,
-  );
-  if (existing !== undefined && saved !== null && (await apiKeys.verify(saved)) !== null) return saved;
-  if (existing !== undefined && config.databaseUrl !== null) {
-    // A new key would lock out every other instance's sandbox users.
-    throw new ConfigError([
-      `the shared database already has a sandbox client, and ${keyFile} holds no valid key for it: give every instance the same OPENQOD_SANDBOX_KEY`,
-    ]);
-  }
-  const key =
-    existing === undefined
-      ? (await apiKeys.create(SANDBOX_CLIENT, clock.now())).key
-      : await apiKeys.rotate(SANDBOX_CLIENT);
-  await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
-  await chmod(keyFile, 0o600);
-  return key;
 }

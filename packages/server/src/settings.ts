@@ -1,3 +1,4 @@
+import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
@@ -242,6 +243,7 @@ export const SETTINGS = {
     defaultText: "`5s`",
     doc: "how long to wait for a PostgreSQL connection",
   },
+  ...EXTERNAL_IDP_SETTINGS,
   logLevel: {
     flag: "log-level",
     variable: "OPENQOD_LOG_LEVEL",

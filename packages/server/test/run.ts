@@ -20,6 +20,8 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const SQLITE_ONLY = new Set([
   "domain.test.ts",
   "config.test.ts",
+  "oauth-external-settings.test.ts",
+  "oauth-external-claims.test.ts",
   "logging.test.ts",
   "layout.test.ts",
   "simulator.test.ts",

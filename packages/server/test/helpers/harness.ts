@@ -5,8 +5,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { NefEmulator } from "../../src/nef-emulator/index.ts";
-import type { NetworkAdapter } from "../../src/network/adapter.ts";
-import { createOpenQod, type OpenQod } from "../../src/openqod.ts";
+import { createOpenQod, type OpenQod, type OpenQodOptions } from "../../src/openqod.ts";
 import { databaseEnv, dropDatabase } from "./engine.ts";
 import { NETWORK, type NefNetwork, startNefNetwork } from "./nef-network.ts";
 
@@ -46,7 +45,7 @@ export interface Harness {
 export async function createHarness(
   env: Record<string, string> = {},
   dataDir?: string,
-  parts: { network?: NetworkAdapter } = {},
+  parts: Pick<OpenQodOptions, "network" | "externalIdp"> = {},
 ): Promise<Harness> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "openqod-test-")));
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
