@@ -292,8 +292,9 @@ describe("configuration", () => {
     try {
       const created = await runOpenqod(["clients", "create", "acme", "--data-dir", dataDir], {});
       assert.equal(created.code, 0, created.output);
-      const key = created.output.trim().split("\n").at(-1) ?? "";
+      const key = /^API key\s+(\S+)$/m.exec(created.output)?.[1] ?? "";
       assert.match(key, /^oqd_/);
+      assert.match(created.output, /^client_secret\s+oqs_\S+$/m);
       const duplicate = await runOpenqod(["clients", "create", "acme", "--data-dir", dataDir], {});
       assert.equal(duplicate.code, 1);
       const server = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
