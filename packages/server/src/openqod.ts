@@ -1,12 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { chmod, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
+import { type AuthorizationServer, createAuthorizationServer } from "./auth/authorization-server.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type Config, ConfigError } from "./config.ts";
+import type { Config } from "./config.ts";
 import { Dispatcher, defaultSinkConcurrency } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
@@ -17,6 +16,7 @@ import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import { ensureSandboxClient } from "./sandbox-client.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -51,6 +51,10 @@ export interface OpenQod {
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
   sandboxKey: string | null;
+  /** The sandbox client's id and OAuth2 secret (sandbox mode only), for the quickstart. */
+  sandboxClient: { clientId: string; secret: string | null } | null;
+  /** The built-in authorization server, or null with OPENQOD_OAUTH_SERVER=off. */
+  authorizationServer: AuthorizationServer | null;
   /**
    * Starts the scheduler, the dispatcher and the outbox sweeper in the background; once (later calls do
    * nothing), and not after close().
@@ -175,11 +179,22 @@ async function wire(
   const retentionMs = config.deliveryRetentionMs;
   const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
   const apiKeys = new ApiKeys(store, { clock });
+  const authorizationServer = config.oauthServer
+    ? createAuthorizationServer({
+        store,
+        issuer: config.publicUrl,
+        tokenTtlMs: config.accessTokenTtlMs,
+        rotationMs: config.signingKeyRotationMs,
+        clock,
+      })
+    : null;
   let closing: Promise<void> | null = null;
-  let sandboxKey: string | null;
+  let sandbox: Awaited<ReturnType<typeof ensureSandboxClient>> | null;
   let app: FastifyInstance;
   try {
-    sandboxKey = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
+    // The first signing key is made (or found) now, so a broken key table fails the start, not a request.
+    await authorizationServer?.keys.reload();
+    sandbox = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
     app = await buildApp({
       sessions,
       profiles,
@@ -192,6 +207,13 @@ async function wire(
       sandbox: config.sandbox,
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
+      oauth:
+        authorizationServer === null
+          ? null
+          : {
+              server: authorizationServer,
+              rateLimit: { perSecond: config.tokenRateLimit, burst: config.tokenRateBurst },
+            },
     });
   } catch (error) {
     await sender.close().catch(() => undefined);
@@ -233,7 +255,9 @@ async function wire(
     network,
     apiKeys,
     events,
-    sandboxKey,
+    sandboxKey: sandbox?.key ?? null,
+    sandboxClient: sandbox === null ? null : { clientId: sandbox.clientId, secret: sandbox.secret },
+    authorizationServer,
     startWorkers() {
       if (workers !== null || closing !== null) return;
       workers = Promise.all([
@@ -248,50 +272,4 @@ async function wire(
       return closing;
     },
   };
-}
-
-const SANDBOX_CLIENT = "sandbox";
-
-/**
- * The sandbox API client: its key comes from OPENQOD_SANDBOX_KEY, or is generated on first start and
- * kept in DATA_DIR/sandbox-key (mode 0600) so the quickstart can print it on every start.
- */
-async function ensureSandboxClient(
-  apiKeys: ApiKeys,
-  store: Store,
-  config: Config,
-  clock: Clock,
-): Promise<string> {
-  const keyFile = join(config.dataDir, "sandbox-key");
-  const existing = await store.clientByName(SANDBOX_CLIENT);
-  if (config.sandboxKey !== null) {
-    if (existing === undefined) {
-      // Instances sharing a database may start together: one creates, the other finds it created.
-      await apiKeys
-        .create(SANDBOX_CLIENT, clock.now(), { key: config.sandboxKey })
-        .catch(async (error: unknown) => {
-          if ((await store.clientByName(SANDBOX_CLIENT)) === undefined) throw error;
-          await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey ?? undefined);
-        });
-    } else await apiKeys.rotate(SANDBOX_CLIENT, config.sandboxKey);
-    return config.sandboxKey;
-  }
-  const saved = await readFile(keyFile, "utf8").then(
-    (text) => text.trim(),
-    () => null,
-  );
-  if (existing !== undefined && saved !== null && (await apiKeys.verify(saved)) !== null) return saved;
-  if (existing !== undefined && config.databaseUrl !== null) {
-    // A new key would lock out every other instance's sandbox users.
-    throw new ConfigError([
-      `the shared database already has a sandbox client, and ${keyFile} holds no valid key for it: give every instance the same OPENQOD_SANDBOX_KEY`,
-    ]);
-  }
-  const key =
-    existing === undefined
-      ? (await apiKeys.create(SANDBOX_CLIENT, clock.now())).key
-      : await apiKeys.rotate(SANDBOX_CLIENT);
-  await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
-  await chmod(keyFile, 0o600);
-  return key;
 }

@@ -1,3 +1,4 @@
+import { AUTH_SETTINGS } from "./auth/settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
@@ -94,6 +95,7 @@ export const SETTINGS = {
     defaultText: "`true`",
     doc: "unknown request properties are a 400 (else ignored)",
   },
+  ...AUTH_SETTINGS,
   ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",

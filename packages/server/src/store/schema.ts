@@ -7,6 +7,7 @@ export interface Database {
   outbox: OutboxTable;
   delivery_attempts: DeliveryAttemptsTable;
   network_commands: NetworkCommandsTable;
+  signing_keys: SigningKeysTable;
 }
 
 export interface ClientsTable {
@@ -105,4 +106,17 @@ export interface NetworkCommandsTable {
   /** JSON NetworkEvent that arrived while the session was being created. */
   early_event: string | null;
   created_at: number;
+}
+
+/**
+ * A token signing key of the authorization server (migration 0009): ES256 key pairs as JWK JSON.
+ * `active` is 1 for the one that signs, null once retired (it still verifies until its tokens expired).
+ */
+export interface SigningKeysTable {
+  kid: string;
+  private_jwk: string;
+  public_jwk: string;
+  active: number | null;
+  created_at: number;
+  retired_at: number | null;
 }
