@@ -27,9 +27,8 @@ export interface SigningKeyInfo {
   kid: string;
   active: boolean;
   createdAt: number;
+  /** When it stopped signing; it leaves the JWKS once its last token has expired. */
   retiredAt: number | null;
-  /** When it leaves the JWKS (ms): its last token has expired by then. null for the active key. */
-  dropAt: number | null;
 }
 
 interface LoadedKey {
@@ -110,21 +109,16 @@ export class SigningKeys {
   async rotate(): Promise<SigningKeyInfo> {
     // A reload already under way read the set before this rotation: the one below must come after it.
     await this.#loading;
-    const now = this.#clock.now();
-    const candidate = await newKey(now);
-    await this.#repo.retireActive(now);
-    await this.#repo.insertIfNoneActive(candidate);
+    const rotated = await rotateSigningKey(this.#repo, this.#clock.now());
     await this.reload();
-    const active = this.#activeKid === null ? undefined : this.#keys.get(this.#activeKid);
-    if (active === undefined) throw new Error("no signing key is active after a rotation");
-    return this.#info(active.record);
+    return rotated;
   }
 
   /** Every key, newest first. */
   async list(): Promise<SigningKeyInfo[]> {
     await this.reload();
     return [...this.#keys.values()]
-      .map(({ record }) => this.#info(record))
+      .map(({ record }) => keyInfo(record))
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
@@ -165,16 +159,25 @@ export class SigningKeys {
     this.#activeKid = records.find((r) => r.active)?.kid ?? null;
     this.#loadedAt = now;
   }
+}
 
-  #info(record: SigningKeyRecord): SigningKeyInfo {
-    return {
-      kid: record.kid,
-      active: record.active,
-      createdAt: record.createdAt,
-      retiredAt: record.retiredAt,
-      dropAt: record.retiredAt === null ? null : record.retiredAt + this.#retainMs,
-    };
-  }
+/**
+ * Retires the signing key and makes a new one sign, straight on the database (the admin's path: it
+ * never drops keys, since it does not know the servers' token lifetime). Servers sign with the new
+ * key within KEY_RELOAD_MS, and verify it at once (an unknown kid rereads the set).
+ * @returns the key that signs afterwards (another instance's, if one rotated at the same moment).
+ */
+export async function rotateSigningKey(repo: SigningKeyRepository, now: number): Promise<SigningKeyInfo> {
+  const candidate = await newKey(now);
+  await repo.retireActive(now);
+  await repo.insertIfNoneActive(candidate);
+  const active = (await repo.list()).find((r) => r.active);
+  if (active === undefined) throw new Error("no signing key is active after a rotation");
+  return keyInfo(active);
+}
+
+export function keyInfo(record: SigningKeyRecord): SigningKeyInfo {
+  return { kid: record.kid, active: record.active, createdAt: record.createdAt, retiredAt: record.retiredAt };
 }
 
 /** A new ES256 key pair; its kid is its RFC 7638 thumbprint, so the same key always has the same id. */
