@@ -22,6 +22,7 @@ import { oauthToken } from "./http/oauth-token.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
+import { documentScopes, securitySchemes } from "./http/security-docs.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
 import { EXPECTED } from "./http/validation-messages.ts";
@@ -99,20 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       servers: [{ url: publicUrl }],
       tags: TAGS,
-      components: {
-        securitySchemes: {
-          apiKey: {
-            type: "http",
-            scheme: "bearer",
-            description:
-              "An OpenQoD API key: `Authorization: Bearer <key>` (or the key alone in `x-rapidapi-key`, as Network-as-Code SDKs send it). The sandbox prints its key at start-up; `npm start -- clients create NAME` makes another.",
-          },
-        },
-      },
-      security: [{ apiKey: [] }],
+      components: { securitySchemes: securitySchemes(publicUrl) },
     },
   });
   await installApiReference(app);
+  documentScopes(app);
   const oauth = deps.oauth ?? null;
   const authenticator =
     deps.authenticator ??

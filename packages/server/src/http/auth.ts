@@ -3,6 +3,8 @@ import type { ApiKeys } from "../auth/api-keys.ts";
 import type { Principal } from "../auth/principal.ts";
 import { scopeOf } from "../auth/scopes.ts";
 import { ApiError } from "../errors.ts";
+import type { Owner } from "../service/owner.ts";
+import { ownerOf } from "./owner.ts";
 
 /**
  * The seam for authentication: API keys and OAuth2 access tokens. Resolves the caller, or null when
@@ -84,6 +86,8 @@ export function unauthenticated(message: string): ApiError {
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal;
+    /** The principal as the service sees it (http/owner.ts). */
+    owner: Owner;
   }
 }
 
@@ -121,5 +125,6 @@ export function requireAuth(authenticator: Authenticator, after?: AfterAuth) {
     }
     after?.(request, principal);
     request.principal = principal;
+    request.owner = ownerOf(principal);
   };
 }

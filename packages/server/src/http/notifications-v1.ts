@@ -13,6 +13,7 @@ import {
   sessionPageExamples,
   TOKEN_EXPIRED,
 } from "./notification-examples.ts";
+import { asSeenBy } from "./owner.ts";
 import { SessionIdParams } from "./schemas.ts";
 import {
   NotificationIdParams,
@@ -120,10 +121,10 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
     },
     async (request) => {
       const query = parseQuery(request.query);
-      const page = await sessions.list(request.principal.clientId, query);
+      const page = await sessions.list(request.owner, query);
       const last = page.sessions.at(-1);
       return {
-        sessions: page.sessions.map(toSessionInfo),
+        sessions: page.sessions.map((s) => asSeenBy(request, toSessionInfo(s))),
         ...(page.more && last !== undefined ? { nextCursor: encodeCursor(last.id) } : {}),
       };
     },
@@ -148,10 +149,7 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
       },
     },
     async (request) => ({
-      notifications: await sessions.notifications.ofSession(
-        request.principal.clientId,
-        request.params.sessionId,
-      ),
+      notifications: await sessions.notifications.ofSession(request.owner, request.params.sessionId),
     }),
   );
 
@@ -176,7 +174,7 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
     },
     async (request, reply) => {
       const notification = await sessions.notifications.redeliver(
-        request.principal.clientId,
+        request.owner,
         request.params.notificationId,
       );
       return reply.status(202).send(notification);

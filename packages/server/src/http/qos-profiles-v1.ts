@@ -1,9 +1,10 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import { chooseDeviceIdentifier } from "../domain/device.ts";
+import { type ChosenDevice, chooseDeviceIdentifier } from "../domain/device.ts";
 import type { ProfileCatalogue } from "../domain/profiles.ts";
 import { ApiError } from "../errors.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
+import { deviceOf } from "../service/owner.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
 import { errors, NO_KEY, NOT_JSON, success, withExamples } from "./docs.ts";
 import { qosProfileExamples, qosProfileListExamples, retrieveQosProfilesExamples } from "./examples.ts";
@@ -52,6 +53,17 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
       const profile = profiles.get(request.params.name);
       if (profile === undefined)
         throw new ApiError("NOT_FOUND", `QoS profile ${request.params.name} does not exist.`);
+      // A device-bound token sees only what its device may use (QoS Profiles 1.1.0, "Identifying the
+      // device from the access token").
+      const bound = request.owner.device;
+      if (bound !== null) {
+        const names = await profilesOf(network, bound);
+        if (names !== null && !names.includes(profile.name))
+          throw new ApiError(
+            "NOT_FOUND",
+            `QoS profile ${profile.name} is not available to the device the access token is bound to.`,
+          );
+      }
       return profile;
     },
   );
@@ -85,14 +97,11 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
     async (request) => {
       const { device, name, status } = request.body;
       let names: readonly string[] | null = null;
-      if (device !== undefined) {
+      if (device !== undefined || request.owner.device !== null) {
         // With a device filter, only what that device can use: an unknown device is an error, not [].
         // A known device that may use none gets 200 []: r3.2 says "all returned QoS Profiles will be
         // available to that device" and keeps 404 for an identifier not found (GenericDevice404).
-        const check = await network.checkDevice(chooseDeviceIdentifier(device));
-        if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
-        if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
-        names = check.profiles;
+        names = await profilesOf(network, deviceOf(request.owner, device, chooseDeviceIdentifier));
       }
       return profiles.list({
         ...(name === undefined ? {} : { name }),
@@ -102,3 +111,14 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
     },
   );
 };
+
+/**
+ * The profile names a device may use (null = all).
+ * @throws ApiError 404 IDENTIFIER_NOT_FOUND, 422 SERVICE_NOT_APPLICABLE.
+ */
+async function profilesOf(network: NetworkAdapter, device: ChosenDevice): Promise<readonly string[] | null> {
+  const check = await network.checkDevice(device);
+  if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
+  if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
+  return check.profiles;
+}

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import type { NetworkSimulator, SimulatedEventKind } from "../network/simulator.ts";
+import type { Owner } from "../service/owner.ts";
 import type { SessionService } from "../service/session-service.ts";
 import {
   BAD_SESSION_ID,
@@ -21,6 +22,7 @@ import {
   networkEventRequestExamples,
   terminatedSessionExamples,
 } from "./notification-examples.ts";
+import { asSeenBy } from "./owner.ts";
 import { SessionIdParams, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
 
@@ -68,8 +70,8 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
   { sessions, simulator },
 ) => {
   /** The caller's session, still live. @throws ApiError 404, 403, 409 CONFLICT once it has ended. */
-  async function live(clientId: string, sessionId: string): Promise<SessionRecord> {
-    const session = await sessions.get(clientId, sessionId);
+  async function live(owner: Owner, sessionId: string): Promise<SessionRecord> {
+    const session = await sessions.get(owner, sessionId);
     if (session.qosStatus === "UNAVAILABLE") {
       throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
     }
@@ -78,13 +80,13 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
 
   async function send(
     simulated: NetworkSimulator,
-    clientId: string,
+    owner: Owner,
     sessionId: string,
     kind: SimulatedEventKind,
   ): Promise<SessionRecord> {
-    await live(clientId, sessionId);
+    await live(owner, sessionId);
     await simulated.inject(sessionId, kind);
-    return sessions.get(clientId, sessionId);
+    return sessions.get(owner, sessionId);
   }
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(
@@ -107,13 +109,13 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
       },
     },
     async (request) => {
-      const { clientId } = request.principal;
+      const { owner } = request;
       const { sessionId } = request.params;
       const ended =
         simulator === null
-          ? await sessions.networkTerminate(clientId, sessionId)
-          : await send(simulator, clientId, sessionId, "TERMINATED");
-      return toSessionInfo(ended);
+          ? await sessions.networkTerminate(owner, sessionId)
+          : await send(simulator, owner, sessionId, "TERMINATED");
+      return asSeenBy(request, toSessionInfo(ended));
     },
   );
   if (simulator === null) return;
@@ -152,8 +154,9 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
       },
     },
     async (request) =>
-      toSessionInfo(
-        await send(simulator, request.principal.clientId, request.params.sessionId, request.body.kind),
+      asSeenBy(
+        request,
+        toSessionInfo(await send(simulator, request.owner, request.params.sessionId, request.body.kind)),
       ),
   );
 
@@ -178,7 +181,7 @@ export const sandboxNetworkRoutes: FastifyPluginAsync<SandboxNetworkOptions> = a
     },
     async (request, reply) => {
       const { sessionId } = request.params;
-      await live(request.principal.clientId, sessionId);
+      await live(request.owner, sessionId);
       if (!simulator.drop(sessionId)) {
         throw new ApiError("CONFLICT", `The network holds no reservation for session ${sessionId}.`);
       }

@@ -5,6 +5,7 @@ import type { SessionService } from "../service/session-service.ts";
 import { type Authenticator, requireAuth } from "./auth.ts";
 import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
 import { ALREADY_ENDED, expiredSessionExamples } from "./notification-examples.ts";
+import { asSeenBy } from "./owner.ts";
 import { sandboxNetworkRoutes } from "./sandbox-network.ts";
 import { SessionIdParams, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
@@ -45,6 +46,6 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (
       },
     },
     async (request) =>
-      toSessionInfo(await sessions.expireNow(request.principal.clientId, request.params.sessionId)),
+      asSeenBy(request, toSessionInfo(await sessions.expireNow(request.owner, request.params.sessionId))),
   );
 };

@@ -15,6 +15,7 @@ import {
   withExamples,
 } from "./docs.ts";
 import { extendExamples, retrieveSessionsExamples } from "./examples.ts";
+import { asSeenBy } from "./owner.ts";
 import { ExtendSessionDuration, RetrieveSessionsInput, SessionIdParams } from "./schemas.ts";
 
 /** What an operation says about itself in the OpenAPI document. */
@@ -87,7 +88,7 @@ export function sessionRoutes<Info extends TSchema>(
         },
       },
     },
-    async (request) => render(await sessions.get(request.principal.clientId, request.params.sessionId)),
+    async (request) => asSeenBy(request, render(await sessions.get(request.owner, request.params.sessionId))),
   );
 
   app.delete<{ Params: Static<typeof SessionIdParams> }>(
@@ -103,7 +104,7 @@ export function sessionRoutes<Info extends TSchema>(
       },
     },
     async (request, reply) => {
-      await sessions.delete(request.principal.clientId, request.params.sessionId);
+      await sessions.delete(request.owner, request.params.sessionId);
       return reply.status(204).send();
     },
   );
@@ -126,12 +127,15 @@ export function sessionRoutes<Info extends TSchema>(
       },
     },
     async (request) =>
-      render(
-        await sessions.extend(
-          request.principal.clientId,
-          request.params.sessionId,
-          request.body.requestedAdditionalDuration,
-          dialect.extend.policy,
+      asSeenBy(
+        request,
+        render(
+          await sessions.extend(
+            request.owner,
+            request.params.sessionId,
+            request.body.requestedAdditionalDuration,
+            dialect.extend.policy,
+          ),
         ),
       ),
   );
@@ -153,6 +157,6 @@ export function sessionRoutes<Info extends TSchema>(
       },
     },
     async (request) =>
-      (await sessions.retrieve(request.principal.clientId, request.body.device)).map((s) => render(s)),
+      (await sessions.retrieve(request.owner, request.body.device)).map((s) => asSeenBy(request, render(s))),
   );
 }

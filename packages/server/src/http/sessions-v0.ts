@@ -12,6 +12,7 @@ import {
   sessionV0Examples,
 } from "./examples.ts";
 import { defaultDurationV0, V0_EXTENSION_POLICY, V0_MAX_DURATION } from "./limits-v0.ts";
+import { asSeenBy } from "./owner.ts";
 import { CreateSessionV0, type Message, SessionInfoV0 } from "./schemas-v0.ts";
 import { toSessionInfoV0 } from "./session-info-v0.ts";
 import { sessionRoutes } from "./session-routes.ts";
@@ -86,7 +87,7 @@ export const sessionsV0: FastifyPluginAsync<SessionsV0Options> = async (
         messages.push(chosen.message);
       }
       const session = await sessions.create(
-        request.principal.clientId,
+        request.owner,
         {
           ...rest,
           duration: granted,
@@ -98,7 +99,7 @@ export const sessionsV0: FastifyPluginAsync<SessionsV0Options> = async (
         "v0",
         { maxDuration: V0_MAX_DURATION },
       );
-      return reply.status(201).send(toSessionInfoV0(session, messages));
+      return reply.status(201).send(asSeenBy(request, toSessionInfoV0(session, messages)));
     },
   );
 

@@ -10,6 +10,7 @@ import {
   sessionExamples,
   sessionListExamples,
 } from "./examples.ts";
+import { asSeenBy } from "./owner.ts";
 import { CreateSession, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
 import { sessionRoutes } from "./session-routes.ts";
@@ -76,8 +77,8 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { s
       },
     },
     async (request, reply) => {
-      const session = await sessions.create(request.principal.clientId, request.body, "v1");
-      return reply.status(201).send(toSessionInfo(session));
+      const session = await sessions.create(request.owner, request.body, "v1");
+      return reply.status(201).send(asSeenBy(request, toSessionInfo(session)));
     },
   );
 

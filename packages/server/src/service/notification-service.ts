@@ -4,12 +4,13 @@ import { ApiError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { OutboxRow } from "../store/types.ts";
 import { type Notification, toNotification } from "./notification.ts";
+import { type Owner, owned } from "./owner.ts";
 
 /**
- * Who asks: an API client (sees and redelivers the notifications of its own sessions only) or an
- * operator (`null`: every client's, from the admin functions).
+ * Who asks: an API client (sees and redelivers the notifications of its own sessions only, and with a
+ * device-bound token only that device's) or an operator (`null`: every client's, from the admin functions).
  */
-export type Caller = string | null;
+export type Caller = Owner | null;
 
 /**
  * Notifications and their delivery attempts, and redelivery now. Ownership is checked here, so the
@@ -35,13 +36,13 @@ export class NotificationService {
       this.#store.outboxOfSession(sessionId),
     ]);
     if (caller !== null) {
-      if (session !== undefined) {
-        if (session.clientId !== caller) throw permissionDenied();
-      } else {
+      if (session !== undefined) owned(session, caller);
+      else {
         const owner = rows[0]?.clientId ?? null;
-        // Events of a removed session written before their owner was recorded are for operators only.
-        if (owner === null) throw notFound("session");
-        if (owner !== caller) throw permissionDenied();
+        // Events of a removed session written before their owner was recorded are for operators only;
+        // so are they for a device-bound token, which cannot show the removed session was its device's.
+        if (owner === null || caller.device !== null) throw notFound("session");
+        if (owner !== caller.clientId) throw permissionDenied();
       }
     }
     if (rows.length === 0) return [];
@@ -51,7 +52,7 @@ export class NotificationService {
 
   /** One notification by its id. @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED. */
   async get(caller: Caller, notificationId: string): Promise<Notification> {
-    const row = this.#owned(caller, await this.#store.outboxEvent(notificationId));
+    const row = await this.#owned(caller, await this.#store.outboxEvent(notificationId));
     return toNotification(row, await this.#store.attemptsOf(row.eventId));
   }
 
@@ -67,7 +68,7 @@ export class NotificationService {
    *   or is no longer held (nothing may be sent with it, or without it).
    */
   async redeliver(caller: Caller, notificationId: string): Promise<Notification> {
-    const row = this.#owned(caller, await this.#store.outboxEvent(notificationId));
+    const row = await this.#owned(caller, await this.#store.outboxEvent(notificationId));
     const now = this.#clock.now();
     if (row.tokenExpiresAt !== null && now >= row.tokenExpiresAt) {
       throw new ApiError(
@@ -89,9 +90,15 @@ export class NotificationService {
     return toNotification(updated, await this.#store.attemptsOf(notificationId));
   }
 
-  #owned(caller: Caller, row: OutboxRow | undefined): OutboxRow {
+  async #owned(caller: Caller, row: OutboxRow | undefined): Promise<OutboxRow> {
     if (row === undefined || (caller !== null && row.clientId === null)) throw notFound("notification");
-    if (caller !== null && row.clientId !== caller) throw permissionDenied();
+    if (caller !== null && row.clientId !== caller.clientId) throw permissionDenied();
+    if (caller?.device != null) {
+      // Only a session still there says which device a notification was for.
+      const session = await this.#store.getSession(row.sessionId);
+      if (session === undefined) throw notFound("notification");
+      owned(session, caller);
+    }
     return row;
   }
 }

@@ -9,6 +9,7 @@ import { uuidv7 } from "../ids.ts";
 import type { NetworkEvent, NetworkEventOutcome } from "../network/adapter.ts";
 import { applyNetworkEvent } from "./network-events.ts";
 import { NotificationService } from "./notification-service.ts";
+import { deviceOf, type Owner, owned } from "./owner.ts";
 import { asApiError, provisionSession } from "./session-create.ts";
 import type {
   CreateSessionInput,
@@ -45,7 +46,7 @@ export class SessionService {
    *   SERVICE_NOT_APPLICABLE, QOS_PROFILE_NOT_APPLICABLE).
    */
   async create(
-    clientId: string,
+    owner: Owner,
     input: CreateSessionInput,
     dialect: Dialect,
     options: { maxDuration?: number } = {},
@@ -77,14 +78,14 @@ export class SessionService {
       input.sinkToken === undefined
         ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
         : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.sinkToken };
-    const device = chooseDeviceIdentifier(input.device);
+    const device = deviceOf(owner, input.device, chooseDeviceIdentifier);
     const check = await network.checkDevice(device);
     if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
     checkProfileForDevice(profile.name, check.profiles);
     const requested: SessionRecord = {
       id: uuidv7(),
-      clientId,
+      clientId: owner.clientId,
       dialect,
       device: device.device,
       deviceKey: device.key,
@@ -120,8 +121,8 @@ export class SessionService {
   }
 
   /** @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED (another client's session). */
-  async get(clientId: string, sessionId: string): Promise<SessionRecord> {
-    return owned(await this.#o.store.getSession(sessionId), clientId);
+  async get(owner: Owner, sessionId: string): Promise<SessionRecord> {
+    return owned(await this.#o.store.getSession(sessionId), owner);
   }
 
   /**
@@ -129,7 +130,7 @@ export class SessionService {
    * @throws ApiError 404, 403, 409 SESSION_EXTENSION_NOT_ALLOWED, 400 DURATION_OUT_OF_RANGE (additional < 1).
    */
   async extend(
-    clientId: string,
+    owner: Owner,
     sessionId: string,
     additional: number,
     policy: ExtensionPolicy = {},
@@ -153,7 +154,7 @@ export class SessionService {
     };
     // The network first: if it refuses, nothing changed. If the server dies after the network
     // extended, the session ends at its old time and its release ends the longer reservation too.
-    const base = owned(await this.#o.store.getSession(sessionId), clientId);
+    const base = owned(await this.#o.store.getSession(sessionId), owner);
     const planned = extendOf(base);
     const ref = planned.networkRef;
     let told = base.duration;
@@ -165,7 +166,7 @@ export class SessionService {
       throw asApiError(error);
     });
     const extended = await this.#o.store.write(async (tx) => {
-      const fresh = extendOf(owned(await tx.getSession(sessionId), clientId));
+      const fresh = extendOf(owned(await tx.getSession(sessionId), owner));
       await tx.updateSession(fresh);
       return fresh;
     });
@@ -185,10 +186,10 @@ export class SessionService {
    * DELETE_REQUESTED, notified; an UNAVAILABLE one goes silently.
    * @throws ApiError 404, 403.
    */
-  async delete(clientId: string, sessionId: string): Promise<void> {
+  async delete(owner: Owner, sessionId: string): Promise<void> {
     const now = this.#o.clock.now();
     await this.#o.store.write(async (tx) => {
-      const session = owned(await tx.getSession(sessionId), clientId);
+      const session = owned(await tx.getSession(sessionId), owner);
       if (session.qosStatus === "AVAILABLE") {
         await this.#writer.notify(tx, end(session, now, "DELETE_REQUESTED", 0), now);
       }
@@ -201,12 +202,12 @@ export class SessionService {
    * The caller's sessions of one device (by the identifier OpenQoD chooses from it).
    * @throws ApiError 422 MISSING_IDENTIFIER / UNSUPPORTED_IDENTIFIER, 404 IDENTIFIER_NOT_FOUND, 400.
    */
-  async retrieve(clientId: string, device: Device | undefined): Promise<SessionRecord[]> {
-    const chosen = chooseDeviceIdentifier(device);
+  async retrieve(owner: Owner, device: Device | undefined): Promise<SessionRecord[]> {
+    const chosen = deviceOf(owner, device, chooseDeviceIdentifier);
     const { status } = await this.#o.network.checkDevice(chosen);
     if (status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
-    return this.#o.store.sessionsOfDevice(clientId, chosen.key);
+    return this.#o.store.sessionsOfDevice(owner.clientId, chosen.key);
   }
 
   /**
@@ -214,8 +215,8 @@ export class SessionService {
    * NETWORK_TERMINATED, notified, kept for the retention period.
    * @throws ApiError 404, 403, 409 CONFLICT when the session has already ended.
    */
-  networkTerminate(clientId: string, sessionId: string): Promise<SessionRecord> {
-    return this.#endNow(clientId, sessionId, "NETWORK_TERMINATED");
+  networkTerminate(owner: Owner, sessionId: string): Promise<SessionRecord> {
+    return this.#endNow(owner, sessionId, "NETWORK_TERMINATED");
   }
 
   /**
@@ -223,18 +224,18 @@ export class SessionService {
    * DURATION_EXPIRED), notified like a real expiry and kept for the retention period.
    * @throws ApiError 404, 403, 409 CONFLICT when the session has already ended.
    */
-  expireNow(clientId: string, sessionId: string): Promise<SessionRecord> {
-    return this.#endNow(clientId, sessionId, "DURATION_EXPIRED");
+  expireNow(owner: Owner, sessionId: string): Promise<SessionRecord> {
+    return this.#endNow(owner, sessionId, "DURATION_EXPIRED");
   }
 
   async #endNow(
-    clientId: string,
+    owner: Owner,
     sessionId: string,
     reason: "NETWORK_TERMINATED" | "DURATION_EXPIRED",
   ): Promise<SessionRecord> {
     const now = this.#o.clock.now();
     return this.#o.store.write(async (tx) => {
-      const session = owned(await tx.getSession(sessionId), clientId);
+      const session = owned(await tx.getSession(sessionId), owner);
       if (session.qosStatus === "UNAVAILABLE") {
         throw new ApiError("CONFLICT", `Session ${sessionId} has already ended (${session.statusInfo}).`);
       }
@@ -245,14 +246,20 @@ export class SessionService {
   }
 
   /**
-   * A page of the caller's sessions of every device, oldest first (ids are UUIDv7, ordered by creation).
+   * A page of the caller's sessions (of every device, or only the bound token's), oldest first (ids are
+   * UUIDv7, ordered by creation).
    * @returns up to `limit` sessions after `afterId`, and whether more follow.
    */
   async list(
-    clientId: string,
+    owner: Owner,
     query: { status?: QosStatus; afterId?: string; limit: number },
   ): Promise<{ sessions: SessionRecord[]; more: boolean }> {
-    const found = await this.#o.store.sessionsOfClient({ clientId, ...query, limit: query.limit + 1 });
+    const found = await this.#o.store.sessionsOfClient({
+      clientId: owner.clientId,
+      ...(owner.device === null ? {} : { deviceKey: owner.device.key }),
+      ...query,
+      limit: query.limit + 1,
+    });
     return { sessions: found.slice(0, query.limit), more: found.length > query.limit };
   }
 
@@ -285,13 +292,4 @@ export class SessionService {
     const { store, clock, retentionMs } = this.#o;
     return applyNetworkEvent({ store, writer: this.#writer, retentionMs }, event, clock.now());
   }
-}
-
-/** The session if `clientId` owns it. @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED. */
-function owned(session: SessionRecord | undefined, clientId: string): SessionRecord {
-  if (session === undefined) throw new ApiError("NOT_FOUND", "The specified session is not found.");
-  if (session.clientId !== clientId) {
-    throw new ApiError("PERMISSION_DENIED", "This session belongs to another API client.");
-  }
-  return session;
 }

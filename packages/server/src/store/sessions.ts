@@ -171,6 +171,7 @@ export class SessionRepository {
   async ofClient(query: SessionPageQuery): Promise<SessionRecord[]> {
     let select = this.#db.selectFrom("sessions").selectAll().where("client_id", "=", query.clientId);
     if (query.status !== undefined) select = select.where("qos_status", "=", query.status);
+    if (query.deviceKey !== undefined) select = select.where("device_key", "=", query.deviceKey);
     if (query.afterId !== undefined) select = select.where("id", ">", query.afterId);
     const rows = await select.orderBy("id").limit(query.limit).execute();
     return rows.map(rowToSession);

@@ -74,6 +74,8 @@ export interface OutboxRow {
 /** Which of a client's sessions to list, after `afterId` (exclusive), oldest first by id. */
 export interface SessionPageQuery {
   clientId: string;
+  /** Only this device's sessions (a device-bound token's). */
+  deviceKey?: string;
   status?: "REQUESTED" | "AVAILABLE" | "UNAVAILABLE";
   afterId?: string;
   limit: number;

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ALL_SCOPES, OPERATION_SCOPES } from "../src/auth/scopes.ts";
+import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
+
+interface Operation {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+}
+
+describe("scopes", () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+  });
+  after(() => h.close());
+
+  test("CAMARA's operations need the scopes CAMARA's definitions name", () => {
+    // From quality-on-demand.yaml and qos-profiles.yaml (r3.2), operation by operation.
+    assert.deepEqual(
+      {
+        createSession: OPERATION_SCOPES.createSession,
+        getSession: OPERATION_SCOPES.getSession,
+        deleteSession: OPERATION_SCOPES.deleteSession,
+        extendQosSessionDuration: OPERATION_SCOPES.extendQosSessionDuration,
+        retrieveSessionsByDevice: OPERATION_SCOPES.retrieveSessionsByDevice,
+        getQosProfile: OPERATION_SCOPES.getQosProfile,
+        retrieveQoSProfiles: OPERATION_SCOPES.retrieveQoSProfiles,
+      },
+      {
+        createSession: "quality-on-demand:sessions:create",
+        getSession: "quality-on-demand:sessions:read",
+        deleteSession: "quality-on-demand:sessions:delete",
+        extendQosSessionDuration: "quality-on-demand:sessions:update",
+        retrieveSessionsByDevice: "quality-on-demand:sessions:retrieve-by-device",
+        getQosProfile: "qos-profiles:read",
+        retrieveQoSProfiles: "qos-profiles:read",
+      },
+    );
+  });
+
+  test("every operation of the served document states its scope, and the scope is one OpenQoD knows", async () => {
+    const res = await h.request("GET", "/openapi.json", undefined, { key: null });
+    const doc = res.json() as { paths: Record<string, Record<string, Operation>> };
+    const problems: string[] = [];
+    let count = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        // The authorization server's own endpoints are authenticated by the client, not by a bearer token.
+        if (path.startsWith("/oauth2/") || path.startsWith("/.well-known/")) continue;
+        count++;
+        const scopes = op.security?.find((s) => s.openId !== undefined)?.openId ?? [];
+        if (scopes.length !== 1 || !ALL_SCOPES.includes(scopes[0] as (typeof ALL_SCOPES)[number]))
+          problems.push(
+            `${method.toUpperCase()} ${path} (${op.operationId}): ${JSON.stringify(op.security)}`,
+          );
+      }
+    }
+    assert.ok(count >= 15, `${count} operations`);
+    assert.deepEqual(problems, []);
+  });
+
+  test("an API key carries its client's scopes only: another operation is 403 PERMISSION_DENIED naming the scope", async () => {
+    const created = await h.openqod.apiKeys.create("reader", h.clock.now(), {
+      scopes: ["quality-on-demand:sessions:read"],
+    });
+    const create = await h.request("POST", "/quality-on-demand/v1/sessions", sessionBody(), {
+      key: created.key,
+    });
+    assert.equal(create.statusCode, 403);
+    assert.equal(create.json().code, "PERMISSION_DENIED");
+    assert.match(create.json().message, /quality-on-demand:sessions:create/);
+    assert.match(String(create.headers["www-authenticate"]), /insufficient_scope/);
+    // The scope it has works: a session of another client is 403 for ownership, an unknown one 404.
+    const read = await h.request(
+      "GET",
+      "/quality-on-demand/v1/sessions/0190a0f0-0000-7000-8000-000000000000",
+      undefined,
+      { key: created.key },
+    );
+    assert.equal(read.statusCode, 404);
+    assert.equal(read.json().code, "NOT_FOUND");
+  });
+
+  test("a client made before scopes existed (scopes null) may do everything", async () => {
+    const key = await h.newClient("legacy");
+    const res = await h.request("POST", "/qos-profiles/v1/retrieve-qos-profiles", {}, { key });
+    assert.equal(res.statusCode, 200);
+  });
+});
