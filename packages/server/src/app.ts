@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.ts";
 import type { AuthorizationServer } from "./auth/authorization-server.ts";
+import type { Ciba } from "./auth/ciba.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
@@ -17,6 +18,7 @@ import { installJsonParser } from "./http/json-body.ts";
 import { BODY_LIMIT, MAX_HEADER_SIZE, MAX_PARAM_LENGTH } from "./http/limits.ts";
 import { nefCallback } from "./http/nef-callback.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
+import { oauthCiba } from "./http/oauth-ciba.ts";
 import { oauthDiscovery } from "./http/oauth-discovery.ts";
 import { oauthToken } from "./http/oauth-token.ts";
 import { opsRoutes } from "./http/ops.ts";
@@ -50,7 +52,7 @@ export interface AppDeps {
   logger?: FastifyServerOptions["logger"];
   publicUrl?: string;
   /** The built-in authorization server and its token endpoint's per-IP limit; null: not served. */
-  oauth?: { server: AuthorizationServer; rateLimit: RateLimit } | null;
+  oauth?: { server: AuthorizationServer; rateLimit: RateLimit; ciba?: Ciba | null } | null;
 }
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
@@ -115,6 +117,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Not bearer-authenticated (no requireAuth): the token endpoint authenticates clients itself.
     await app.register(oauthDiscovery, { server: oauth.server });
     await app.register(oauthToken, { server: oauth.server, publicUrl, rateLimit: oauth.rateLimit });
+    if (oauth.ciba != null) {
+      const { ciba, rateLimit, server } = oauth;
+      await app.register(oauthCiba, { ciba, clients: server.clients, publicUrl, rateLimit });
+    }
   }
   await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
   await app.register(sessionsV0, {

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
 import { type AuthorizationServer, createAuthorizationServer } from "./auth/authorization-server.ts";
+import { Ciba } from "./auth/ciba.ts";
+import { CIBA_GRANT } from "./auth/discovery.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -14,6 +16,7 @@ import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { consentOf, type DeviceRegistry } from "./network/device-registry.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import { ensureSandboxClient } from "./sandbox-client.ts";
@@ -21,6 +24,7 @@ import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SessionService } from "./service/session-service.ts";
+import { AuthRequestRepository } from "./store/auth-requests.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 
@@ -100,7 +104,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     onError: (error) => events.emit("worker:error", { worker: "database", error }),
   });
   try {
-    return await wire(options, { clock, profiles, network, events, store });
+    return await wire(options, { clock, profiles, network, events, store, registry });
   } catch (error) {
     // A failed start leaves nothing open (connections, LISTEN, the data folder's lock).
     await store.close().catch(() => undefined);
@@ -117,10 +121,11 @@ async function wire(
     network: NetworkAdapter;
     events: WorkerEvents;
     store: Store;
+    registry: Pick<DeviceRegistry, "rules">;
   },
 ): Promise<OpenQod> {
   const { config } = options;
-  const { clock, profiles, network, events, store } = parts;
+  const { clock, profiles, network, events, store, registry } = parts;
   const sessions = new SessionService({
     store,
     network,
@@ -188,6 +193,17 @@ async function wire(
         clock,
       })
     : null;
+  const ciba =
+    authorizationServer === null
+      ? null
+      : new Ciba({
+          requests: new AuthRequestRepository(store.db),
+          consent: { consentOf: (device) => consentOf(registry, device) },
+          lookup: (device) => network.checkDevice(device),
+          clock,
+          intervalMs: config.cibaIntervalMs,
+        });
+  if (ciba !== null) authorizationServer?.grants.set(CIBA_GRANT, ciba.grant);
   let closing: Promise<void> | null = null;
   let sandbox: Awaited<ReturnType<typeof ensureSandboxClient>> | null;
   let app: FastifyInstance;
@@ -213,6 +229,7 @@ async function wire(
           : {
               server: authorizationServer,
               rateLimit: { perSecond: config.tokenRateLimit, burst: config.tokenRateBurst },
+              ciba,
             },
     });
   } catch (error) {

@@ -1,3 +1,4 @@
+import { CIBA_SETTINGS } from "./auth/ciba-settings.ts";
 import { AUTH_SETTINGS } from "./auth/settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
@@ -96,6 +97,7 @@ export const SETTINGS = {
     doc: "unknown request properties are a 400 (else ignored)",
   },
   ...AUTH_SETTINGS,
+  ...CIBA_SETTINGS,
   ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",

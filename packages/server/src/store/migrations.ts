@@ -7,6 +7,7 @@ import {
   sql,
 } from "kysely";
 import type { EngineKind } from "./engine.ts";
+import { cibaRequests } from "./migration-ciba.ts";
 import { sinkOrigin } from "./outbox-claim.ts";
 
 /**
@@ -271,6 +272,7 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
         .execute();
     },
   },
+  "0010_ciba_requests": cibaRequests,
 });
 
 /**

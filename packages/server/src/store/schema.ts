@@ -8,6 +8,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   network_commands: NetworkCommandsTable;
   signing_keys: SigningKeysTable;
+  ciba_requests: CibaRequestsTable;
 }
 
 export interface ClientsTable {
@@ -119,4 +120,27 @@ export interface SigningKeysTable {
   active: number | null;
   created_at: number;
   retired_at: number | null;
+}
+
+/**
+ * A CIBA authentication request (migration 0010), in the database so that any instance answers its
+ * polls. Keyed by the SHA-256 of its auth_req_id: the id itself is a bearer secret and never stored.
+ */
+export interface CibaRequestsTable {
+  id_hash: string;
+  client_id: string;
+  /** Space-separated. */
+  scopes: string;
+  /** JSON CAMARA Device the token will be bound to. */
+  device: string;
+  /** The consent the device's user gave, known from the start, and visible once `ready_at` is reached. */
+  decision: "ALLOW" | "DENY";
+  ready_at: number;
+  expires_at: number;
+  /** Seconds between polls; grows by 5 with every slow_down. */
+  interval_s: number;
+  last_poll_at: number | null;
+  /** When its token was issued; a request gives one token only. */
+  consumed_at: number | null;
+  created_at: number;
 }
