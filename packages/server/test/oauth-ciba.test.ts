@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt } from "jose";
 import { sql } from "kysely";
+import { ConfigError } from "../src/config.ts";
 import { bcAuthorize, CIBA_GRANT, cibaToken, pollCiba, startCiba } from "./helpers/ciba.ts";
+import { dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness, NETWORK, sessionBody } from "./helpers/harness.ts";
 import { basic, newOAuthClient, tokenRequest } from "./helpers/oauth.ts";
 
@@ -327,5 +332,70 @@ describe("the backchannel endpoint's rate limit", () => {
     assert.equal(res.json().error, "rate_limited");
     assert.equal(res.json().code, "TOO_MANY_REQUESTS");
     assert.ok(Number(res.headers["retry-after"]) >= 1);
+  });
+});
+
+describe("consent from the devices file (OPENQOD_DEVICES_FILE)", () => {
+  let dir: string;
+  let h: Harness;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "openqod-consent-"));
+    await writeFile(
+      join(dir, "devices.json"),
+      JSON.stringify({
+        devices: [
+          { phoneNumber: "+36705550001", consent: "DENY", consentDelay: "2s" },
+          { ipv4PublicAddress: "198.51.100.9", consentDelay: "3s" },
+        ],
+      }),
+    );
+    h = await createHarness({ ...UNLIMITED, OPENQOD_DEVICES_FILE: join(dir, "devices.json") }, dir);
+  });
+  after(async () => {
+    await h.close();
+    await dropDatabase(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("consent DENY with consentDelay: pending for that long, then access_denied", async () => {
+    const client = await newOAuthClient(h, "file-deny");
+    const { auth_req_id } = await startCiba(h, client, { scope: "openid", login_hint: "tel:+36705550001" });
+    assertOAuthError(await pollCiba(h, client, auth_req_id), 400, "authorization_pending");
+    h.clock.advance(5_000);
+    assertOAuthError(await pollCiba(h, client, auth_req_id), 400, "access_denied");
+  });
+
+  test("a rule matched by its IPv4 address: consent (ALLOW by default) after its consentDelay", async () => {
+    const client = await newOAuthClient(h, "file-allow");
+    const { auth_req_id } = await startCiba(h, client, {
+      scope: "openid",
+      login_hint: "ipv4:198.51.100.9:80",
+    });
+    assertOAuthError(await pollCiba(h, client, auth_req_id), 400, "authorization_pending");
+    h.clock.advance(5_000);
+    assert.equal((await pollCiba(h, client, auth_req_id)).statusCode, 200);
+  });
+
+  test("a consentDelay that is not a duration, or a consent of another word, stops the start", async () => {
+    const bad = await mkdtemp(join(tmpdir(), "openqod-consent-bad-"));
+    try {
+      const path = join(bad, "devices.json");
+      await writeFile(
+        path,
+        JSON.stringify({ devices: [{ phoneNumber: "+36705550002", consentDelay: "soon" }] }),
+      );
+      await assert.rejects(
+        createHarness({ OPENQOD_DEVICES_FILE: path }, bad),
+        (error) =>
+          error instanceof ConfigError &&
+          error.problems.join() ===
+            `devices file ${path}: devices/0/consentDelay must be a duration like 250ms, 5s or 2m`,
+      );
+      await writeFile(path, JSON.stringify({ devices: [{ phoneNumber: "+36705550002", consent: "MAYBE" }] }));
+      await assert.rejects(createHarness({ OPENQOD_DEVICES_FILE: path }, bad), ConfigError);
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+      await dropDatabase(bad);
+    }
   });
 });
