@@ -37,6 +37,7 @@ describe("operations endpoints", () => {
       .flatMap((methods) => Object.values(methods).map((op) => op.operationId))
       .sort();
     assert.deepEqual(operations, [
+      "backchannelAuthentication",
       "createSession",
       "createSessionV0",
       "deleteSession",
