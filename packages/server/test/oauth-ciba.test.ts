@@ -190,6 +190,9 @@ describe("CIBA: backchannel authentication and the ciba grant", () => {
     ]) {
       assertOAuthError(await ask({ login_hint: hint }), 400, "invalid_request");
     }
+    const unencoded = await ask({ login_hint: "tel: 36701234567" });
+    assertOAuthError(unencoded, 400, "invalid_request");
+    assert.match(unencoded.json().error_description, /send \+ as %2B/, "a + sent unencoded is named");
     assertOAuthError(await ask({}), 400, "invalid_request");
     assertOAuthError(
       await ask({ login_hint: "tel:+36701234567", login_hint_token: "x" }),

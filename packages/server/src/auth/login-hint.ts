@@ -27,6 +27,9 @@ export function deviceOfLoginHint(hint: string): Device {
     }
   }
   if (scheme === "ipv6" && isIPv6(value)) return { ipv6Address: value };
+  // A "+" sent unencoded in a form arrives as a space: say so, rather than only that the form is wrong.
+  if (scheme === "tel" && value.startsWith(" "))
+    throw new OAuthError("invalid_request", "login_hint tel: has a space where + was meant: send + as %2B");
   throw new OAuthError(
     "invalid_request",
     `login_hint ${JSON.stringify(hint).slice(0, 100)} is not tel:+<E.164 number>, ipv4:<address>[:<port>] or ipv6:<address>`,
