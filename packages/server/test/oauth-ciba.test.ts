@@ -4,9 +4,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { decodeJwt } from "jose";
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { sql } from "kysely";
 import { ConfigError } from "../src/config.ts";
+import { EXPIRED_GRACE_MS } from "../src/store/auth-requests.ts";
 import { bcAuthorize, CIBA_GRANT, cibaToken, pollCiba, startCiba } from "./helpers/ciba.ts";
 import { dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness, NETWORK, sessionBody } from "./helpers/harness.ts";
@@ -230,6 +231,39 @@ describe("CIBA: backchannel authentication and the ciba grant", () => {
       login_hint: "tel:+99999990404",
     });
     assertOAuthError(res, 400, "unknown_user_id");
+  });
+
+  test("private_key_jwt, with the endpoint's URL as aud, authenticates the client", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" };
+    const keyed = await h.openqod.apiKeys.create("ciba-keyed", h.clock.now(), { jwks: { keys: [jwk] } });
+    const now = Math.floor(h.clock.now() / 1000);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setIssuer(keyed.clientId)
+      .setSubject(keyed.clientId)
+      .setAudience(`${ISSUER}/oauth2/v1/bc-authorize`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .setJti("ciba-assertion-1")
+      .sign(privateKey);
+    const res = await bcAuthorize(h, {
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+      scope: "openid",
+      login_hint: "tel:+36701234576",
+    });
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
+  test("requests expired for longer than the grace are swept when another is made", async () => {
+    const { auth_req_id } = await startCiba(h, client, { scope: "openid", login_hint: "tel:+36701234577" });
+    h.clock.advance(300_000 + EXPIRED_GRACE_MS - 1);
+    await startCiba(h, client, { scope: "openid", login_hint: "tel:+36701234578" });
+    assertOAuthError(await pollCiba(h, client, auth_req_id), 400, "expired_token");
+    h.clock.advance(2);
+    await startCiba(h, client, { scope: "openid", login_hint: "tel:+36701234579" });
+    assertOAuthError(await pollCiba(h, client, auth_req_id), 400, "invalid_grant");
   });
 
   test("the client authenticates as at the token endpoint; forms only", async () => {
