@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { sql } from "kysely";
-import { ConfigError } from "../src/config.ts";
+import { ConfigError, loadConfig } from "../src/config.ts";
 import { EXPIRED_GRACE_MS } from "../src/store/auth-requests.ts";
 import { bcAuthorize, CIBA_GRANT, cibaToken, pollCiba, startCiba } from "./helpers/ciba.ts";
 import { dropDatabase } from "./helpers/engine.ts";
@@ -85,6 +85,18 @@ describe("CIBA: backchannel authentication and the ciba grant", () => {
   test("scope openid alone gets every scope of the client", async () => {
     const token = await cibaToken(h, client, "tel:+36701234568");
     assert.ok(String(decodeJwt(token).scope).split(" ").includes(READ));
+  });
+
+  test("a scope taken from the client between the request and the poll is not in the token", async () => {
+    const shrinking = await newOAuthClient(h, "ciba-shrinking", { scopes: [CREATE, READ] });
+    const { auth_req_id } = await startCiba(h, shrinking, {
+      scope: `openid ${CREATE} ${READ}`,
+      login_hint: "tel:+36701234580",
+    });
+    await h.openqod.store.updateClient("ciba-shrinking", { scopes: [READ] });
+    const res = await pollCiba(h, shrinking, auth_req_id);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().scope, READ);
   });
 
   test("the database keeps the auth_req_id's hash, not the id", async () => {
@@ -433,6 +445,29 @@ describe("consent from the devices file (OPENQOD_DEVICES_FILE)", () => {
     } finally {
       await rm(bad, { recursive: true, force: true });
       await dropDatabase(bad);
+    }
+  });
+});
+
+describe("OPENQOD_CIBA_INTERVAL", () => {
+  test("is the interval of every request, in whole seconds from 1 to 60", async () => {
+    assert.equal(loadConfig([], {}).cibaIntervalMs, 5000);
+    assert.equal(loadConfig([], { OPENQOD_CIBA_INTERVAL: "10s" }).cibaIntervalMs, 10_000);
+    for (const bad of ["0", "500ms", "1.5", "61", "soon"])
+      assert.throws(() => loadConfig([], { OPENQOD_CIBA_INTERVAL: bad }), ConfigError, bad);
+    const h = await createHarness({ OPENQOD_CIBA_INTERVAL: "10" });
+    try {
+      const client = await newOAuthClient(h, "ciba-interval");
+      const { auth_req_id, interval } = await startCiba(h, client, {
+        scope: "openid",
+        login_hint: "tel:+99999990100",
+      });
+      assert.equal(interval, 10);
+      await pollCiba(h, client, auth_req_id);
+      h.clock.advance(9_999);
+      assertOAuthError(await pollCiba(h, client, auth_req_id), 400, "slow_down");
+    } finally {
+      await h.close();
     }
   });
 });

@@ -133,7 +133,8 @@ export class Ciba {
       throw new OAuthError("access_denied", "the device's user denied the request");
     if (!(await this.#requests.consume(idHash, now)))
       throw new OAuthError("invalid_grant", "this auth_req_id has already been exchanged for a token");
-    return { scopes: request.scopes, device: request.device };
+    // A scope taken from the client since the request was made is not in its token.
+    return { scopes: request.scopes.filter((s) => client.scopes.has(s)), device: request.device };
   };
 
   /** The device of the request's one hint, which the network must know. */
