@@ -8,7 +8,7 @@ import { OAuthError } from "../auth/oauth-error.ts";
 import { type RateLimit, RateLimiter } from "../rate-limiter.ts";
 import { success } from "./docs.ts";
 import { installFormParser } from "./form-body.ts";
-import { OAUTH_TAG, oauthErrors } from "./oauth-docs.ts";
+import { OAUTH_TAG, type OAuthErrorExample, oauthErrors } from "./oauth-docs.ts";
 
 export interface OAuthCibaOptions {
   ciba: Ciba;
@@ -32,6 +32,40 @@ const DESCRIPTION = `OpenID Connect CIBA backchannel authentication (poll mode):
 - \`binding_message\` (optional, at most ${MAX_BINDING_MESSAGE} characters), \`requested_expiry\` (optional, seconds, 1 to ${MAX_REQUESTED_EXPIRY_S}).
 
 Then poll \`POST /oauth2/v1/token\` with \`grant_type=urn:openid:params:grant-type:ciba\` and the \`auth_req_id\`, no faster than \`interval\`: \`authorization_pending\` until the user answers, \`slow_down\` when too fast (the interval grows by 5 s), \`access_denied\`, \`expired_token\`, or the token (once). The sandbox's device registry decides the consent (test identifiers +99999990403: denied, +99999990100: after 5 s).`;
+
+/** The token endpoint's answers to a CIBA poll, for its OpenAPI examples (http/oauth-token.ts). */
+export const CIBA_TOKEN_ERRORS: readonly OAuthErrorExample[] = [
+  {
+    error: "authorization_pending",
+    code: "INVALID_ARGUMENT",
+    summary: "CIBA: the device's user has not answered yet",
+    message: "the device's user has not answered yet",
+  },
+  {
+    error: "slow_down",
+    code: "INVALID_ARGUMENT",
+    summary: "CIBA: polled before the interval passed",
+    message: "polled faster than every 5 s; wait 10 s from now on",
+  },
+  {
+    error: "access_denied",
+    code: "INVALID_ARGUMENT",
+    summary: "CIBA: the device's user said no",
+    message: "the device's user denied the request",
+  },
+  {
+    error: "expired_token",
+    code: "INVALID_ARGUMENT",
+    summary: "CIBA: the auth_req_id expired",
+    message: "the auth_req_id has expired",
+  },
+  {
+    error: "invalid_grant",
+    code: "INVALID_ARGUMENT",
+    summary: "CIBA: an auth_req_id exchanged already, unknown, or another client's",
+    message: "this auth_req_id has already been exchanged for a token",
+  },
+];
 
 /** POST /oauth2/v1/bc-authorize, in a plugin scope of its own: form bodies only, never cached. */
 export const oauthCiba: FastifyPluginAsync<OAuthCibaOptions> = async (app, options) => {

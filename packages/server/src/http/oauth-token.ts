@@ -6,6 +6,7 @@ import { OAuthError } from "../auth/oauth-error.ts";
 import { type RateLimit, RateLimiter } from "../rate-limiter.ts";
 import { success } from "./docs.ts";
 import { installFormParser } from "./form-body.ts";
+import { CIBA_TOKEN_ERRORS } from "./oauth-ciba.ts";
 import { OAUTH_TAG, oauthErrors } from "./oauth-docs.ts";
 
 export interface OAuthTokenOptions {
@@ -26,6 +27,7 @@ const TokenResponse = Type.Object({
 const DESCRIPTION = `OAuth 2.0 token endpoint (RFC 6749 §3.2). Takes \`application/x-www-form-urlencoded\` only (anything else is a 400 \`invalid_request\`):
 
 - \`grant_type=client_credentials\` (two-legged), optionally \`scope\`: space-separated, any subset of the client's scopes (none: all of them).
+- \`grant_type=urn:openid:params:grant-type:ciba\` and \`auth_req_id\` (from \`POST /oauth2/v1/bc-authorize\`): a token bound to that device, once its user consented.
 - Client authentication, exactly one of: \`Authorization: Basic base64(urlencode(client_id):urlencode(client_secret))\` (client_secret_basic); \`client_id\` and \`client_secret\` in the form (client_secret_post); \`client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer\` and \`client_assertion\`, a JWT with \`iss\` = \`sub\` = the client id, \`aud\` = this URL or the issuer, \`exp\` at most 5 min ahead and a fresh \`jti\`, signed (RS256, PS256, ES256 or EdDSA) by a key of the client's registered JWKS or jwks_uri (private_key_jwt).
 
 The answer is an RFC 9068 JWT access token (ES256), \`Cache-Control: no-store\`. Errors carry RFC 6749's \`error\` and CAMARA's \`code\`. Five failed secrets in a row hold that client's secret authentication for 1 s, doubling up to 15 min (429); each caller IP has a request rate limit (429 with Retry-After).`;
@@ -109,6 +111,7 @@ export const oauthToken: FastifyPluginAsync<OAuthTokenOptions> = async (app, opt
               summary: "Too many requests from this address",
               message: "too many token requests from this address",
             },
+            ...CIBA_TOKEN_ERRORS,
           ),
         },
       },
