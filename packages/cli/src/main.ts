@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { clientsCommand } from "./commands/clients.ts";
 import { deliveriesCommand } from "./commands/deliveries.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { keysCommand } from "./commands/keys.ts";
 import { listenCommand } from "./commands/listen.ts";
 import { nefEmulatorCommand } from "./commands/nef-emulator.ts";
 import { notificationsCommand } from "./commands/notifications.ts";
@@ -31,6 +32,7 @@ const program = new Command("openqod")
   .addCommand(notificationsCommand())
   .addCommand(sandboxCommand())
   .addCommand(clientsCommand())
+  .addCommand(keysCommand())
   .addCommand(deliveriesCommand())
   .addCommand(nefEmulatorCommand());
 

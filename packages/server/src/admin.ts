@@ -1,9 +1,11 @@
 import { ApiKeys } from "./auth/api-keys.ts";
 import { unknownScopes } from "./auth/scopes.ts";
+import { keyInfo, rotateSigningKey, type SigningKeyInfo } from "./auth/signing-keys.ts";
 import { systemClock } from "./clock.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
 import { type DatabaseSettings, openStore } from "./store/open-store.ts";
+import { SigningKeyRepository } from "./store/signing-keys.ts";
 import type { ClientRecord, JwksDocument } from "./store/types.ts";
 
 /** Every scope a client may be given (`clients create --scopes`); a client made without scopes has all. */
@@ -97,6 +99,16 @@ export interface Admin {
      */
     revoke(name: string): Promise<boolean>;
   };
+  /** The authorization server's token signing keys (never their private halves). */
+  signingKeys: {
+    /**
+     * Makes a new key sign; the old one stays in the JWKS and verifies until its tokens have expired.
+     * Running servers sign with the new key within a minute. @returns the new signing key.
+     */
+    rotate(): Promise<SigningKeyInfo>;
+    /** Every key still kept, newest first. */
+    list(): Promise<SigningKeyInfo[]>;
+  };
   /** Any client's session's notifications, oldest first, with every attempt (empty if none). */
   deliveries(sessionId: string): Promise<Notification[]>;
   /**
@@ -122,6 +134,7 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
   );
   const keys = new ApiKeys(store);
   const notifications = new NotificationService({ store, clock: systemClock });
+  const signingKeys = new SigningKeyRepository(store.db);
   let closed: Promise<void> | null = null;
   return {
     clients: {
@@ -154,6 +167,10 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
         return updated;
       },
       revoke: (name) => store.revokeClient(name, Date.now()),
+    },
+    signingKeys: {
+      rotate: () => rotateSigningKey(signingKeys, Date.now()),
+      list: async () => (await signingKeys.list()).map(keyInfo),
     },
     deliveries: (sessionId) => notifications.ofSession(null, sessionId),
     async redeliver(notificationId) {

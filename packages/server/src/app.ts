@@ -2,6 +2,8 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.ts";
+import type { AuthorizationServer } from "./auth/authorization-server.ts";
+import type { Ciba } from "./auth/ciba.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
@@ -16,6 +18,9 @@ import { installJsonParser } from "./http/json-body.ts";
 import { BODY_LIMIT, MAX_HEADER_SIZE, MAX_PARAM_LENGTH } from "./http/limits.ts";
 import { nefCallback } from "./http/nef-callback.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
+import { oauthCiba } from "./http/oauth-ciba.ts";
+import { oauthDiscovery } from "./http/oauth-discovery.ts";
+import { oauthToken } from "./http/oauth-token.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
@@ -28,6 +33,7 @@ import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { NefAdapter } from "./network/nef/nef-adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
+import type { RateLimit } from "./rate-limiter.ts";
 import type { SessionService } from "./service/session-service.ts";
 
 export interface AppDeps {
@@ -45,6 +51,8 @@ export interface AppDeps {
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
   publicUrl?: string;
+  /** The built-in authorization server and its token endpoint's per-IP limit; null: not served. */
+  oauth?: { server: AuthorizationServer; rateLimit: RateLimit; ciba?: Ciba | null } | null;
 }
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
@@ -99,9 +107,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await installApiReference(app);
   documentScopes(app);
-  const authenticator = deps.authenticator ?? new BearerAuthenticator(deps.apiKeys);
+  const oauth = deps.oauth ?? null;
+  const authenticator =
+    deps.authenticator ??
+    new BearerAuthenticator(deps.apiKeys, oauth === null ? [] : [oauth.server.verifier]);
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
   await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
+  if (oauth !== null) {
+    // Not bearer-authenticated (no requireAuth): the token endpoint authenticates clients itself.
+    await app.register(oauthDiscovery, { server: oauth.server });
+    await app.register(oauthToken, { server: oauth.server, publicUrl, rateLimit: oauth.rateLimit });
+    if (oauth.ciba != null) {
+      const { ciba, rateLimit, server } = oauth;
+      await app.register(oauthCiba, { ciba, clients: server.clients, publicUrl, rateLimit });
+    }
+  }
   await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
   await app.register(sessionsV0, {
     prefix: "/qod/v0",

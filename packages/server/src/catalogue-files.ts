@@ -73,6 +73,8 @@ const DeviceEntry = Type.Object(
     outcome: Type.Optional(Outcome),
     activationDelay: Type.Optional(Type.String()),
     qosProfiles: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+    consent: Type.Optional(Type.Union([Type.Literal("ALLOW"), Type.Literal("DENY")])),
+    consentDelay: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
@@ -91,9 +93,15 @@ function toRule(entry: DeviceEntry, where: string, problems: string[]): DeviceRu
   if (!IDENTIFIERS.some((key) => entry[key] !== undefined)) {
     problems.push(`${where} has no identifier (one of ${IDENTIFIERS.join(", ")})`);
   }
-  const { activationDelay, outcome, qosProfiles, ...identifiers } = entry;
+  const { activationDelay, outcome, qosProfiles, consent, consentDelay, ...identifiers } = entry;
   const rule: DeviceRule = { ...identifiers, outcome: outcome ?? "GRANT" };
   if (qosProfiles !== undefined) rule.qosProfiles = qosProfiles;
+  if (consent !== undefined) rule.consent = consent;
+  if (consentDelay !== undefined) {
+    const ms = parseDurationMs(consentDelay);
+    if (ms === null) problems.push(`${where}/consentDelay must be a duration like 250ms, 5s or 2m`);
+    else rule.consentDelayMs = ms;
+  }
   if (activationDelay !== undefined) {
     const ms = parseDurationMs(activationDelay);
     if (ms === null) problems.push(`${where}/activationDelay must be a duration like 250ms, 5s or 2m`);

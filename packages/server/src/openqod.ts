@@ -3,6 +3,9 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
 import { type ExternalIdpTimings, externalIssuerOf } from "./auth/external-issuer.ts";
+import { type AuthorizationServer, createAuthorizationServer } from "./auth/authorization-server.ts";
+import { Ciba } from "./auth/ciba.ts";
+import { CIBA_GRANT } from "./auth/discovery.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -15,6 +18,7 @@ import { WorkerEvents } from "./events.ts";
 import { BearerAuthenticator } from "./http/auth.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { consentOf, type DeviceRegistry } from "./network/device-registry.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import { ensureSandboxClient } from "./sandbox-client.ts";
@@ -22,6 +26,7 @@ import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { SessionService } from "./service/session-service.ts";
+import { AuthRequestRepository } from "./store/auth-requests.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 
@@ -54,6 +59,10 @@ export interface OpenQod {
   events: WorkerEvents;
   /** The sandbox client's key (sandbox mode only), for the quickstart. */
   sandboxKey: string | null;
+  /** The sandbox client's id and OAuth2 secret (sandbox mode only), for the quickstart. */
+  sandboxClient: { clientId: string; secret: string | null } | null;
+  /** The built-in authorization server, or null with OPENQOD_OAUTH_SERVER=off. */
+  authorizationServer: AuthorizationServer | null;
   /**
    * Starts the scheduler, the dispatcher and the outbox sweeper in the background; once (later calls do
    * nothing), and not after close().
@@ -99,7 +108,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
     onError: (error) => events.emit("worker:error", { worker: "database", error }),
   });
   try {
-    return await wire(options, { clock, profiles, network, events, store });
+    return await wire(options, { clock, profiles, network, events, store, registry });
   } catch (error) {
     // A failed start leaves nothing open (connections, LISTEN, the data folder's lock).
     await store.close().catch(() => undefined);
@@ -116,10 +125,11 @@ async function wire(
     network: NetworkAdapter;
     events: WorkerEvents;
     store: Store;
+    registry: Pick<DeviceRegistry, "rules">;
   },
 ): Promise<OpenQod> {
   const { config } = options;
-  const { clock, profiles, network, events, store } = parts;
+  const { clock, profiles, network, events, store, registry } = parts;
   const sessions = new SessionService({
     store,
     network,
@@ -180,17 +190,43 @@ async function wire(
   const apiKeys = new ApiKeys(store, { clock });
   const onUnreachable = (error: Error) => events.emit("worker:error", { worker: "identity-provider", error });
   const externalIssuer = externalIssuerOf(config, { store, clock, onUnreachable, ...options.externalIdp });
+  const authorizationServer = config.oauthServer
+    ? createAuthorizationServer({
+        store,
+        issuer: config.publicUrl,
+        tokenTtlMs: config.accessTokenTtlMs,
+        rotationMs: config.signingKeyRotationMs,
+        clock,
+      })
+    : null;
+  const ciba =
+    authorizationServer === null
+      ? null
+      : new Ciba({
+          requests: new AuthRequestRepository(store.db),
+          consent: { consentOf: (device) => consentOf(registry, device) },
+          lookup: (device) => network.checkDevice(device),
+          clock,
+          intervalMs: config.cibaIntervalMs,
+        });
+  if (ciba !== null) authorizationServer?.grants.set(CIBA_GRANT, ciba.grant);
   let closing: Promise<void> | null = null;
-  let sandboxKey: string | null;
+  let sandbox: Awaited<ReturnType<typeof ensureSandboxClient>> | null;
   let app: FastifyInstance;
   try {
-    sandboxKey = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
+    // The first signing key is made (or found) now, so a broken key table fails the start, not a request.
+    await authorizationServer?.keys.reload();
+    sandbox = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
     app = await buildApp({
       sessions,
       profiles,
       network,
       apiKeys,
-      authenticator: new BearerAuthenticator(apiKeys, externalIssuer === null ? [] : [externalIssuer]),
+      // OpenQoD's own tokens and the operator's IdP's, each checked by its issuer's verifier.
+      authenticator: new BearerAuthenticator(
+        apiKeys,
+        [authorizationServer?.verifier, externalIssuer].filter((v) => v !== null && v !== undefined),
+      ),
       metrics: createMetrics(store, events),
       // A trivial query, not a count: probes come every few seconds from every orchestrator.
       ready: async () => closing === null && (await store.ping().then(() => true)),
@@ -198,6 +234,14 @@ async function wire(
       sandbox: config.sandbox,
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
+      oauth:
+        authorizationServer === null
+          ? null
+          : {
+              server: authorizationServer,
+              rateLimit: { perSecond: config.tokenRateLimit, burst: config.tokenRateBurst },
+              ciba,
+            },
     });
   } catch (error) {
     await sender.close().catch(() => undefined);
@@ -239,7 +283,9 @@ async function wire(
     network,
     apiKeys,
     events,
-    sandboxKey,
+    sandboxKey: sandbox?.key ?? null,
+    sandboxClient: sandbox === null ? null : { clientId: sandbox.clientId, secret: sandbox.secret },
+    authorizationServer,
     startWorkers() {
       if (workers !== null || closing !== null) return;
       externalIssuer?.discover().catch(() => undefined); // onUnreachable logs it; tokens retry

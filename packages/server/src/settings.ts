@@ -1,4 +1,6 @@
 import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
+import { CIBA_SETTINGS } from "./auth/ciba-settings.ts";
+import { AUTH_SETTINGS } from "./auth/settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
@@ -95,6 +97,8 @@ export const SETTINGS = {
     defaultText: "`true`",
     doc: "unknown request properties are a 400 (else ignored)",
   },
+  ...AUTH_SETTINGS,
+  ...CIBA_SETTINGS,
   ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",

@@ -37,18 +37,23 @@ describe("operations endpoints", () => {
       .flatMap((methods) => Object.values(methods).map((op) => op.operationId))
       .sort();
     assert.deepEqual(operations, [
+      "backchannelAuthentication",
       "createSession",
       "createSessionV0",
       "deleteSession",
       "deleteSessionV0",
       "extendQosSessionDuration",
       "extendSessionV0",
+      "getAuthorizationServerMetadata",
+      "getJwks",
+      "getOpenIdConfiguration",
       "getQosProfile",
       "getSession",
       "getSessionV0",
       "listSessionNotifications",
       "listSessions",
       "redeliverNotification",
+      "requestAccessToken",
       "retrieveQoSProfiles",
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",

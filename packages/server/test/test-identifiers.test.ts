@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
+import { pollCiba, startCiba } from "./helpers/ciba.ts";
 import { createHarness, type Harness, NETWORK, sessionBody } from "./helpers/harness.ts";
+import { newOAuthClient } from "./helpers/oauth.ts";
 
 const BASE = "/quality-on-demand/v1";
 
@@ -108,5 +110,30 @@ describe(`the test identifiers, in front of the ${NETWORK}`, () => {
     }
     await h.tick();
     assert.equal((await read(res.json().sessionId)).qosStatus, "AVAILABLE");
+  });
+
+  test("+99999990403's user denies a CIBA request: access_denied", async () => {
+    const client = await newOAuthClient(h, "ciba-403");
+    const { auth_req_id } = await startCiba(h, client, { scope: "openid", login_hint: "tel:+99999990403" });
+    const res = await pollCiba(h, client, auth_req_id);
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().error, "access_denied");
+  });
+
+  test("+99999990100's user consents to a CIBA request after 5 s: authorization_pending until then", async () => {
+    const client = await newOAuthClient(h, "ciba-100");
+    const { auth_req_id } = await startCiba(h, client, { scope: "openid", login_hint: "tel:+99999990100" });
+    const pending = await pollCiba(h, client, auth_req_id);
+    assert.equal(pending.statusCode, 400, pending.body);
+    assert.equal(pending.json().error, "authorization_pending");
+    h.clock.advance(5_000);
+    const res = await pollCiba(h, client, auth_req_id);
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
+  test("any other device's user consents to a CIBA request at once", async () => {
+    const client = await newOAuthClient(h, "ciba-ok");
+    const { auth_req_id } = await startCiba(h, client, { scope: "openid", login_hint: "tel:+36701000002" });
+    assert.equal((await pollCiba(h, client, auth_req_id)).statusCode, 200);
   });
 });

@@ -138,6 +138,11 @@ export const TAGS = [
     description: "OpenQoD's own API for the notifications of the caller's sessions (CAMARA has none).",
   },
   {
+    name: "OAuth 2.0",
+    description:
+      "The built-in authorization server: discovery, the JWKS of its token signing keys, and the token endpoint (client credentials; JWT access tokens with per-operation scopes).",
+  },
+  {
     name: "Sandbox",
     description:
       "Simulator controls, only in a sandbox: make the network do what a real network does on its own.",

@@ -20,6 +20,10 @@ export interface DeviceRule {
   activationDelayMs?: number;
   /** The QoS profile names this device may use, restricted ones included; `[]` = none. @default every unrestricted profile */
   qosProfiles?: readonly string[];
+  /** What the device's user answers to a CIBA request (three-legged token). @default "ALLOW" */
+  consent?: "ALLOW" | "DENY";
+  /** How long the user takes to answer it (ms). @default 0 */
+  consentDelayMs?: number;
 }
 
 /** The simulator's device registry, as the devices file (OPENQOD_DEVICES_FILE) states it. */
@@ -59,6 +63,10 @@ export const TEST_DEVICES: readonly DeviceRule[] = [
   { phoneNumber: "+99999990102", outcome: "PENDING" },
   // 204 No Content: known, but may use no QoS profile.
   { phoneNumber: "+99999990204", outcome: "GRANT", qosProfiles: [] },
+  // 403 Forbidden: the device's user denies every CIBA request (access_denied).
+  { phoneNumber: "+99999990403", outcome: "GRANT", consent: "DENY" },
+  // 100 Continue: the device's user consents to a CIBA request after 5 s (authorization_pending until then).
+  { phoneNumber: "+99999990100", outcome: "GRANT", consentDelayMs: 5_000 },
 ];
 
 function matches(rule: DeviceRule, device: ChosenDevice["device"]): boolean {
@@ -94,6 +102,18 @@ export function behaviourOf(
     activationDelayMs: rule?.activationDelayMs ?? defaults.activationDelayMs,
     profiles,
   };
+}
+
+/**
+ * The consent the device's user gives to a CIBA request, by the same rules: the first matching
+ * rule's `consent` and `consentDelayMs`, else at once. Shaped as auth/ciba.ts's ConsentPolicy wants.
+ */
+export function consentOf(
+  registry: Pick<DeviceRegistry, "rules">,
+  device: ChosenDevice,
+): { decision: "ALLOW" | "DENY"; delayMs: number } {
+  const rule = [...registry.rules, ...TEST_DEVICES].find((r) => matches(r, device.device));
+  return { decision: rule?.consent ?? "ALLOW", delayMs: rule?.consentDelayMs ?? 0 };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   sql,
 } from "kysely";
 import type { EngineKind } from "./engine.ts";
+import { cibaRequests } from "./migration-ciba.ts";
 import { sinkOrigin } from "./outbox-claim.ts";
 
 /**
@@ -249,6 +250,29 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
       }
     },
   },
+  // The authorization server's token signing keys, shared by every instance. `active` is 1 for the one
+  // key that signs and null for retired ones: a unique index on it (NULLs are distinct in both engines)
+  // lets instances that start or rotate together insert-if-none, and never leaves two signing keys.
+  "0009_signing_keys": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("signing_keys")
+        .addColumn("kid", "text", (c) => c.primaryKey())
+        .addColumn("private_jwk", "text", (c) => c.notNull())
+        .addColumn("public_jwk", "text", (c) => c.notNull())
+        .addColumn("active", "integer")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("retired_at", "bigint")
+        .execute();
+      await db.schema
+        .createIndex("signing_keys_one_active")
+        .on("signing_keys")
+        .column("active")
+        .unique()
+        .execute();
+    },
+  },
+  "0010_ciba_requests": cibaRequests,
 });
 
 /**

@@ -7,6 +7,8 @@ export interface Database {
   outbox: OutboxTable;
   delivery_attempts: DeliveryAttemptsTable;
   network_commands: NetworkCommandsTable;
+  signing_keys: SigningKeysTable;
+  ciba_requests: CibaRequestsTable;
 }
 
 export interface ClientsTable {
@@ -104,5 +106,41 @@ export interface NetworkCommandsTable {
   last_error: string | null;
   /** JSON NetworkEvent that arrived while the session was being created. */
   early_event: string | null;
+  created_at: number;
+}
+
+/**
+ * A token signing key of the authorization server (migration 0009): ES256 key pairs as JWK JSON.
+ * `active` is 1 for the one that signs, null once retired (it still verifies until its tokens expired).
+ */
+export interface SigningKeysTable {
+  kid: string;
+  private_jwk: string;
+  public_jwk: string;
+  active: number | null;
+  created_at: number;
+  retired_at: number | null;
+}
+
+/**
+ * A CIBA authentication request (migration 0010), in the database so that any instance answers its
+ * polls. Keyed by the SHA-256 of its auth_req_id: the id itself is a bearer secret and never stored.
+ */
+export interface CibaRequestsTable {
+  id_hash: string;
+  client_id: string;
+  /** Space-separated. */
+  scopes: string;
+  /** JSON CAMARA Device the token will be bound to. */
+  device: string;
+  /** The consent the device's user gave, known from the start, and visible once `ready_at` is reached. */
+  decision: "ALLOW" | "DENY";
+  ready_at: number;
+  expires_at: number;
+  /** Seconds between polls; grows by 5 with every slow_down. */
+  interval_s: number;
+  last_poll_at: number | null;
+  /** When its token was issued; a request gives one token only. */
+  consumed_at: number | null;
   created_at: number;
 }
