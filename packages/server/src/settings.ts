@@ -1,5 +1,5 @@
-import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
 import { CIBA_SETTINGS } from "./auth/ciba-settings.ts";
+import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
 import { AUTH_SETTINGS } from "./auth/settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
