@@ -14,6 +14,7 @@ import { OwnTokenVerifier } from "./token-verifier.ts";
 /** The built-in authorization server's parts, wired once by openqod.ts and shared by its routes. */
 export interface AuthorizationServer {
   issuer: string;
+  clock: Clock;
   keys: SigningKeys;
   tokens: TokenIssuer;
   clients: ClientAuthentication;
@@ -51,6 +52,7 @@ export function createAuthorizationServer(options: {
   const grants = new Map<string, GrantHandler>([[CLIENT_CREDENTIALS, clientCredentialsGrant]]);
   return {
     issuer,
+    clock,
     keys,
     tokens,
     clients,
