@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             type: "http",
             scheme: "bearer",
             description:
-              "An OpenQoD API key: `Authorization: Bearer <key>` (or the key alone in `x-rapidapi-key`, as Network-as-Code SDKs send it). The sandbox prints its key at start-up; `npm start -- clients create NAME` makes another.",
+              "An OpenQoD API key or an OAuth2 access token: `Authorization: Bearer <key or token>` (a key may also come alone in `x-rapidapi-key`, as Network-as-Code SDKs send it). The sandbox prints its key and client secret at start-up; `npm start -- clients create NAME` makes another client; tokens come from `POST /oauth2/v1/token`.",
           },
         },
       },

@@ -3,6 +3,7 @@ import { createPublicKey } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { decodeProtectedHeader, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose";
 import { ALL_SCOPES } from "../src/auth/scopes.ts";
+import { OwnTokenVerifier } from "../src/auth/token-verifier.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
 import { accessToken, newOAuthClient } from "./helpers/oauth.ts";
 
@@ -125,6 +126,15 @@ describe("forged and broken access tokens", () => {
       .setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid: "not-a-kid-of-this-server" })
       .sign(stranger.privateKey);
     await assert401(unknownKid, "unknown kid", /kid/);
+  });
+
+  test("a database failure while checking a token is not the token's fault: it is not turned into a 401", async () => {
+    const verifier = new OwnTokenVerifier(server().keys, {
+      issuer: ISSUER,
+      store: { clientCredentials: () => Promise.reject(new Error("the database does not answer")) },
+      clock: h.clock,
+    });
+    await assert.rejects(verifier.verify(await signed(claims())), /the database does not answer/);
   });
 
   test("a device claim that is not a CAMARA device: 401", async () => {

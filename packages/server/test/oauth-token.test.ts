@@ -167,6 +167,20 @@ describe("the token endpoint (client_credentials)", () => {
     assertOAuthError(repeated, 400, "invalid_request", "INVALID_ARGUMENT");
   });
 
+  test("a form with a charset parameter is a form", async () => {
+    const client = await newOAuthClient(h, "charset-acme");
+    const res = await h.openqod.app.inject({
+      method: "POST",
+      url: TOKEN_URL,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded; charset=UTF-8",
+        ...basic(client.clientId, client.secret),
+      },
+      payload: "grant_type=client_credentials",
+    });
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
   test("the token endpoint does not take API keys: a Bearer key is no client authentication", async () => {
     const client = await newOAuthClient(h, "bearer-acme");
     const res = await tokenRequest(h, CC, { authorization: `Bearer ${client.key}` });

@@ -107,8 +107,13 @@ export class OwnTokenVerifier {
   }
 }
 
-/** A jose failure as the 401 a caller reads: what is wrong, never the token itself. */
+/**
+ * A jose failure as the 401 a caller reads: what is wrong, never the token itself. Anything else (the
+ * database not answering while the key set is read) is not the token's fault and is rethrown.
+ */
 function rejection(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (!(error instanceof joseErrors.JOSEError)) throw error;
   if (error instanceof joseErrors.JWTExpired) return invalidToken("The access token has expired.");
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = error.claim;
@@ -119,6 +124,5 @@ function rejection(error: unknown): ApiError {
     return invalidToken(`The access token must be signed with ${SIGNING_ALG}.`);
   if (error instanceof joseErrors.JWSSignatureVerificationFailed)
     return invalidToken("The access token's signature is not valid.");
-  if (error instanceof ApiError) return error;
   return invalidToken("The access token is malformed.");
 }
