@@ -231,6 +231,33 @@ describe("the token endpoint: private_key_jwt (RFC 7523)", () => {
     assert.equal(jwks.fetches, 1, "the JWKS is cached");
   });
 
+  test("PS256 and EdDSA keys work as well as ES256 and RS256", async () => {
+    for (const alg of ["PS256", "EdDSA"] as const) {
+      const key = await clientKey(alg);
+      const { clientId } = await h.openqod.apiKeys.create(`alg-${alg}-acme`, h.clock.now(), {
+        jwks: { keys: [{ ...key.publicJwk }] },
+      });
+      const assertion = await clientAssertion(key, { clientId, aud: TOKEN_ENDPOINT, nowMs: h.clock.now() });
+      const res = await tokenRequest(h, assertionForm(assertion));
+      assert.equal(res.statusCode, 200, `${alg}: ${res.body}`);
+    }
+  });
+
+  test("a jwks_uri that does not answer is 401 invalid_client, not a server error", async () => {
+    const key = await clientKey();
+    const gone = await JwksServer.start([key.publicJwk]);
+    const url = gone.url;
+    await gone.close();
+    const { clientId } = await h.openqod.apiKeys.create("unreachable-acme", h.clock.now(), { jwksUri: url });
+    const assertion = await clientAssertion(key, { clientId, aud: TOKEN_ENDPOINT, nowMs: h.clock.now() });
+    assertOAuthError(
+      await tokenRequest(h, assertionForm(assertion)),
+      401,
+      "invalid_client",
+      "UNAUTHENTICATED",
+    );
+  });
+
   test("an assertion used twice (same jti) is 401 invalid_client the second time", async () => {
     const key = await clientKey();
     const { clientId } = await h.openqod.apiKeys.create("replay-acme", h.clock.now(), {
