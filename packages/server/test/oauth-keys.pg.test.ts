@@ -6,9 +6,10 @@ import { after, before, describe, test } from "node:test";
 import { decodeProtectedHeader } from "jose";
 import type { AuthorizationServer } from "../src/auth/authorization-server.ts";
 import { KEY_RELOAD_MS } from "../src/auth/signing-keys.ts";
+import { clientAssertion, clientKey } from "./helpers/client-keys.ts";
 import { databaseEnv, dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
-import { accessToken, newOAuthClient } from "./helpers/oauth.ts";
+import { accessToken, newOAuthClient, tokenRequest } from "./helpers/oauth.ts";
 
 const PROFILE = "/qos-profiles/v1/qos-profiles/QOS_E";
 
@@ -77,6 +78,28 @@ describe("signing keys shared by two instances on one PostgreSQL database", () =
       "B publishes the retired key",
     );
     assert.ok(jwks.keys.some((k) => k.kid === rotated.kid));
+  });
+
+  test("a private_key_jwt assertion used on one instance is refused on the other (the jti is shared)", async () => {
+    const key = await clientKey();
+    const { clientId } = await a.openqod.apiKeys.create("replayed-acme", a.clock.now(), {
+      jwks: { keys: [{ ...key.publicJwk }] },
+    });
+    const assertion = await clientAssertion(key, {
+      clientId,
+      aud: "http://127.0.0.1:9091/oauth2/v1/token",
+      nowMs: a.clock.now(),
+    });
+    const form = {
+      grant_type: "client_credentials",
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+    };
+    assert.equal((await tokenRequest(a, form)).statusCode, 200);
+    const replayed = await tokenRequest(b, form);
+    assert.equal(replayed.statusCode, 401, replayed.body);
+    assert.equal(replayed.json().error, "invalid_client");
+    assert.equal(replayed.json().code, "UNAUTHENTICATED");
   });
 
   test("rotations at the same moment, by hand or when due, still leave one signing key, rotated once when due", async () => {

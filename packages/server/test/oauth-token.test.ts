@@ -272,6 +272,16 @@ describe("the token endpoint: private_key_jwt (RFC 7523)", () => {
       "UNAUTHENTICATED",
     );
     assert.match(String(again.error_description), /jti/);
+    const used = () => h.openqod.store.db.selectFrom("assertion_jtis").select("jti").execute();
+    assert.ok((await used()).length > 0);
+    // Once its assertion has expired (and a sweep is due) the used jti is deleted.
+    h.clock.advance(61_000 + 30_000);
+    const next = await clientAssertion(key, { clientId, aud: TOKEN_ENDPOINT, nowMs: h.clock.now() });
+    assert.equal((await tokenRequest(h, assertionForm(next))).statusCode, 200);
+    assert.deepEqual(
+      (await used()).map((r) => r.jti),
+      [decodeJwt(next).jti],
+    );
   });
 
   test("refused assertions: another key, wrong aud, expired, exp too far ahead, iss not the client, HS256, none, bad type", async () => {

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { AssertionJtiRepository } from "../store/assertion-jtis.ts";
 import { SigningKeyRepository } from "../store/signing-keys.ts";
 import type { Store } from "../store/store.ts";
 import { ClientAssertions } from "./client-assertion.ts";
@@ -47,7 +48,7 @@ export function createAuthorizationServer(options: {
   const clients = new ClientAuthenticator({
     store,
     guard: new SecretGuard({ clock }),
-    assertions: new ClientAssertions({ issuer, clock }),
+    assertions: new ClientAssertions({ issuer, clock, jtis: new AssertionJtiRepository(store.db) }),
   });
   const grants = new Map<string, GrantHandler>([[CLIENT_CREDENTIALS, clientCredentialsGrant]]);
   return {

@@ -8,6 +8,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   network_commands: NetworkCommandsTable;
   signing_keys: SigningKeysTable;
+  assertion_jtis: AssertionJtisTable;
 }
 
 export interface ClientsTable {
@@ -119,4 +120,11 @@ export interface SigningKeysTable {
   active: number | null;
   created_at: number;
   retired_at: number | null;
+}
+
+/** A private_key_jwt assertion's `jti`, kept until the assertion's `exp` (migration 0009). */
+export interface AssertionJtisTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
 }
