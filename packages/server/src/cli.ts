@@ -83,7 +83,12 @@ async function main(argv: string[]): Promise<number> {
     throw listenFailure(error, config.host, config.port);
   }
   if (config.sandbox && openqod.sandboxKey !== null) {
-    process.stdout.write(quickstart(config.publicUrl, openqod.sandboxKey, config.dataDir));
+    const client = openqod.sandboxClient;
+    const oauth =
+      openqod.authorizationServer !== null && client !== null && client.secret !== null
+        ? { clientId: client.clientId, secret: client.secret }
+        : null;
+    process.stdout.write(quickstart(config.publicUrl, openqod.sandboxKey, config.dataDir, oauth));
   }
 
   const stop = (signal: string) => {

@@ -244,7 +244,7 @@ describe("configuration", () => {
     assert.doesNotThrow(() => checkServerVersion(150_018, "15.18"));
   });
 
-  test("a first start creates the data folder, a sandbox key (0600) and prints a quickstart with a curl", async () => {
+  test("a first start creates the data folder, a sandbox key and secret (0600) and prints a quickstart with a curl for each", async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), "openqod-first-")), "nested", "data");
     const server = await startServerProcess({ OPENQOD_DATA_DIR: dataDir });
     try {
@@ -261,6 +261,28 @@ describe("configuration", () => {
         headers: { authorization: `Bearer ${key}` },
       });
       assert.equal(res.status, 200);
+      // The OAuth2 part: the secret is kept like the key, and the printed curl gets a token.
+      const secret = (await readFile(join(dataDir, "sandbox-secret"), "utf8")).trim();
+      assert.equal((await stat(join(dataDir, "sandbox-secret"))).mode & 0o777, 0o600);
+      const curl = new RegExp(
+        `curl -s -u '([0-9a-f-]{36}):${secret}' -d grant_type=client_credentials ${server.url}/oauth2/v1/token`,
+      );
+      const printed = curl.exec(server.output());
+      assert.ok(printed, server.output());
+      const token = await fetch(`${server.url}/oauth2/v1/token`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${printed[1]}:${secret}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: "grant_type=client_credentials",
+      });
+      assert.equal(token.status, 200);
+      const { access_token: accessToken } = (await token.json()) as { access_token: string };
+      const withToken = await fetch(`${server.url}/qos-profiles/v1/qos-profiles/QOS_E`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      assert.equal(withToken.status, 200);
     } finally {
       server.child.kill("SIGTERM");
       await server.exited;

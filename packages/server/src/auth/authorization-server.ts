@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.ts";
+import { AssertionJtiRepository } from "../store/assertion-jtis.ts";
 import { SigningKeyRepository } from "../store/signing-keys.ts";
 import type { Store } from "../store/store.ts";
 import { ClientAssertions } from "./client-assertion.ts";
@@ -14,6 +15,7 @@ import { OwnTokenVerifier } from "./token-verifier.ts";
 /** The built-in authorization server's parts, wired once by openqod.ts and shared by its routes. */
 export interface AuthorizationServer {
   issuer: string;
+  clock: Clock;
   keys: SigningKeys;
   tokens: TokenIssuer;
   clients: ClientAuthentication;
@@ -46,11 +48,12 @@ export function createAuthorizationServer(options: {
   const clients = new ClientAuthenticator({
     store,
     guard: new SecretGuard({ clock }),
-    assertions: new ClientAssertions({ issuer, clock }),
+    assertions: new ClientAssertions({ issuer, clock, jtis: new AssertionJtiRepository(store.db) }),
   });
   const grants = new Map<string, GrantHandler>([[CLIENT_CREDENTIALS, clientCredentialsGrant]]);
   return {
     issuer,
+    clock,
     keys,
     tokens,
     clients,

@@ -8,6 +8,7 @@ import {
 } from "jose";
 import { BoundedCache } from "../bounded-cache.ts";
 import { type Clock, systemClock } from "../clock.ts";
+import type { AssertionJtiRepository } from "../store/assertion-jtis.ts";
 import type { ClientCredentialsRecord } from "../store/types.ts";
 import { OAuthError } from "./oauth-error.ts";
 import { CLOCK_SKEW_MS } from "./signing-keys.ts";
@@ -17,6 +18,10 @@ export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type
 export const ASSERTION_ALGS = ["RS256", "PS256", "ES256", "EdDSA"];
 /** How far ahead (ms) an assertion's `exp` may be: it is a one-time proof, not a credential. */
 export const MAX_ASSERTION_LIFETIME_MS = 5 * 60_000;
+/** The longest `jti` kept (characters): a longer one is refused rather than stored. */
+const MAX_JTI_LENGTH = 256;
+/** How often (ms) the used jtis of expired assertions are deleted. */
+const JTI_SWEEP_MS = 60_000;
 /** Remote JWKS kept at once (one per client jwks_uri). */
 const REMOTE_JWKS_ENTRIES = 1_000;
 
@@ -35,17 +40,22 @@ export function fetchableJwksUri(uri: string): boolean {
  * Verifies private_key_jwt client assertions (RFC 7523 §3, OpenID Connect Core §9): `iss` = `sub` =
  * the client, `aud` the endpoint's URL or the issuer, signed by a key of the client's JWKS or jwks_uri
  * with an asymmetric algorithm, `exp` at most MAX_ASSERTION_LIFETIME_MS ahead, and a `jti` not seen
- * before. Used jtis are remembered until their `exp` on this instance only: with several instances an
- * assertion could be replayed once on each, within its few minutes.
+ * before by any instance (store/assertion-jtis.ts: kept in the database until the assertion's `exp`).
  */
 export class ClientAssertions {
   readonly #issuer: string;
   readonly #clock: Clock;
-  readonly #seen = new BoundedCache<true>(100_000);
+  readonly #jtis: Pick<AssertionJtiRepository, "firstUse" | "dropExpired">;
   readonly #remote = new BoundedCache<JWTVerifyGetKey>(REMOTE_JWKS_ENTRIES);
+  #sweptAt = Number.NEGATIVE_INFINITY;
 
-  constructor(options: { issuer: string; clock?: Clock }) {
+  constructor(options: {
+    issuer: string;
+    jtis: Pick<AssertionJtiRepository, "firstUse" | "dropExpired">;
+    clock?: Clock;
+  }) {
     this.#issuer = options.issuer;
+    this.#jtis = options.jtis;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -74,12 +84,16 @@ export class ClientAssertions {
       throw invalidClient(
         `the client assertion's exp is more than ${MAX_ASSERTION_LIFETIME_MS / 1000} s ahead`,
       );
-    const seenKey = `${client.id}\n${jti}`;
-    if (this.#seen.get(seenKey, now) !== undefined)
+    if (jti.length > MAX_JTI_LENGTH)
+      throw invalidClient(`the client assertion's jti is longer than ${MAX_JTI_LENGTH} characters`);
+    if (now - this.#sweptAt >= JTI_SWEEP_MS) {
+      this.#sweptAt = now;
+      await this.#jtis.dropExpired(now);
+    }
+    if (!(await this.#jtis.firstUse(client.id, jti, exp + CLOCK_SKEW_MS)))
       throw invalidClient(
         "the client assertion's jti was used before: make a new assertion for every request",
       );
-    this.#seen.set(seenKey, true, exp + CLOCK_SKEW_MS);
   }
 
   #keysOf(client: ClientCredentialsRecord, now: number): JWTVerifyGetKey {

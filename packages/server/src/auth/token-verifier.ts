@@ -29,6 +29,8 @@ export class OwnTokenVerifier {
   readonly #clock: Clock;
   readonly #cacheMs: number;
   readonly #clients: BoundedCache<ClientCredentialsRecord | null>;
+  /** Tokens verified lately, keyed by the token: a signature check costs more than the rest of a GET. */
+  readonly #verified: BoundedCache<Principal>;
 
   /**
    * @param options.audience the `aud` a token must name. @default the issuer
@@ -51,11 +53,18 @@ export class OwnTokenVerifier {
     this.#clock = options.clock ?? systemClock;
     this.#cacheMs = options.cacheMs ?? KEY_CACHE_MS;
     this.#clients = new BoundedCache(KEY_CACHE_ENTRIES);
+    this.#verified = new BoundedCache(KEY_CACHE_ENTRIES);
   }
 
-  /** @throws ApiError 401 UNAUTHENTICATED naming what is wrong with the token. */
+  /**
+   * A valid token's Principal is kept for `cacheMs` (never past its `exp`), as a verified API key is: a
+   * revoked client or a scope taken away counts within that time either way. Failures are not kept.
+   * @throws ApiError 401 UNAUTHENTICATED naming what is wrong with the token.
+   */
   async verify(token: string): Promise<Principal> {
     const now = this.#clock.now();
+    const cached = this.#verified.get(token, now);
+    if (cached !== undefined) return cached;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(
@@ -89,12 +98,14 @@ export class OwnTokenVerifier {
     const client = await this.#client(clientId, now);
     if (client === null) throw invalidToken("The access token's client is unknown or revoked.");
     const allowed = scopesOf(client);
-    return {
+    const principal: Principal = {
       clientId: client.id,
       name: client.name,
       scopes: new Set(scope.split(" ").filter((s) => s !== "" && allowed.has(s))),
       device: device === undefined ? null : device,
     };
+    this.#verified.set(token, principal, Math.min(now + this.#cacheMs, (payload.exp ?? 0) * 1000));
+    return principal;
   }
 
   async #client(id: string, now: number): Promise<ClientCredentialsRecord | null> {
@@ -107,8 +118,13 @@ export class OwnTokenVerifier {
   }
 }
 
-/** A jose failure as the 401 a caller reads: what is wrong, never the token itself. */
+/**
+ * A jose failure as the 401 a caller reads: what is wrong, never the token itself. Anything else (the
+ * database not answering while the key set is read) is not the token's fault and is rethrown.
+ */
 function rejection(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (!(error instanceof joseErrors.JOSEError)) throw error;
   if (error instanceof joseErrors.JWTExpired) return invalidToken("The access token has expired.");
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = error.claim;
@@ -119,6 +135,5 @@ function rejection(error: unknown): ApiError {
     return invalidToken(`The access token must be signed with ${SIGNING_ALG}.`);
   if (error instanceof joseErrors.JWSSignatureVerificationFailed)
     return invalidToken("The access token's signature is not valid.");
-  if (error instanceof ApiError) return error;
   return invalidToken("The access token is malformed.");
 }

@@ -35,7 +35,7 @@ The answer is an RFC 9068 JWT access token (ES256), \`Cache-Control: no-store\`.
 /** POST /oauth2/v1/token, in a plugin scope of its own: the only parser here is the form one. */
 export const oauthToken: FastifyPluginAsync<OAuthTokenOptions> = async (app, options) => {
   const { server, publicUrl } = options;
-  const limiter = new RateLimiter(options.rateLimit);
+  const limiter = new RateLimiter(options.rateLimit, { clock: server.clock });
   app.removeAllContentTypeParsers();
   installFormParser(app);
   app.addContentTypeParser("*", (_request, _payload, done) => {

@@ -1,3 +1,4 @@
+// Over 300 lines: the schema's history, one numbered migration after another, only ever appended.
 import {
   type ColumnDefinitionBuilder,
   type Kysely,
@@ -250,7 +251,8 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
       }
     },
   },
-  // The authorization server's token signing keys, shared by every instance. `active` is 1 for the one
+  // The authorization server's shared state: its token signing keys, and the ids of the client
+  // assertions used (so each is accepted once by all instances). `active` is 1 for the one
   // key that signs and null for retired ones: a unique index on it (NULLs are distinct in both engines)
   // lets instances that start or rotate together insert-if-none, and never leaves two signing keys.
   "0009_signing_keys": {
@@ -269,6 +271,19 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
         .on("signing_keys")
         .column("active")
         .unique()
+        .execute();
+      // The jti of every private_key_jwt assertion used, until its exp: a replay to any instance is refused.
+      await db.schema
+        .createTable("assertion_jtis")
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("jti", "text", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("assertion_jtis_pk", ["client_id", "jti"])
+        .execute();
+      await db.schema
+        .createIndex("assertion_jtis_expiry")
+        .on("assertion_jtis")
+        .column("expires_at")
         .execute();
     },
   },

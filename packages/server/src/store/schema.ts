@@ -9,6 +9,7 @@ export interface Database {
   network_commands: NetworkCommandsTable;
   signing_keys: SigningKeysTable;
   ciba_requests: CibaRequestsTable;
+  assertion_jtis: AssertionJtisTable;
 }
 
 export interface ClientsTable {
@@ -143,4 +144,11 @@ export interface CibaRequestsTable {
   /** When its token was issued; a request gives one token only. */
   consumed_at: number | null;
   created_at: number;
+}
+
+/** A private_key_jwt assertion's `jti`, kept until the assertion's `exp` (migration 0009). */
+export interface AssertionJtisTable {
+  client_id: string;
+  jti: string;
+  expires_at: number;
 }
