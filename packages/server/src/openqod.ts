@@ -1,11 +1,9 @@
 import { mkdirSync } from "node:fs";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { buildApp } from "./app.ts";
-import { ApiKeys } from "./auth/api-keys.ts";
-import { type AuthorizationServer, createAuthorizationServer } from "./auth/authorization-server.ts";
-import { Ciba } from "./auth/ciba.ts";
-import { CIBA_GRANT } from "./auth/discovery.ts";
-import { type ExternalIdpTimings, externalIssuerOf } from "./auth/external-issuer.ts";
+import type { ApiKeys } from "./auth/api-keys.ts";
+import type { AuthorizationServer } from "./auth/authorization-server.ts";
+import type { ExternalIdpTimings } from "./auth/external-issuer.ts";
 import { loadDevicesFile, loadProfilesFile } from "./catalogue-files.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -15,18 +13,17 @@ import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
 import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
-import { BearerAuthenticator } from "./http/auth.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
-import { consentOf, type DeviceRegistry } from "./network/device-registry.ts";
+import type { DeviceRegistry } from "./network/device-registry.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import { ensureSandboxClient } from "./sandbox-client.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
+import { createSecurity } from "./security.ts";
 import { SessionService } from "./service/session-service.ts";
-import { AuthRequestRepository } from "./store/auth-requests.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 
@@ -187,29 +184,14 @@ async function wire(
   });
   const retentionMs = config.deliveryRetentionMs;
   const sweeper = retentionMs === 0 ? null : new OutboxSweeper({ store, clock, events, retentionMs });
-  const apiKeys = new ApiKeys(store, { clock });
-  const onUnreachable = (error: Error) => events.emit("worker:error", { worker: "identity-provider", error });
-  const externalIssuer = externalIssuerOf(config, { store, clock, onUnreachable, ...options.externalIdp });
-  const authorizationServer = config.oauthServer
-    ? createAuthorizationServer({
-        store,
-        issuer: config.publicUrl,
-        tokenTtlMs: config.accessTokenTtlMs,
-        rotationMs: config.signingKeyRotationMs,
-        clock,
-      })
-    : null;
-  const ciba =
-    authorizationServer === null
-      ? null
-      : new Ciba({
-          requests: new AuthRequestRepository(store.db),
-          consent: { consentOf: (device) => consentOf(registry, device) },
-          lookup: (device) => network.checkDevice(device),
-          clock,
-          intervalMs: config.cibaIntervalMs,
-        });
-  if (ciba !== null) authorizationServer?.grants.set(CIBA_GRANT, ciba.grant);
+  const { apiKeys, authorizationServer, externalIssuer, authenticator, oauth } = createSecurity(config, {
+    store,
+    clock,
+    network,
+    registry,
+    events,
+    ...(options.externalIdp === undefined ? {} : { externalIdp: options.externalIdp }),
+  });
   let closing: Promise<void> | null = null;
   let sandbox: Awaited<ReturnType<typeof ensureSandboxClient>> | null;
   let app: FastifyInstance;
@@ -222,11 +204,7 @@ async function wire(
       profiles,
       network,
       apiKeys,
-      // OpenQoD's own tokens and the operator's IdP's, each checked by its issuer's verifier.
-      authenticator: new BearerAuthenticator(
-        apiKeys,
-        [authorizationServer?.verifier, externalIssuer].filter((v) => v !== null && v !== undefined),
-      ),
+      authenticator,
       metrics: createMetrics(store, events),
       // A trivial query, not a count: probes come every few seconds from every orchestrator.
       ready: async () => closing === null && (await store.ping().then(() => true)),
@@ -234,14 +212,7 @@ async function wire(
       sandbox: config.sandbox,
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
-      oauth:
-        authorizationServer === null
-          ? null
-          : {
-              server: authorizationServer,
-              rateLimit: { perSecond: config.tokenRateLimit, burst: config.tokenRateBurst },
-              ciba,
-            },
+      oauth,
     });
   } catch (error) {
     await sender.close().catch(() => undefined);

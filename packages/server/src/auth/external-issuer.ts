@@ -5,6 +5,7 @@ import { ApiError } from "../errors.ts";
 import { scopesOf } from "./api-keys.ts";
 import { type ClaimMapping, readClaims } from "./external-claims.ts";
 import { type ExternalClientStore, ExternalClients } from "./external-clients.ts";
+import { invalidToken } from "./invalid-token.ts";
 import { discoverIssuer, IssuerUnreachable } from "./issuer-discovery.ts";
 import type { Principal } from "./principal.ts";
 
@@ -95,7 +96,7 @@ export class ExternalIssuer {
         requiredClaims: ["exp"],
       });
       if (!ACCESS_TOKEN_TYPES.has(verified.protectedHeader.typ)) {
-        throw unauthenticated(
+        throw invalidToken(
           `The token's typ ${JSON.stringify(verified.protectedHeader.typ).slice(0, 64)} is not an access token's (at+jwt).`,
         );
       }
@@ -104,10 +105,10 @@ export class ExternalIssuer {
       throw this.#explain(error);
     }
     const claims = readClaims(payload, o);
-    if ("invalid" in claims) throw unauthenticated(claims.invalid);
+    if ("invalid" in claims) throw invalidToken(claims.invalid);
     const client = await o.clients.resolve(claims.client);
     if (client.revokedAt !== null)
-      throw unauthenticated(`The identity provider's client ${client.name} is revoked on this server.`);
+      throw invalidToken(`The identity provider's client ${client.name} is revoked on this server.`);
     const allowed = scopesOf(client);
     return {
       clientId: client.id,
@@ -171,31 +172,27 @@ export class ExternalIssuer {
         typeof error.payload.exp === "number"
           ? ` at ${new Date(error.payload.exp * 1000).toISOString()}`
           : "";
-      return unauthenticated(`The access token expired${exp}.`);
+      return invalidToken(`The access token expired${exp}.`);
     }
     if (error instanceof errors.JWTClaimValidationFailed) {
       if (error.claim === "aud")
-        return unauthenticated(
+        return invalidToken(
           `The access token is not meant for this server: its aud must be ${JSON.stringify(this.#options.audience)}.`,
         );
-      if (error.claim === "nbf") return unauthenticated("The access token is not valid yet (nbf).");
-      if (error.reason === "missing") return unauthenticated(`The access token has no ${error.claim} claim.`);
-      return unauthenticated(`The access token's ${error.claim} claim is not valid: ${error.message}.`);
+      if (error.claim === "nbf") return invalidToken("The access token is not valid yet (nbf).");
+      if (error.reason === "missing") return invalidToken(`The access token has no ${error.claim} claim.`);
+      return invalidToken(`The access token's ${error.claim} claim is not valid: ${error.message}.`);
     }
     if (error instanceof errors.JOSEAlgNotAllowed)
-      return unauthenticated(
+      return invalidToken(
         `The access token's alg is not accepted: this server accepts ${this.#options.algorithms.join(", ")}.`,
       );
     if (error instanceof errors.JWSSignatureVerificationFailed)
-      return unauthenticated(
-        "The access token's signature does not verify with the identity provider's key.",
-      );
+      return invalidToken("The access token's signature does not verify with the identity provider's key.");
     if (error instanceof errors.JWKSNoMatchingKey)
-      return unauthenticated(
-        "The identity provider publishes no key matching the access token's kid and alg.",
-      );
+      return invalidToken("The identity provider publishes no key matching the access token's kid and alg.");
     if (error instanceof errors.JOSEError)
-      return unauthenticated(`The access token is malformed: ${error.message}.`);
+      return invalidToken(`The access token is malformed: ${error.message}.`);
     throw error;
   }
 }
@@ -242,12 +239,6 @@ function keysOrUnreachable(remote: JWTVerifyGetKey): JWTVerifyGetKey {
       throw new IssuerUnreachable(`cannot fetch the JWKS: ${(error as Error).message}`, { cause: error });
     }
   };
-}
-
-function unauthenticated(message: string): ApiError {
-  return new ApiError("UNAUTHENTICATED", message, {
-    headers: { "www-authenticate": 'Bearer error="invalid_token"' },
-  });
 }
 
 function unavailable(retryMs: number): ApiError {

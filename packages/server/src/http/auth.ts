@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { ApiKeys } from "../auth/api-keys.ts";
+import { invalidToken } from "../auth/invalid-token.ts";
 import type { Principal } from "../auth/principal.ts";
 import { scopeOf } from "../auth/scopes.ts";
 import { ApiError } from "../errors.ts";
@@ -52,7 +53,7 @@ export class BearerAuthenticator implements Authenticator {
     const issuer = issuerOf(credential);
     const verifier = issuer === null ? undefined : this.#verifiers.get(issuer);
     if (verifier === undefined) {
-      throw unauthenticated(
+      throw invalidToken(
         issuer === null
           ? "The access token is not a JWT with an `iss` claim."
           : `The access token's issuer ${JSON.stringify(issuer).slice(0, 200)} is not one this server trusts.`,
@@ -74,13 +75,6 @@ function issuerOf(token: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** A 401 with RFC 6750's challenge, so OAuth2 clients know to fetch a new token. */
-export function unauthenticated(message: string): ApiError {
-  return new ApiError("UNAUTHENTICATED", message, {
-    headers: { "www-authenticate": 'Bearer error="invalid_token"' },
-  });
 }
 
 declare module "fastify" {
