@@ -18,6 +18,7 @@ import { nefCallback } from "./http/nef-callback.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
+import type { RateLimits } from "./http/rate-limits.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
@@ -44,6 +45,8 @@ export interface AppDeps {
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
   publicUrl?: string;
+  /** Per-client and per-address limits (429). @default none */
+  rateLimits?: RateLimits;
 }
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
@@ -82,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installCorrelator(app);
   installHostCheck(app);
   installClosingAnswer(app);
+  deps.rateLimits?.installAuthFailureGuard(app);
   const publicUrl = deps.publicUrl ?? "http://127.0.0.1:9091";
   await app.register(swagger, {
     openapi: {
@@ -108,25 +112,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await installApiReference(app);
   const authenticator = deps.authenticator ?? new BearerAuthenticator(deps.apiKeys);
+  const afterAuth = deps.rateLimits?.afterAuth;
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
   await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
-  await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
+  await app.register(sessionsV1, {
+    prefix: "/quality-on-demand/v1",
+    sessions: deps.sessions,
+    authenticator,
+    afterAuth,
+  });
   await app.register(sessionsV0, {
     prefix: "/qod/v0",
     sessions: deps.sessions,
     profiles: deps.profiles,
     authenticator,
+    afterAuth,
   });
   await app.register(qosProfilesV1, {
     prefix: "/qos-profiles/v1",
     profiles: deps.profiles,
     network: deps.network,
     authenticator,
+    afterAuth,
   });
   await app.register(notificationsV1, {
     prefix: "/notifications/v1",
     sessions: deps.sessions,
     authenticator,
+    afterAuth,
   });
   if (deps.network instanceof NefAdapter) {
     const nef = deps.network;
@@ -137,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       prefix: "/sandbox/v1",
       sessions: deps.sessions,
       authenticator,
+      afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
     });
   }

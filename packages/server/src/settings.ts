@@ -1,4 +1,5 @@
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
+import { RATE_LIMIT_SETTINGS } from "./http/rate-limit-settings.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
   absoluteUrl,
@@ -94,6 +95,7 @@ export const SETTINGS = {
     defaultText: "`true`",
     doc: "unknown request properties are a 400 (else ignored)",
   },
+  ...RATE_LIMIT_SETTINGS,
   ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",

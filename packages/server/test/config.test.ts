@@ -66,6 +66,41 @@ describe("configuration", () => {
     );
   });
 
+  test("rate limits: on by default (100/s per client, bursts of 200; 30 failed authentications and 300 token calls a minute per address); 0 turns each off; nonsense is refused at start", () => {
+    const defaults = loadConfig([], {});
+    assert.deepEqual(
+      [defaults.rateLimit, defaults.rateBurst, defaults.authFailureLimit, defaults.tokenRateLimit],
+      [100, 200, 30, 300],
+    );
+    const off = loadConfig(["--rate-limit", "0"], {
+      OPENQOD_AUTH_FAILURE_LIMIT: "0",
+      OPENQOD_TOKEN_RATE_LIMIT: "0",
+    });
+    assert.deepEqual([off.rateLimit, off.authFailureLimit, off.tokenRateLimit], [0, 0, 0]);
+    assert.throws(
+      () =>
+        loadConfig([], {
+          OPENQOD_RATE_LIMIT: "-1",
+          OPENQOD_RATE_BURST: "0",
+          OPENQOD_AUTH_FAILURE_LIMIT: "lots",
+          OPENQOD_TOKEN_RATE_LIMIT: "2.5",
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(
+          error.problems.map((p) => p.split("=")[0]),
+          [
+            "OPENQOD_RATE_LIMIT",
+            "OPENQOD_RATE_BURST",
+            "OPENQOD_AUTH_FAILURE_LIMIT",
+            "OPENQOD_TOKEN_RATE_LIMIT",
+          ],
+        );
+        return true;
+      },
+    );
+  });
+
   test("the README's configuration table is the settings table, row for row", async () => {
     const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
     const table = settingsTable();

@@ -1,0 +1,49 @@
+import { integer } from "../setting-kinds.ts";
+
+/**
+ * The rate limits' settings, spread into SETTINGS (settings.ts) so the README table and --help list them.
+ * Every limit is per instance (http/rate-limits.ts says why); `0` turns one off.
+ *
+ * Why these defaults: one instance on two cores answers ~17 000 reads or ~8 000 creates a second
+ * (SQLite; ~2 000 creates on PostgreSQL, bench/README.md), so 100 a second is at most a few per cent of it
+ * for any one client, while an app creating, reading and deleting sessions as its users act stays far
+ * below it (100 a second is 8.6 million requests a day). A burst of 200 lets a backend that restarts
+ * catch up at once. 30 failed authentications a minute is more than a misconfigured app retrying, and
+ * makes guessing a 256-bit key or secret no cheaper than it already is while sparing the database a
+ * lookup per guess. 300 calls a minute to the token endpoints leaves room for many CIBA flows polling
+ * at once from one address (one poll every 5 s each), where a client should fetch a token once an hour.
+ */
+export const RATE_LIMIT_SETTINGS = {
+  rateLimit: {
+    flag: "rate-limit",
+    variable: "OPENQOD_RATE_LIMIT",
+    kind: integer(0, 1_000_000),
+    fallback: 100,
+    defaultText: "`100`",
+    doc: "requests a second per API client, sustained, shared by its API key and tokens (`0`: off); over it, `429`",
+  },
+  rateBurst: {
+    flag: "rate-burst",
+    variable: "OPENQOD_RATE_BURST",
+    kind: integer(1, 10_000_000),
+    fallback: 200,
+    defaultText: "`200`",
+    doc: "requests a client may send at once above that rate after a quiet spell",
+  },
+  authFailureLimit: {
+    flag: "auth-failure-limit",
+    variable: "OPENQOD_AUTH_FAILURE_LIMIT",
+    kind: integer(0, 1_000_000),
+    fallback: 30,
+    defaultText: "`30`",
+    doc: "failed authentications (`401`) a minute per caller address, at once or spread; past it, `429` before any lookup (`0`: off)",
+  },
+  tokenRateLimit: {
+    flag: "token-rate-limit",
+    variable: "OPENQOD_TOKEN_RATE_LIMIT",
+    kind: integer(0, 1_000_000),
+    fallback: 300,
+    defaultText: "`300`",
+    doc: "requests a minute per caller address to the authorization server's token and CIBA endpoints (`0`: off)",
+  },
+} as const;
