@@ -116,6 +116,25 @@ describe("per-client rate limit (OPENQOD_RATE_LIMIT=2, OPENQOD_RATE_BURST=3)", (
     for (let i = 0; i < 3; i++) assert.equal((await get(h, PROFILE, { key })).statusCode, 200, `burst ${i}`);
   });
 
+  test("the OpenAPI document names the 429 on every operation that takes a credential", async () => {
+    const doc = (await h.request("GET", "/openapi.json", undefined, { key: null })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const authenticated = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => "401" in op.responses)
+        .map(([method, op]) => ({ where: `${method} ${path}`, op })),
+    );
+    assert.ok(authenticated.length >= 10, `${authenticated.length} operations`);
+    const without = authenticated.filter(
+      ({ op }) => !JSON.stringify(op.responses["429"] ?? "").includes("TOO_MANY_REQUESTS"),
+    );
+    assert.deepEqual(
+      without.map((o) => o.where),
+      [],
+    );
+  });
+
   test('refusals are counted in openqod_rate_limited_total{limit="client"}', async () => {
     const metrics = await h.request("GET", "/metrics", undefined, { key: null });
     assert.match(metrics.body, /openqod_rate_limited_total\{limit="client"\} [1-9]/);
