@@ -45,14 +45,17 @@ export interface AppDeps {
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
   publicUrl?: string;
-  /** Per-client and per-address limits (429). @default none */
+  /** Per-client and per-address limits (429), and the proxies trusted to name a caller's address. @default none */
   rateLimits?: RateLimits;
 }
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const trustedProxies = deps.rateLimits?.trustedProxies ?? [];
   const app = Fastify({
     logger: deps.logger ?? false,
+    // The caller's address (`request.ip`) is what the per-address limits count by.
+    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     // One line per answered request (none for successes at info): logging.ts.
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,

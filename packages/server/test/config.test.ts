@@ -101,6 +101,21 @@ describe("configuration", () => {
     );
   });
 
+  test("OPENQOD_TRUST_PROXY takes addresses and CIDR ranges, and refuses anything else at start", () => {
+    assert.deepEqual(loadConfig([], {}).trustProxy, []);
+    assert.deepEqual(loadConfig([], { OPENQOD_TRUST_PROXY: "10.0.0.0/8, ::1,192.0.2.7" }).trustProxy, [
+      "10.0.0.0/8",
+      "::1",
+      "192.0.2.7",
+    ]);
+    assert.throws(
+      () => loadConfig([], { OPENQOD_TRUST_PROXY: "10.0.0.0/33,proxy.internal,::1" }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /OPENQOD_TRUST_PROXY=.*not 10\.0\.0\.0\/33, proxy\.internal$/.test(error.problems[0] ?? ""),
+    );
+  });
+
   test("the README's configuration table is the settings table, row for row", async () => {
     const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
     const table = settingsTable();

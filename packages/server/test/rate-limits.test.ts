@@ -224,6 +224,37 @@ describe("failed authentications per caller address (OPENQOD_AUTH_FAILURE_LIMIT=
   });
 });
 
+describe("behind a reverse proxy (OPENQOD_TRUST_PROXY)", () => {
+  test("with the proxy trusted, callers are told apart by X-Forwarded-For; without, X-Forwarded-For is ignored", async () => {
+    const proxy = "10.1.2.3";
+    const spray = (h: Harness, forwardedFor: string) =>
+      get(h, PROFILE, {
+        key: "oqd_guess",
+        remoteAddress: proxy,
+        headers: { "x-forwarded-for": forwardedFor },
+      });
+    const trusting = await createHarness({ ...LIMITS, OPENQOD_TRUST_PROXY: "10.0.0.0/8" });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await spray(trusting, "198.51.100.20")).statusCode, 401);
+      assertTooMany(await spray(trusting, "198.51.100.20"), "12");
+      assert.equal(
+        (await spray(trusting, "198.51.100.21")).statusCode,
+        401,
+        "another caller behind the proxy",
+      );
+    } finally {
+      await trusting.close();
+    }
+    const direct = await createHarness(LIMITS);
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await spray(direct, `198.51.100.${30 + i}`)).statusCode, 401);
+      assertTooMany(await spray(direct, "198.51.100.99"), "12");
+    } finally {
+      await direct.close();
+    }
+  });
+});
+
 describe("limits set to 0 are off", () => {
   let h: Harness;
   before(async () => {

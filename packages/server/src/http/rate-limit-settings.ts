@@ -1,4 +1,27 @@
-import { integer } from "../setting-kinds.ts";
+import { isIP } from "node:net";
+import { Invalid, integer, type Kind } from "../setting-kinds.ts";
+
+/** Comma-separated IP addresses or CIDR ranges, e.g. `10.0.0.0/8,::1`. */
+const addressList: Kind<readonly string[]> = {
+  expects: "comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1",
+  placeholder: "addresses",
+  parse: (raw) => {
+    const items = raw.split(",").map((item) => item.trim());
+    const bad = items.filter((item) => {
+      const [address = "", prefix, extra] = item.split("/");
+      const family = isIP(address);
+      const bits = family === 4 ? 32 : 128;
+      return (
+        family === 0 ||
+        extra !== undefined ||
+        (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))
+      );
+    });
+    return bad.length === 0
+      ? items
+      : new Invalid(`must be IP addresses or CIDR ranges (10.0.0.0/8, ::1), not ${bad.join(", ")}`);
+  },
+};
 
 /**
  * The rate limits' settings, spread into SETTINGS (settings.ts) so the README table and --help list them.
@@ -45,5 +68,13 @@ export const RATE_LIMIT_SETTINGS = {
     fallback: 300,
     defaultText: "`300`",
     doc: "requests a minute per caller address to the authorization server's token and CIBA endpoints (`0`: off)",
+  },
+  trustProxy: {
+    flag: "trust-proxy",
+    variable: "OPENQOD_TRUST_PROXY",
+    kind: addressList,
+    fallback: [],
+    defaultText: "none: the caller is the TCP peer",
+    doc: "reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the caller, for the per-address limits",
   },
 } as const;

@@ -10,10 +10,12 @@ import type { AfterAuth } from "./auth.ts";
 /** Which limit refused a request: the `limit` label of `openqod_rate_limited_total`. */
 export type RateLimitName = "client" | "auth_failures" | "token_callers";
 
+/** The settings of http/rate-limit-settings.ts; `trustProxy` defaults to none. */
 export type RateLimitSettings = Pick<
   Config,
   "rateLimit" | "rateBurst" | "authFailureLimit" | "tokenRateLimit"
->;
+> &
+  Partial<Pick<Config, "trustProxy">>;
 
 /** Probes must keep answering an address that is over a limit: a load balancer's checks may share it. */
 const PROBES = new Set(["/health", "/ready", "/metrics"]);
@@ -36,6 +38,11 @@ export class RateLimits {
   readonly client: RateLimiter | null;
   readonly authFailures: RateLimiter | null;
   readonly tokenCallers: RateLimiter | null;
+  /**
+   * Reverse proxies (addresses, CIDR ranges) whose `X-Forwarded-For` names the caller: buildApp gives them
+   * to Fastify (`trustProxy`), so `request.ip` is the caller behind them. Empty: the TCP peer.
+   */
+  readonly trustedProxies: readonly string[];
   /** requireAuth's hook for the per-client limit; undefined when it is off. */
   readonly afterAuth: AfterAuth | undefined;
   readonly #onLimited: (limit: RateLimitName) => void;
@@ -46,6 +53,7 @@ export class RateLimits {
    */
   constructor(settings: RateLimitSettings, options: { clock?: Clock; events?: WorkerEvents } = {}) {
     const clock = options.clock === undefined ? {} : { clock: options.clock };
+    this.trustedProxies = settings.trustProxy ?? [];
     const events = options.events;
     this.#onLimited = (limit) => events?.emit("http:rate-limited", { limit });
     this.client =
