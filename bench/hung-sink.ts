@@ -15,7 +15,7 @@ import { loadConfig } from "../packages/server/src/config.ts";
 import { createOpenQod } from "../packages/server/src/openqod.ts";
 import { openSqliteStore } from "../packages/server/src/store/sqlite.ts";
 import type { OutboxEvent } from "../packages/server/src/store/types.ts";
-import { median, percentile } from "./harness.ts";
+import { median, percentile, UNTHROTTLED } from "./harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +60,7 @@ async function measure(withHungSink: boolean): Promise<number[]> {
   const config = loadConfig([], {
     OPENQOD_DATA_DIR: dir,
     OPENQOD_SANDBOX_KEY: "bench-hung-sink-key-0123456789",
+    ...UNTHROTTLED,
   });
   const openqod = await createOpenQod({ config });
   const latencies: number[] = [];

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { median, pinned, ROOT } from "./harness.ts";
+import { median, pinned, ROOT, UNTHROTTLED } from "./harness.ts";
 import { BENCH_KEY, seedSessions } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -66,6 +66,7 @@ async function startServer(dataDir: string, logFile: string, env: Record<string,
     ...process.env,
     OPENQOD_DATA_DIR: dataDir,
     OPENQOD_PORT: String(port),
+    ...UNTHROTTLED,
     ...env,
   };
   if (env.OPENQOD_LOG_LEVEL === undefined) delete childEnv.OPENQOD_LOG_LEVEL;

@@ -3,7 +3,7 @@
 # server on core 0, autocannon on core 1. Usage: bash bench/post-probe.sh [DATA_DIR]
 DIR=$(mktemp -d); PORT=$((19700 + RANDOM % 200)); KEYVAR=()
 if [ -n "$1" ]; then cp -r "$1"/. "$DIR"/; else KEYVAR=(OPENQOD_SANDBOX_KEY=bench-key-0123456789abcdef); fi
-env OPENQOD_DATA_DIR="$DIR" OPENQOD_PORT=$PORT OPENQOD_LOG_LEVEL=silent "${KEYVAR[@]}" \
+env OPENQOD_DATA_DIR="$DIR" OPENQOD_PORT=$PORT OPENQOD_LOG_LEVEL=silent OPENQOD_RATE_LIMIT=1000000 "${KEYVAR[@]}" \
   taskset -c 0 node $NODEFLAGS --import tsx packages/server/src/main.ts > /tmp/post-probe.log 2>&1 &
 PID=$!
 for i in $(seq 1 80); do curl -sf http://127.0.0.1:$PORT/ready >/dev/null && break; sleep 0.2; done

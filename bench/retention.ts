@@ -24,6 +24,7 @@ import pg from "pg";
 import { loadConfig } from "../packages/server/src/config.ts";
 import { createOpenQod, type OpenQod } from "../packages/server/src/openqod.ts";
 import { type PostgresServer, startPostgres } from "../packages/server/test/helpers/postgres-server.ts";
+import { UNTHROTTLED } from "./harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -104,6 +105,7 @@ async function run(engine: string, retention: string, pgServer: PostgresServer |
     OPENQOD_SANDBOX_KEY: KEY,
     OPENQOD_DELIVERY_RETENTION: retention,
     OPENQOD_LOG_LEVEL: "silent",
+    ...UNTHROTTLED,
   };
   const database = `openqod_bench_retention_${retention === "0" ? "off" : "on"}`;
   if (pgServer !== null) {

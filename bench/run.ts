@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { median, peekPort, percentile, pinned, start } from "./harness.ts";
+import { median, peekPort, percentile, pinned, start, UNTHROTTLED } from "./harness.ts";
 import { BENCH_KEY, seedSessions } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -40,6 +40,7 @@ function startOpenQod(dataDir: string, env: Record<string, string> = {}) {
     OPENQOD_DATA_DIR: dataDir,
     OPENQOD_PORT: String(port),
     OPENQOD_LOG_LEVEL: "silent",
+    ...UNTHROTTLED,
     ...env,
   });
 }

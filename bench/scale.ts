@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { startPostgres } from "../packages/server/test/helpers/postgres-server.ts";
-import { median, type Proc, peekPort, start } from "./harness.ts";
+import { median, type Proc, peekPort, start, UNTHROTTLED } from "./harness.ts";
 import { BENCH_KEY, seedSessions } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
           start("packages/server/src/main.ts", null, {
             OPENQOD_PORT: String(peekPort()),
             OPENQOD_LOG_LEVEL: "silent",
+            ...UNTHROTTLED,
             OPENQOD_SANDBOX_KEY: "scale-bench-sandbox-key-0123",
             ...(setup.engine === "sqlite"
               ? { OPENQOD_DATA_DIR: sqliteDir }

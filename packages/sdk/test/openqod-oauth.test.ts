@@ -7,7 +7,6 @@ import {
   OAuthError,
   PermissionDeniedError,
   type PrivateJwk,
-  UnprocessableEntityError,
 } from "../src/index.ts";
 import { startOpenQod } from "./server.ts";
 

@@ -23,6 +23,7 @@ import { oauthDiscovery } from "./http/oauth-discovery.ts";
 import { oauthToken } from "./http/oauth-token.ts";
 import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
+import type { RateLimits } from "./http/rate-limits.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
 import { documentScopes, securitySchemes } from "./http/security-docs.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
@@ -53,12 +54,17 @@ export interface AppDeps {
   publicUrl?: string;
   /** The built-in authorization server and its token endpoint's per-IP limit; null: not served. */
   oauth?: { server: AuthorizationServer; rateLimit: RateLimit; ciba?: Ciba | null } | null;
+  /** Per-client and per-address limits (429), and the proxies trusted to name a caller's address. @default none */
+  rateLimits?: RateLimits;
 }
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const trustedProxies = deps.rateLimits?.trustedProxies ?? [];
   const app = Fastify({
     logger: deps.logger ?? false,
+    // The caller's address (`request.ip`) is what the per-address limits count by.
+    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     // One line per answered request (none for successes at info): logging.ts.
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT,
@@ -91,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installCorrelator(app);
   installHostCheck(app);
   installClosingAnswer(app);
+  deps.rateLimits?.installAuthFailureGuard(app);
   const publicUrl = deps.publicUrl ?? "http://127.0.0.1:9091";
   await app.register(swagger, {
     openapi: {
@@ -111,34 +118,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const authenticator =
     deps.authenticator ??
     new BearerAuthenticator(deps.apiKeys, oauth === null ? [] : [oauth.server.verifier]);
+  const afterAuth = deps.rateLimits?.afterAuth;
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
   await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
   if (oauth !== null) {
     // Not bearer-authenticated (no requireAuth): the token endpoint authenticates clients itself.
     await app.register(oauthDiscovery, { server: oauth.server });
-    await app.register(oauthToken, { server: oauth.server, publicUrl, rateLimit: oauth.rateLimit });
+    const onLimited = () => deps.rateLimits?.onLimited("token_callers");
+    await app.register(oauthToken, {
+      server: oauth.server,
+      publicUrl,
+      rateLimit: oauth.rateLimit,
+      onLimited,
+    });
     if (oauth.ciba != null) {
       const { ciba, rateLimit, server } = oauth;
-      await app.register(oauthCiba, { ciba, clients: server.clients, publicUrl, rateLimit });
+      await app.register(oauthCiba, { ciba, clients: server.clients, publicUrl, rateLimit, onLimited });
     }
   }
-  await app.register(sessionsV1, { prefix: "/quality-on-demand/v1", sessions: deps.sessions, authenticator });
+  await app.register(sessionsV1, {
+    prefix: "/quality-on-demand/v1",
+    sessions: deps.sessions,
+    authenticator,
+    afterAuth,
+  });
   await app.register(sessionsV0, {
     prefix: "/qod/v0",
     sessions: deps.sessions,
     profiles: deps.profiles,
     authenticator,
+    afterAuth,
   });
   await app.register(qosProfilesV1, {
     prefix: "/qos-profiles/v1",
     profiles: deps.profiles,
     network: deps.network,
     authenticator,
+    afterAuth,
   });
   await app.register(notificationsV1, {
     prefix: "/notifications/v1",
     sessions: deps.sessions,
     authenticator,
+    afterAuth,
   });
   if (deps.network instanceof NefAdapter) {
     const nef = deps.network;
@@ -149,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       prefix: "/sandbox/v1",
       sessions: deps.sessions,
       authenticator,
+      afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
     });
   }

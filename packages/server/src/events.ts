@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { RateLimitName } from "./http/rate-limits.ts";
 import type { NefAttempt } from "./network/nef/client.ts";
 
 /**
@@ -28,6 +29,8 @@ export interface WorkerEventMap {
   "network:reconciled": [{ orphaned: number; lost: number }];
   /** An event the network reported on its own, and what became of it. */
   "network:event": [{ sessionId: string; kind: string; outcome: string; detail: string | null }];
+  /** A request refused with a 429 by one of the rate limits (http/rate-limits.ts). */
+  "http:rate-limited": [{ limit: RateLimitName }];
   "worker:error": [
     {
       worker: "scheduler" | "dispatcher" | "retention" | "database" | "network" | "identity-provider";

@@ -4,8 +4,8 @@ import type { Store } from "./store/store.ts";
 
 /**
  * Prometheus metrics: sessions by status and releases owed to the network (counted at scrape time),
- * delivery attempts by outcome, the latency from an event's commit to its successful delivery, and
- * the network's releases, events and reconciliations.
+ * delivery attempts by outcome, the latency from an event's commit to its successful delivery,
+ * the network's releases, events and reconciliations, and the requests the rate limits refused.
  */
 export function createMetrics(store: Store, events: WorkerEvents): Registry {
   const registry = new Registry();
@@ -75,6 +75,13 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
     if (e.outcome === "delivered") latency.observe(e.latencyMs / 1000);
   });
   events.on("worker:error", (e) => errors.inc({ worker: e.worker }));
+  const limited = new Counter({
+    name: "openqod_rate_limited_total",
+    help: "Requests refused with 429 TOO_MANY_REQUESTS, by limit (client, auth_failures, token_callers)",
+    labelNames: ["limit"],
+    registers: [registry],
+  });
+  events.on("http:rate-limited", (e) => limited.inc({ limit: e.limit }));
   const nefRequests = new Counter({
     name: "openqod_nef_requests_total",
     help: "Attempts of calls to the NEF by operation and outcome (2xx, 4xx, 5xx, timeout, connection_error)",

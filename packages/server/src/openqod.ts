@@ -13,6 +13,7 @@ import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
 import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
+import { RateLimits } from "./http/rate-limits.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import type { DeviceRegistry } from "./network/device-registry.ts";
@@ -213,6 +214,7 @@ async function wire(
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
       oauth,
+      rateLimits: new RateLimits(config, { clock, events }),
     });
   } catch (error) {
     await sender.close().catch(() => undefined);

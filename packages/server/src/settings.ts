@@ -2,6 +2,7 @@ import { CIBA_SETTINGS } from "./auth/ciba-settings.ts";
 import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
 import { AUTH_SETTINGS } from "./auth/settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
+import { RATE_LIMIT_SETTINGS } from "./http/rate-limit-settings.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
   absoluteUrl,
@@ -99,6 +100,7 @@ export const SETTINGS = {
   },
   ...AUTH_SETTINGS,
   ...CIBA_SETTINGS,
+  ...RATE_LIMIT_SETTINGS,
   ...NETWORK_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",

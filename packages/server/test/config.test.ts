@@ -66,6 +66,59 @@ describe("configuration", () => {
     );
   });
 
+  test("rate limits: on by default (100/s per client, bursts of 200; 30 failed authentications a minute and 10 token calls a second, bursts of 20, per address); 0 turns each off; nonsense is refused at start", () => {
+    const defaults = loadConfig([], {});
+    assert.deepEqual(
+      [
+        defaults.rateLimit,
+        defaults.rateBurst,
+        defaults.authFailureLimit,
+        defaults.tokenRateLimit,
+        defaults.tokenRateBurst,
+      ],
+      [100, 200, 30, 10, 20],
+    );
+    const off = loadConfig(["--rate-limit", "0"], {
+      OPENQOD_AUTH_FAILURE_LIMIT: "0",
+      OPENQOD_TOKEN_RATE_LIMIT: "0",
+    });
+    assert.deepEqual([off.rateLimit, off.authFailureLimit, off.tokenRateLimit], [0, 0, 0]);
+    assert.throws(
+      () =>
+        loadConfig([], {
+          OPENQOD_RATE_LIMIT: "-1",
+          OPENQOD_RATE_BURST: "0",
+          OPENQOD_AUTH_FAILURE_LIMIT: "lots",
+          OPENQOD_TOKEN_RATE_LIMIT: "-2",
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems.map((p) => p.split("=")[0]).sort(), [
+          "OPENQOD_AUTH_FAILURE_LIMIT",
+          "OPENQOD_RATE_BURST",
+          "OPENQOD_RATE_LIMIT",
+          "OPENQOD_TOKEN_RATE_LIMIT",
+        ]);
+        return true;
+      },
+    );
+  });
+
+  test("OPENQOD_TRUST_PROXY takes addresses and CIDR ranges, and refuses anything else at start", () => {
+    assert.deepEqual(loadConfig([], {}).trustProxy, []);
+    assert.deepEqual(loadConfig([], { OPENQOD_TRUST_PROXY: "10.0.0.0/8, ::1,192.0.2.7" }).trustProxy, [
+      "10.0.0.0/8",
+      "::1",
+      "192.0.2.7",
+    ]);
+    assert.throws(
+      () => loadConfig([], { OPENQOD_TRUST_PROXY: "10.0.0.0/33,proxy.internal,::1" }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /OPENQOD_TRUST_PROXY=.*not 10\.0\.0\.0\/33, proxy\.internal$/.test(error.problems[0] ?? ""),
+    );
+  });
+
   test("the README's configuration table is the settings table, row for row", async () => {
     const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
     const table = settingsTable();

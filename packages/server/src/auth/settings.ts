@@ -15,13 +15,13 @@ function boundedDuration(minMs: number, maxMs: number): Kind<number> {
   };
 }
 
-/** A positive number (requests per second may be fractional: 0.5 is one every two seconds). */
-const positiveNumber: Kind<number> = {
-  expects: "a number above 0",
+/** A rate: 0 (off) or a positive number (requests per second may be fractional: 0.5 is one every two seconds). */
+const rate: Kind<number> = {
+  expects: "0 (off) or a number above 0",
   placeholder: "n",
   parse: (raw) => {
     const n = Number(raw);
-    return Number.isFinite(n) && n > 0 ? n : new Invalid("must be a number above 0");
+    return Number.isFinite(n) && n >= 0 ? n : new Invalid("must be 0 (off) or a number above 0");
   },
 };
 
@@ -69,10 +69,10 @@ export const AUTH_SETTINGS = {
   tokenRateLimit: {
     flag: "token-rate-limit",
     variable: "OPENQOD_TOKEN_RATE_LIMIT",
-    kind: positiveNumber,
+    kind: rate,
     fallback: 10,
     defaultText: "`10`",
-    doc: "token endpoint requests per second per caller IP, sustained (per server)",
+    doc: "requests per second per caller address to the token and CIBA endpoints, sustained (per server; `0`: off)",
   },
   tokenRateBurst: {
     flag: "token-rate-burst",

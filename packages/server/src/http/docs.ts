@@ -67,7 +67,9 @@ export function errors(...examples: ErrorExample[]): Record<number, TSchema> {
   const byStatus = new Map<number, Record<string, Example>>();
   // An operation that takes a body (its errors name the 415) can also be refused one that is too large.
   const withBody = examples.includes(NOT_JSON) ? [...examples, TOO_LARGE] : examples;
-  for (const example of withBody) {
+  // Every authenticated operation is under the per-client rate limit (http/rate-limits.ts).
+  const all = withBody.includes(NO_KEY) ? [...withBody, RATE_LIMITED] : withBody;
+  for (const example of all) {
     const { code, message, summary } =
       typeof example === "string"
         ? { code: example, message: ERRORS[example].message, summary: undefined }
@@ -92,6 +94,12 @@ export const NO_KEY: ErrorExample = {
   code: "UNAUTHENTICATED",
   message:
     "Request not authenticated due to missing, invalid, or expired credentials: send Authorization: Bearer <API key>.",
+};
+
+/** The 429 of every authenticated operation, added by `errors` wherever NO_KEY is. */
+const RATE_LIMITED: ErrorExample = {
+  code: "TOO_MANY_REQUESTS",
+  message: "This client is over its rate limit of 100 requests a second (bursts of 200). Try again in 1 s.",
 };
 
 /** The 403 of an operation on a session another client created. */

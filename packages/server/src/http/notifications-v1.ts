@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { QosStatus } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import type { SessionService } from "../service/session-service.ts";
-import { type Authenticator, requireAuth } from "./auth.ts";
+import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
 import {
   BAD_NOTIFICATION_ID,
@@ -27,6 +27,8 @@ import { toSessionInfo } from "./session-info-v1.ts";
 export interface NotificationsV1Options {
   sessions: SessionService;
   authenticator: Authenticator;
+  /** The per-client rate limit (http/rate-limits.ts). */
+  afterAuth?: AfterAuth | undefined;
 }
 
 const tags = ["Notifications"];
@@ -86,9 +88,9 @@ function parseQuery(query: Static<typeof SessionListQuery>): {
  */
 export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async (
   app,
-  { sessions, authenticator },
+  { sessions, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator));
+  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
 
   app.get<{ Querystring: Static<typeof SessionListQuery> }>(
     "/sessions",

@@ -9,6 +9,7 @@ import { type RateLimit, RateLimiter } from "../rate-limiter.ts";
 import { success } from "./docs.ts";
 import { installFormParser } from "./form-body.ts";
 import { OAUTH_TAG, type OAuthErrorExample, oauthErrors } from "./oauth-docs.ts";
+import { callerKey } from "./rate-limits.ts";
 
 export interface OAuthCibaOptions {
   ciba: Ciba;
@@ -17,6 +18,8 @@ export interface OAuthCibaOptions {
   publicUrl: string;
   /** Requests per caller IP (per instance), as at the token endpoint. */
   rateLimit: RateLimit;
+  /** Told of each request the limit refuses (the `token_callers` metric). */
+  onLimited?: () => void;
 }
 
 const BackchannelAuthentication = Type.Object({
@@ -70,7 +73,7 @@ export const CIBA_TOKEN_ERRORS: readonly OAuthErrorExample[] = [
 /** POST /oauth2/v1/bc-authorize, in a plugin scope of its own: form bodies only, never cached. */
 export const oauthCiba: FastifyPluginAsync<OAuthCibaOptions> = async (app, options) => {
   const { ciba, clients, publicUrl } = options;
-  const limiter = new RateLimiter(options.rateLimit);
+  const limiter = options.rateLimit.perSecond === 0 ? null : new RateLimiter(options.rateLimit);
   app.removeAllContentTypeParsers();
   installFormParser(app);
   app.addContentTypeParser("*", (_request, _payload, done) => {
@@ -86,8 +89,9 @@ export const oauthCiba: FastifyPluginAsync<OAuthCibaOptions> = async (app, optio
     BC_AUTHORIZE_PATH,
     {
       onRequest: async (request) => {
-        const waitMs = limiter.take(request.ip);
+        const waitMs = limiter === null ? 0 : limiter.take(callerKey(request.ip));
         if (waitMs > 0) {
+          options.onLimited?.();
           throw new OAuthError("rate_limited", "too many authentication requests from this address", {
             status: 429,
             headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },

@@ -8,13 +8,16 @@ import { success } from "./docs.ts";
 import { installFormParser } from "./form-body.ts";
 import { CIBA_TOKEN_ERRORS } from "./oauth-ciba.ts";
 import { OAUTH_TAG, oauthErrors } from "./oauth-docs.ts";
+import { callerKey } from "./rate-limits.ts";
 
 export interface OAuthTokenOptions {
   server: AuthorizationServer;
   /** How clients reach this server, without a trailing slash: a client assertion's `aud` may name the endpoint. */
   publicUrl: string;
-  /** Token requests per caller IP (per instance). */
+  /** Token requests per caller address (per instance); perSecond 0 = off. */
   rateLimit: RateLimit;
+  /** Told of each request the limit refuses (the `token_callers` metric). */
+  onLimited?: () => void;
 }
 
 const TokenResponse = Type.Object({
@@ -35,7 +38,8 @@ The answer is an RFC 9068 JWT access token (ES256), \`Cache-Control: no-store\`.
 /** POST /oauth2/v1/token, in a plugin scope of its own: the only parser here is the form one. */
 export const oauthToken: FastifyPluginAsync<OAuthTokenOptions> = async (app, options) => {
   const { server, publicUrl } = options;
-  const limiter = new RateLimiter(options.rateLimit, { clock: server.clock });
+  const limiter =
+    options.rateLimit.perSecond === 0 ? null : new RateLimiter(options.rateLimit, { clock: server.clock });
   app.removeAllContentTypeParsers();
   installFormParser(app);
   app.addContentTypeParser("*", (_request, _payload, done) => {
@@ -49,8 +53,9 @@ export const oauthToken: FastifyPluginAsync<OAuthTokenOptions> = async (app, opt
     reply.header("cache-control", "no-store").header("pragma", "no-cache");
   });
   const limit = async (request: FastifyRequest, _reply: FastifyReply) => {
-    const waitMs = limiter.take(request.ip);
+    const waitMs = limiter === null ? 0 : limiter.take(callerKey(request.ip));
     if (waitMs > 0) {
+      options.onLimited?.();
       throw new OAuthError("rate_limited", "too many token requests from this address", {
         status: 429,
         headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },

@@ -5,7 +5,7 @@ import type { ProfileCatalogue } from "../domain/profiles.ts";
 import { ApiError } from "../errors.ts";
 import type { NetworkAdapter } from "../network/adapter.ts";
 import { deviceOf } from "../service/owner.ts";
-import { type Authenticator, requireAuth } from "./auth.ts";
+import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { errors, NO_KEY, NOT_JSON, success, withExamples } from "./docs.ts";
 import { qosProfileExamples, qosProfileListExamples, retrieveQosProfilesExamples } from "./examples.ts";
 import { QosProfile, QosProfileDeviceRequest, QosProfileNameParams } from "./schemas.ts";
@@ -14,6 +14,8 @@ export interface QosProfilesV1Options {
   profiles: ProfileCatalogue;
   network: NetworkAdapter;
   authenticator: Authenticator;
+  /** The per-client rate limit (http/rate-limits.ts). */
+  afterAuth?: AfterAuth | undefined;
 }
 
 const tags = ["QoS Profiles"];
@@ -21,9 +23,9 @@ const tags = ["QoS Profiles"];
 /** CAMARA QoS Profiles 1.1.0, mounted at /qos-profiles/v1. */
 export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
   app,
-  { profiles, network, authenticator },
+  { profiles, network, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator));
+  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
 
   app.get<{ Params: Static<typeof QosProfileNameParams> }>(
     "/qos-profiles/:name",

@@ -2,7 +2,7 @@ import type { Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { NetworkSimulator } from "../network/simulator.ts";
 import type { SessionService } from "../service/session-service.ts";
-import { type Authenticator, requireAuth } from "./auth.ts";
+import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
 import { ALREADY_ENDED, expiredSessionExamples } from "./notification-examples.ts";
 import { asSeenBy } from "./owner.ts";
@@ -13,6 +13,8 @@ import { toSessionInfo } from "./session-info-v1.ts";
 export interface SandboxOptions {
   sessions: SessionService;
   authenticator: Authenticator;
+  /** The per-client rate limit (http/rate-limits.ts). */
+  afterAuth?: AfterAuth | undefined;
   /** The simulated network, whose moves are mounted too; null in front of a real network (then only network-terminate). */
   simulator: NetworkSimulator | null;
 }
@@ -23,9 +25,9 @@ export interface SandboxOptions {
  */
 export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (
   app,
-  { sessions, authenticator, simulator },
+  { sessions, authenticator, afterAuth, simulator },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator));
+  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
   await app.register(sandboxNetworkRoutes, { sessions, simulator });
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(

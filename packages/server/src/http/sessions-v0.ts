@@ -2,7 +2,7 @@ import type { Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { ProfileCatalogue } from "../domain/profiles.ts";
 import type { SessionService } from "../service/session-service.ts";
-import { type Authenticator, requireAuth } from "./auth.ts";
+import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { type ErrorExample, errors, NO_KEY, NOT_JSON, success, withExamples } from "./docs.ts";
 import {
   createdSessionV0Examples,
@@ -21,6 +21,8 @@ export interface SessionsV0Options {
   sessions: SessionService;
   profiles: ProfileCatalogue;
   authenticator: Authenticator;
+  /** The per-client rate limit (http/rate-limits.ts). */
+  afterAuth?: AfterAuth | undefined;
 }
 
 const tags = ["QoS Sessions (Network as Code v0)"];
@@ -41,9 +43,9 @@ const NO_DEVICE: ErrorExample = {
  */
 export const sessionsV0: FastifyPluginAsync<SessionsV0Options> = async (
   app,
-  { sessions, profiles, authenticator },
+  { sessions, profiles, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator));
+  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
 
   app.post<{ Body: Static<typeof CreateSessionV0> }>(
     "/sessions",

@@ -1,7 +1,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { SessionService } from "../service/session-service.ts";
-import { type Authenticator, requireAuth } from "./auth.ts";
+import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { type ErrorExample, errors, NO_KEY, NOT_JSON, success, withExamples } from "./docs.ts";
 import {
   createSessionExamples,
@@ -18,6 +18,8 @@ import { sessionRoutes } from "./session-routes.ts";
 export interface SessionsV1Options {
   sessions: SessionService;
   authenticator: Authenticator;
+  /** The per-client rate limit (http/rate-limits.ts). */
+  afterAuth?: AfterAuth | undefined;
 }
 
 const tags = ["QoS Sessions"];
@@ -35,8 +37,11 @@ const NO_DEVICE: ErrorExample = {
 const UNKNOWN_DEVICE: ErrorExample = "IDENTIFIER_NOT_FOUND";
 
 /** CAMARA Quality-On-Demand 1.1.0, mounted at /quality-on-demand/v1. */
-export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (app, { sessions, authenticator }) => {
-  app.addHook("preHandler", requireAuth(authenticator));
+export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (
+  app,
+  { sessions, authenticator, afterAuth },
+) => {
+  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
 
   app.post<{ Body: Static<typeof CreateSession> }>(
     "/sessions",

@@ -58,6 +58,11 @@ export async function createHarness(
     const config = loadConfig([], {
       OPENQOD_DATA_DIR: dir,
       OPENQOD_SANDBOX_KEY: SANDBOX_KEY,
+      // Off unless a test sets them: on a manual clock that seldom moves, a suite's 201st request or
+      // 31st 401 would be refused. rate-limits.test.ts turns them on.
+      OPENQOD_RATE_LIMIT: "0",
+      OPENQOD_AUTH_FAILURE_LIMIT: "0",
+      OPENQOD_TOKEN_RATE_LIMIT: "0",
       ...(await databaseEnv(dir)),
       ...nef?.env,
       ...env,
