@@ -82,6 +82,26 @@ describe("scopes", () => {
     assert.equal(read.json().code, "NOT_FOUND");
   });
 
+  test("credentials are checked before the request is validated: bad input without a credential is 401, not 400", async () => {
+    const badId = await h.request("GET", "/quality-on-demand/v1/sessions/not-a-uuid", undefined, {
+      key: null,
+    });
+    assert.equal(badId.statusCode, 401);
+    assert.equal(badId.json().code, "UNAUTHENTICATED");
+    const badBody = await h.request(
+      "POST",
+      "/quality-on-demand/v1/sessions",
+      { qosProfile: 7 },
+      { key: "oqd_wrong" },
+    );
+    assert.equal(badBody.statusCode, 401);
+    assert.equal(badBody.json().code, "UNAUTHENTICATED");
+    // With a valid key the same input is the 400 it deserves.
+    const withKey = await h.request("GET", "/quality-on-demand/v1/sessions/not-a-uuid");
+    assert.equal(withKey.statusCode, 400);
+    assert.equal(withKey.json().code, "INVALID_ARGUMENT");
+  });
+
   test("a client made before scopes existed (scopes null) may do everything", async () => {
     const key = await h.newClient("legacy");
     const res = await h.request("POST", "/qos-profiles/v1/retrieve-qos-profiles", {}, { key });

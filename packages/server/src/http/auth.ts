@@ -89,8 +89,10 @@ declare module "fastify" {
 export type AfterAuth = (request: FastifyRequest, principal: Principal) => void;
 
 /**
- * A preHandler hook that requires a valid caller holding the scope of the route's operation
- * (auth/scopes.ts, by operationId). A route with no scope there is refused: fail closed.
+ * An onRequest hook that requires a valid caller holding the scope of the route's operation
+ * (auth/scopes.ts, by operationId). A route with no scope there is refused: fail closed. It runs
+ * before the body is read or validated, so an unauthenticated caller learns nothing of what its
+ * input would have met, and costs no parsing.
  * @throws ApiError 401 UNAUTHENTICATED, 403 PERMISSION_DENIED.
  */
 export function requireAuth(authenticator: Authenticator, after?: AfterAuth) {

@@ -90,7 +90,7 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
   app,
   { sessions, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
+  app.addHook("onRequest", requireAuth(authenticator, afterAuth));
 
   app.get<{ Querystring: Static<typeof SessionListQuery> }>(
     "/sessions",

@@ -25,7 +25,7 @@ export const qosProfilesV1: FastifyPluginAsync<QosProfilesV1Options> = async (
   app,
   { profiles, network, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
+  app.addHook("onRequest", requireAuth(authenticator, afterAuth));
 
   app.get<{ Params: Static<typeof QosProfileNameParams> }>(
     "/qos-profiles/:name",

@@ -27,7 +27,7 @@ export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (
   app,
   { sessions, authenticator, afterAuth, simulator },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
+  app.addHook("onRequest", requireAuth(authenticator, afterAuth));
   await app.register(sandboxNetworkRoutes, { sessions, simulator });
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(

@@ -45,7 +45,7 @@ export const sessionsV0: FastifyPluginAsync<SessionsV0Options> = async (
   app,
   { sessions, profiles, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
+  app.addHook("onRequest", requireAuth(authenticator, afterAuth));
 
   app.post<{ Body: Static<typeof CreateSessionV0> }>(
     "/sessions",

@@ -41,7 +41,7 @@ export const sessionsV1: FastifyPluginAsync<SessionsV1Options> = async (
   app,
   { sessions, authenticator, afterAuth },
 ) => {
-  app.addHook("preHandler", requireAuth(authenticator, afterAuth));
+  app.addHook("onRequest", requireAuth(authenticator, afterAuth));
 
   app.post<{ Body: Static<typeof CreateSession> }>(
     "/sessions",
