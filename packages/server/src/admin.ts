@@ -78,13 +78,15 @@ export interface Admin {
     /** Every client, oldest first, revoked ones included. */
     list(): Promise<AdminClient[]>;
     /**
-     * Gives a client a new key (a revoked one is reinstated); the old key stops working within 5 s.
+     * Gives a client a new key; the old key stops working within 5 s. A revoked client is reinstated with
+     * that key alone: its secret is dropped and no token issued before counts again.
      * @throws ClientNotFoundError.
      */
     rotate(name: string): Promise<string>;
     /**
-     * Gives a client a new OAuth2 client secret (a revoked one is reinstated); the old one stops
-     * working at once. @throws ClientNotFoundError.
+     * Gives a client a new OAuth2 client secret; the old one stops working at once. A revoked client is
+     * reinstated with that secret alone: its old key and no token issued before count again.
+     * @throws ClientNotFoundError.
      */
     rotateSecret(name: string): Promise<string>;
     /**

@@ -5,7 +5,7 @@ import { Ciba } from "./auth/ciba.ts";
 import { CIBA_GRANT } from "./auth/discovery.ts";
 import { type ExternalIdpTimings, type ExternalIssuer, externalIssuerOf } from "./auth/external-issuer.ts";
 import type { Clock } from "./clock.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import type { WorkerEvents } from "./events.ts";
 import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
@@ -66,6 +66,16 @@ export function createSecurity(
           intervalMs: config.cibaIntervalMs,
         });
   if (ciba !== null) authorizationServer?.grants.set(CIBA_GRANT, ciba.grant);
+  if (
+    authorizationServer !== null &&
+    externalIssuer !== null &&
+    trimSlash(externalIssuer.issuer) === trimSlash(authorizationServer.issuer)
+  ) {
+    // One would silently take the other's tokens for its own.
+    throw new ConfigError([
+      `OPENQOD_OAUTH_ISSUER (${externalIssuer.issuer}) is OpenQoD's own issuer (OPENQOD_PUBLIC_URL): name the identity provider's issuer, or set OPENQOD_OAUTH_SERVER=off`,
+    ]);
+  }
   const verifiers = [authorizationServer?.verifier, externalIssuer].filter((v) => v != null);
   return {
     apiKeys,
@@ -82,3 +92,5 @@ export function createSecurity(
           },
   };
 }
+
+const trimSlash = (url: string) => url.replace(/\/+$/, "");

@@ -16,8 +16,9 @@ describe("API key verification cache", () => {
     // The real store, with its key lookups counted.
     const counting: ClientStore = {
       insertClient: (client) => store.insertClient(client),
-      replaceClientKey: (name, hash) => store.replaceClientKey(name, hash),
-      replaceClientSecret: (name, hash) => store.replaceClientSecret(name, hash),
+      replaceClientKey: (name, hash, now) => store.replaceClientKey(name, hash, now),
+      replaceClientSecret: (name, hash, now, unusable) =>
+        store.replaceClientSecret(name, hash, now, unusable),
       clientByKeyHash: (hash) => {
         lookups++;
         return store.clientByKeyHash(hash);

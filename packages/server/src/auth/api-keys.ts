@@ -105,13 +105,15 @@ export class ApiKeys {
 
   /** Gives an existing client a new client secret; the old one stops working at once. */
   async rotateSecret(name: string, secret: string = generateSecret()): Promise<string> {
-    await this.#store.replaceClientSecret(name, hashKey(secret));
+    // A revoked client comes back with this secret alone: a key nobody holds replaces its old one.
+    await this.#store.replaceClientSecret(name, hashKey(secret), this.#clock.now(), hashKey(generateKey()));
+    this.#valid.clear();
     return secret;
   }
 
   /** Gives an existing client a new key (the old one stops working here at once, elsewhere within cacheMs). */
   async rotate(name: string, key: string = generateKey()): Promise<string> {
-    await this.#store.replaceClientKey(name, hashKey(key));
+    await this.#store.replaceClientKey(name, hashKey(key), this.#clock.now());
     this.#valid.clear();
     this.#failed.clear();
     return key;

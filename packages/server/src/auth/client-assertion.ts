@@ -100,7 +100,8 @@ export class ClientAssertions {
     if (client.jwks !== null) return createLocalJWKSet(client.jwks as unknown as JSONWebKeySet);
     const uri = client.jwksUri;
     if (uri === null || !fetchableJwksUri(uri))
-      throw invalidClient("the client has no public keys (jwks or an https jwks_uri) for private_key_jwt");
+      // The same words as for a client that does not exist: an answer must not tell the two apart.
+      throw invalidClient("client authentication failed");
     const cached = this.#remote.get(uri, now);
     if (cached !== undefined) return cached;
     // jose caches the set, refetches on an unknown kid at most every 30 s, and times out a fetch at 5 s.

@@ -11,6 +11,8 @@ type Method = AuthenticatedClient["method"];
 
 /** One message for an unknown, revoked or wrong client: a caller cannot tell which ids exist. */
 const FAILED = "client authentication failed";
+/** The longest client_id any client has. */
+const MAX_CLIENT_ID = 256;
 const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="openqod"' };
 
 /**
@@ -55,9 +57,10 @@ export class ClientAuthenticator implements ClientAuthentication {
       );
     switch (methods[0]) {
       case "client_secret_basic":
-        return this.#bySecret("client_secret_basic", ...fromBasic(authorization ?? "", params));
+        return this.#bySecret(request.ip, "client_secret_basic", ...fromBasic(authorization ?? "", params));
       case "client_secret_post":
         return this.#bySecret(
+          request.ip,
           "client_secret_post",
           params.get("client_id") ?? "",
           params.get("client_secret") ?? "",
@@ -72,10 +75,23 @@ export class ClientAuthenticator implements ClientAuthentication {
     }
   }
 
-  async #bySecret(method: Method, clientId: string, secret: string): Promise<AuthenticatedClient> {
+  /**
+   * The guard holds a client's secret per caller address: a guesser elsewhere cannot lock the client
+   * out, and the per-address failure limit (http/rate-limits.ts) bounds what one address may guess.
+   * Only clients that exist are counted, so made-up ids cannot fill its memory.
+   */
+  async #bySecret(
+    ip: string,
+    method: Method,
+    clientId: string,
+    secret: string,
+  ): Promise<AuthenticatedClient> {
     const challenge = method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
     if (clientId === "") throw new OAuthError("invalid_request", "client_id is missing");
-    const heldMs = this.#guard.heldFor(clientId);
+    // Client ids are UUIDs (or an IdP's, at most 256 characters): a longer one names no client.
+    if (clientId.length > MAX_CLIENT_ID) throw invalidClient(FAILED, challenge);
+    const guardKey = `${clientId} ${ip}`;
+    const heldMs = this.#guard.heldFor(guardKey);
     if (heldMs > 0) {
       throw new OAuthError(
         "rate_limited",
@@ -85,10 +101,10 @@ export class ClientAuthenticator implements ClientAuthentication {
     }
     const client = await this.#active(clientId);
     if (client === null || client.secretHash === null || !sameHash(client.secretHash, hashKey(secret))) {
-      this.#guard.failed(clientId);
+      if (client !== null) this.#guard.failed(guardKey);
       throw invalidClient(FAILED, challenge);
     }
-    this.#guard.succeeded(clientId);
+    this.#guard.succeeded(guardKey);
     return authenticated(client, method);
   }
 
@@ -101,6 +117,7 @@ export class ClientAuthenticator implements ClientAuthentication {
       throw new OAuthError("invalid_request", "client_assertion is missing");
     const claimed = unverifiedIssuer(assertion);
     const clientId = params.get("client_id") ?? claimed;
+    if (clientId !== null && clientId.length > MAX_CLIENT_ID) throw invalidClient(FAILED);
     if (clientId === null || clientId !== claimed)
       throw invalidClient("the client assertion's iss must be the client_id");
     const client = await this.#active(clientId);

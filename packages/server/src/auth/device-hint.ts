@@ -50,7 +50,8 @@ function fromObject(value: unknown): Device | { invalid: string } {
   const v4 = device.ipv4Address;
   const badV4 = [v4?.publicAddress, v4?.privateAddress].find((a) => a !== undefined && !isIPv4(a));
   if (badV4 !== undefined) return { invalid: `${badV4.slice(0, 64)} is not an IPv4 address` };
-  if (device.ipv6Address !== undefined && !isIPv6(device.ipv6Address))
+  // A zone id (fe80::1%eth0) names an interface of this host, not a device.
+  if (device.ipv6Address !== undefined && (!isIPv6(device.ipv6Address) || device.ipv6Address.includes("%")))
     return { invalid: `${device.ipv6Address.slice(0, 64)} is not an IPv6 address` };
   return device;
 }

@@ -2,6 +2,8 @@ import { ASSERTION_ALGS } from "./client-assertion.ts";
 import { ALL_SCOPES, OPENID_SCOPE } from "./scopes.ts";
 import { SIGNING_ALG } from "./signing-keys.ts";
 
+/** Where every endpoint of the authorization server lives (the JWKS too). */
+export const OAUTH_PREFIX = "/oauth2/";
 export const TOKEN_PATH = "/oauth2/v1/token";
 export const JWKS_PATH = "/oauth2/v1/jwks";
 export const BC_AUTHORIZE_PATH = "/oauth2/v1/bc-authorize";

@@ -26,7 +26,8 @@ export function deviceOfLoginHint(hint: string): Device {
       if (port <= 65535) return { ipv4Address: { publicAddress: address, publicPort: port } };
     }
   }
-  if (scheme === "ipv6" && isIPv6(value)) return { ipv6Address: value };
+  // node:net accepts a zone id (fe80::1%eth0), which names an interface of this host, not a device.
+  if (scheme === "ipv6" && isIPv6(value) && !value.includes("%")) return { ipv6Address: value };
   // A "+" sent unencoded in a form arrives as a space: say so, rather than only that the form is wrong.
   if (scheme === "tel" && value.startsWith(" "))
     throw new OAuthError("invalid_request", "login_hint tel: has a space where + was meant: send + as %2B");

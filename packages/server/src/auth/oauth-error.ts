@@ -55,3 +55,21 @@ export class OAuthError extends ApiError {
     return { ...super.toInfo(), error: this.error, error_description: this.message };
   }
 }
+
+/**
+ * A CAMARA error answered at an OAuth endpoint by something other than the endpoint itself (the
+ * correlator or Host check, the body parser): it gets RFC 6749's fields too, so OAuth clients can read it
+ * and the endpoint's response schema, which names them, can serialize it.
+ */
+export function asOAuthErrorInfo(info: ErrorInfo): OAuthErrorInfo {
+  if ("error" in info) return info as OAuthErrorInfo;
+  const error: OAuthErrorCode =
+    info.status === 401
+      ? "invalid_client"
+      : info.status === 429
+        ? "rate_limited"
+        : info.status >= 500
+          ? "temporarily_unavailable"
+          : "invalid_request";
+  return { ...info, error, error_description: info.message };
+}

@@ -1,12 +1,11 @@
-import { Value } from "@sinclair/typebox/value";
 import { type JWTPayload, errors as joseErrors, jwtVerify } from "jose";
 import { BoundedCache } from "../bounded-cache.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { ApiError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import type { ClientCredentialsRecord } from "../store/types.ts";
-import { Device } from "../wire/common.ts";
 import { KEY_CACHE_ENTRIES, KEY_CACHE_MS, scopesOf } from "./api-keys.ts";
+import { deviceFromHint } from "./device-hint.ts";
 import { invalidToken } from "./invalid-token.ts";
 import type { Principal } from "./principal.ts";
 import { CLOCK_SKEW_MS, SIGNING_ALG, type SigningKeys } from "./signing-keys.ts";
@@ -93,16 +92,22 @@ export class OwnTokenVerifier {
     const { client_id: clientId, scope, device } = payload;
     if (typeof clientId !== "string" || typeof scope !== "string")
       throw invalidToken("The access token's client_id and scope must be strings.");
-    if (device !== undefined && !Value.Check(Device, device))
+    // deviceFromHint checks the addresses too (TypeBox knows no ipv4/ipv6 formats).
+    const bound = device === undefined ? null : deviceFromHint(device);
+    if (bound !== null && "invalid" in bound)
       throw invalidToken("The access token's device claim is not a CAMARA device.");
     const client = await this.#client(clientId, now);
     if (client === null) throw invalidToken("The access token's client is unknown or revoked.");
+    // A client revoked and then given a new credential: what was issued before the revocation stays dead.
+    // iat has whole seconds, so a token of the second that ended before the reinstatement is refused.
+    if (client.reinstatedAt !== null && ((payload.iat ?? 0) + 1) * 1000 <= client.reinstatedAt)
+      throw invalidToken("The access token was issued before its client was revoked.");
     const allowed = scopesOf(client);
     const principal: Principal = {
       clientId: client.id,
       name: client.name,
       scopes: new Set(scope.split(" ").filter((s) => s !== "" && allowed.has(s))),
-      device: device === undefined ? null : device,
+      device: bound,
     };
     this.#verified.set(token, principal, Math.min(now + this.#cacheMs, (payload.exp ?? 0) * 1000));
     return principal;

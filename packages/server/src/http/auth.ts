@@ -39,6 +39,8 @@ export class BearerAuthenticator implements Authenticator {
   constructor(keys: ApiKeys, verifiers: readonly TokenVerifier[] = []) {
     this.#keys = keys;
     this.#verifiers = new Map(verifiers.map((v) => [v.issuer, v]));
+    if (this.#verifiers.size < verifiers.length)
+      throw new Error("two token verifiers for one issuer: each issuer's tokens must have one verifier");
   }
 
   async authenticate(request: FastifyRequest): Promise<Principal | null> {

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { OAUTH_PREFIX } from "../auth/discovery.ts";
+import { asOAuthErrorInfo } from "../auth/oauth-error.ts";
 import { ApiError, type ErrorCode, type ErrorInfo } from "../errors.ts";
 import { noteErrorAnswer } from "../logging.ts";
 import { usableCorrelator } from "./correlator.ts";
@@ -86,7 +88,8 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
 /** Installs the one error handler, and the CAMARA 404 for unknown routes and 405 for known ones. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const info = toErrorInfo(error);
+    const camara = toErrorInfo(error);
+    const info = request.url.startsWith(OAUTH_PREFIX) ? asOAuthErrorInfo(camara) : camara;
     // Logged in the request's one line, not here.
     noteErrorAnswer(request, info.code, info.status >= 500 ? error : undefined);
     if (error instanceof ApiError) reply.headers(error.headers);

@@ -51,7 +51,13 @@ export class ClientRepository {
   /** A client by its id (the OAuth2 client_id), revoked or not, with its secret's hash. */
   async credentials(id: string): Promise<ClientCredentialsRecord | undefined> {
     const row = await this.#db.selectFrom("clients").selectAll().where("id", "=", id).executeTakeFirst();
-    return row === undefined ? undefined : { ...toClient(row), secretHash: row.secret_hash };
+    return row === undefined
+      ? undefined
+      : {
+          ...toClient(row),
+          secretHash: row.secret_hash,
+          reinstatedAt: row.reinstated_at === null ? null : Number(row.reinstated_at),
+        };
   }
 
   /** Every client, oldest first, revoked ones included. */
@@ -60,20 +66,42 @@ export class ClientRepository {
     return rows.map(toClient);
   }
 
-  /** Gives the client a new key hash; a revoked client is reinstated. */
-  async replaceKey(name: string, keyHash: string): Promise<void> {
+  /**
+   * Gives the client a new key hash. A revoked client is reinstated with that key alone: its secret is
+   * dropped and tokens issued before stop counting (reinstated_at), so nothing leaked before the
+   * revocation comes back with it.
+   */
+  async replaceKey(name: string, keyHash: string, now: number): Promise<void> {
     await this.#db
       .updateTable("clients")
-      .set({ key_hash: keyHash, revoked_at: null })
+      .set((eb) => ({
+        key_hash: keyHash,
+        secret_hash: eb.case().when("revoked_at", "is", null).then(eb.ref("secret_hash")).else(null).end(),
+        reinstated_at: eb.case().when("revoked_at", "is", null).then(eb.ref("reinstated_at")).else(now).end(),
+        revoked_at: null,
+      }))
       .where("name", "=", name)
       .execute();
   }
 
-  /** Gives the client a new secret hash; a revoked client is reinstated. */
-  async replaceSecret(name: string, secretHash: string): Promise<void> {
+  /**
+   * Gives the client a new secret hash. A revoked client is reinstated with that secret alone: its key
+   * is replaced by `unusableKeyHash` (no key has it) and tokens issued before stop counting.
+   */
+  async replaceSecret(name: string, secretHash: string, now: number, unusableKeyHash: string): Promise<void> {
     await this.#db
       .updateTable("clients")
-      .set({ secret_hash: secretHash, revoked_at: null })
+      .set((eb) => ({
+        secret_hash: secretHash,
+        key_hash: eb
+          .case()
+          .when("revoked_at", "is", null)
+          .then(eb.ref("key_hash"))
+          .else(unusableKeyHash)
+          .end(),
+        reinstated_at: eb.case().when("revoked_at", "is", null).then(eb.ref("reinstated_at")).else(now).end(),
+        revoked_at: null,
+      }))
       .where("name", "=", name)
       .execute();
   }

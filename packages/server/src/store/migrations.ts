@@ -249,6 +249,8 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
       for (const column of ["secret_hash", "scopes", "jwks", "jwks_uri"]) {
         await db.schema.alterTable("clients").addColumn(column, "text").execute();
       }
+      // When a revoked client was last given a credential again: what was issued before stays dead.
+      await db.schema.alterTable("clients").addColumn("reinstated_at", "bigint").execute();
     },
   },
   // The authorization server's shared state: its token signing keys, and the ids of the client

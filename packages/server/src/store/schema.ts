@@ -27,6 +27,8 @@ export interface ClientsTable {
   jwks: string | null;
   /** Where the client publishes that JWKS instead. */
   jwks_uri: string | null;
+  /** When the revoked client was given a credential again (ms); tokens issued before are not accepted. */
+  reinstated_at: number | null;
 }
 
 export interface SessionsTable {

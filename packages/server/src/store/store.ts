@@ -260,8 +260,8 @@ export class Store {
     return this.#clients.credentials(id);
   }
 
-  replaceClientSecret(name: string, secretHash: string): Promise<void> {
-    return this.#clients.replaceSecret(name, secretHash);
+  replaceClientSecret(name: string, secretHash: string, now: number, unusableKeyHash: string): Promise<void> {
+    return this.#clients.replaceSecret(name, secretHash, now, unusableKeyHash);
   }
 
   updateClient(name: string, change: Parameters<ClientRepository["update"]>[1]): Promise<void> {
@@ -280,8 +280,8 @@ export class Store {
     return this.#clients.list();
   }
 
-  replaceClientKey(name: string, keyHash: string): Promise<void> {
-    return this.#clients.replaceKey(name, keyHash);
+  replaceClientKey(name: string, keyHash: string, now: number): Promise<void> {
+    return this.#clients.replaceKey(name, keyHash, now);
   }
 
   revokeClient(name: string, now: number): Promise<boolean> {

@@ -104,6 +104,8 @@ export interface JwksDocument {
 /** What the token endpoint needs to authenticate a client: its record and its secret's hash. */
 export interface ClientCredentialsRecord extends ClientRecord {
   secretHash: string | null;
+  /** When a revoked client was given a credential again (ms): nothing issued before counts. */
+  reinstatedAt: number | null;
 }
 
 /** A new client's row: the API key's and the secret's hashes, never the values. */
