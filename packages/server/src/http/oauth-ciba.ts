@@ -4,12 +4,10 @@ import type { Ciba } from "../auth/ciba.ts";
 import { MAX_BINDING_MESSAGE, MAX_REQUESTED_EXPIRY_S } from "../auth/ciba.ts";
 import { BC_AUTHORIZE_PATH } from "../auth/discovery.ts";
 import type { ClientAuthentication } from "../auth/grants.ts";
-import { OAuthError } from "../auth/oauth-error.ts";
-import { type RateLimit, RateLimiter } from "../rate-limiter.ts";
+import type { RateLimit } from "../rate-limiter.ts";
 import { success } from "./docs.ts";
-import { installFormParser } from "./form-body.ts";
 import { OAUTH_TAG, type OAuthErrorExample, oauthErrors } from "./oauth-docs.ts";
-import { callerKey } from "./rate-limits.ts";
+import { addressLimit, formEndpoint } from "./oauth-endpoint.ts";
 
 export interface OAuthCibaOptions {
   ciba: Ciba;
@@ -73,31 +71,15 @@ export const CIBA_TOKEN_ERRORS: readonly OAuthErrorExample[] = [
 /** POST /oauth2/v1/bc-authorize, in a plugin scope of its own: form bodies only, never cached. */
 export const oauthCiba: FastifyPluginAsync<OAuthCibaOptions> = async (app, options) => {
   const { ciba, clients, publicUrl } = options;
-  const limiter = options.rateLimit.perSecond === 0 ? null : new RateLimiter(options.rateLimit);
-  app.removeAllContentTypeParsers();
-  installFormParser(app);
-  app.addContentTypeParser("*", (_request, _payload, done) => {
-    done(
-      new OAuthError("invalid_request", "this endpoint takes application/x-www-form-urlencoded only"),
-      undefined,
-    );
-  });
-  app.addHook("onSend", async (_request, reply) => {
-    reply.header("cache-control", "no-store").header("pragma", "no-cache");
+  formEndpoint(app, "this endpoint");
+  const limit = addressLimit(options.rateLimit, {
+    what: "authentication requests",
+    ...(options.onLimited === undefined ? {} : { onLimited: options.onLimited }),
   });
   app.post(
     BC_AUTHORIZE_PATH,
     {
-      onRequest: async (request) => {
-        const waitMs = limiter === null ? 0 : limiter.take(callerKey(request.ip));
-        if (waitMs > 0) {
-          options.onLimited?.();
-          throw new OAuthError("rate_limited", "too many authentication requests from this address", {
-            status: 429,
-            headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },
-          });
-        }
-      },
+      onRequest: limit,
       schema: {
         summary: "Ask a device's user for consent (CIBA)",
         description: DESCRIPTION,

@@ -1,14 +1,12 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import type { AuthorizationServer } from "../auth/authorization-server.ts";
 import { TOKEN_PATH } from "../auth/discovery.ts";
-import { OAuthError } from "../auth/oauth-error.ts";
-import { type RateLimit, RateLimiter } from "../rate-limiter.ts";
+import type { RateLimit } from "../rate-limiter.ts";
 import { success } from "./docs.ts";
-import { installFormParser } from "./form-body.ts";
 import { CIBA_TOKEN_ERRORS } from "./oauth-ciba.ts";
 import { OAUTH_TAG, oauthErrors } from "./oauth-docs.ts";
-import { callerKey } from "./rate-limits.ts";
+import { addressLimit, formEndpoint } from "./oauth-endpoint.ts";
 
 export interface OAuthTokenOptions {
   server: AuthorizationServer;
@@ -38,30 +36,12 @@ The answer is an RFC 9068 JWT access token (ES256), \`Cache-Control: no-store\`.
 /** POST /oauth2/v1/token, in a plugin scope of its own: the only parser here is the form one. */
 export const oauthToken: FastifyPluginAsync<OAuthTokenOptions> = async (app, options) => {
   const { server, publicUrl } = options;
-  const limiter =
-    options.rateLimit.perSecond === 0 ? null : new RateLimiter(options.rateLimit, { clock: server.clock });
-  app.removeAllContentTypeParsers();
-  installFormParser(app);
-  app.addContentTypeParser("*", (_request, _payload, done) => {
-    done(
-      new OAuthError("invalid_request", "the token endpoint takes application/x-www-form-urlencoded only"),
-      undefined,
-    );
+  formEndpoint(app, "the token endpoint");
+  const limit = addressLimit(options.rateLimit, {
+    what: "token requests",
+    clock: server.clock,
+    ...(options.onLimited === undefined ? {} : { onLimited: options.onLimited }),
   });
-  // Token answers and their errors are never cached (RFC 6749 §5.1).
-  app.addHook("onSend", async (_request, reply) => {
-    reply.header("cache-control", "no-store").header("pragma", "no-cache");
-  });
-  const limit = async (request: FastifyRequest, _reply: FastifyReply) => {
-    const waitMs = limiter === null ? 0 : limiter.take(callerKey(request.ip));
-    if (waitMs > 0) {
-      options.onLimited?.();
-      throw new OAuthError("rate_limited", "too many token requests from this address", {
-        status: 429,
-        headers: { "retry-after": String(Math.ceil(waitMs / 1000)) },
-      });
-    }
-  };
   app.post(
     TOKEN_PATH,
     {

@@ -1,23 +1,13 @@
 import type { LightMyRequestResponse } from "fastify";
 import type { Harness } from "./harness.ts";
-import { tokenRequest } from "./oauth.ts";
+import { formPost, tokenRequest } from "./oauth.ts";
 
 export const BC_AUTHORIZE_URL = "/oauth2/v1/bc-authorize";
 export const CIBA_GRANT = "urn:openid:params:grant-type:ciba";
 
 /** POSTs a form to the backchannel authentication endpoint (inject: no port). */
-export function bcAuthorize(
-  h: Harness,
-  form: Record<string, string>,
-  headers: Record<string, string> = {},
-): Promise<LightMyRequestResponse> {
-  return h.openqod.app.inject({
-    method: "POST",
-    url: BC_AUTHORIZE_URL,
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-    payload: new URLSearchParams(form).toString(),
-  });
-}
+export const bcAuthorize = (h: Harness, form: Record<string, string>, headers: Record<string, string> = {}) =>
+  formPost(h, BC_AUTHORIZE_URL, form, headers);
 
 /** A backchannel authentication request by client_secret_post; throws unless it is a 200. */
 export async function startCiba(

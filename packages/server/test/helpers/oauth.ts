@@ -3,19 +3,27 @@ import type { Harness } from "./harness.ts";
 
 export const TOKEN_URL = "/oauth2/v1/token";
 
-/** POSTs a form to the token endpoint (inject: no port), with extra headers (Authorization: Basic …). */
-export function tokenRequest(
+/** POSTs a form to one of the authorization server's endpoints (inject: no port), with extra headers. */
+export function formPost(
   h: Harness,
+  url: string,
   form: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
   return h.openqod.app.inject({
     method: "POST",
-    url: TOKEN_URL,
+    url,
     headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
     payload: new URLSearchParams(form).toString(),
   });
 }
+
+/** POSTs a form to the token endpoint, with extra headers (Authorization: Basic …). */
+export const tokenRequest = (
+  h: Harness,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+) => formPost(h, TOKEN_URL, form, headers);
 
 /** RFC 6749 §2.3.1: id and secret form-urlencoded, then joined by ":" and base64-encoded. */
 export function basic(clientId: string, secret: string): Record<string, string> {
