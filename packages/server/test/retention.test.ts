@@ -16,6 +16,7 @@ import type { AttemptResult, OutboxEvent } from "../src/store/types.ts";
 import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
+import { UNDO_AFTER_0007 } from "./helpers/undo-migrations.ts";
 
 const HOUR = 3_600_000;
 const RETENTION = 24 * HOUR;
@@ -323,6 +324,7 @@ describe("outbox retention", () => {
       store.db,
     );
     // Migrations after 0006 are undone first, so that 0006 runs again on the schema it was written for.
+    for (const statement of UNDO_AFTER_0007) await sql.raw(statement).execute(store.db);
     await sql`drop table network_commands`.execute(store.db);
     await sql`alter table sessions drop column network_ref`.execute(store.db);
     await sql`delete from openqod_migrations where name = '0007_network'`.execute(store.db);

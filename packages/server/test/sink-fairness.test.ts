@@ -12,6 +12,7 @@ import type { OutboxEvent } from "../src/store/types.ts";
 import { databaseEnv, dropDatabase, TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
+import { UNDO_AFTER_0007 } from "./helpers/undo-migrations.ts";
 
 const BASE = "/quality-on-demand/v1";
 
@@ -134,6 +135,7 @@ describe("migration 0005", { skip: TEST_ENGINE !== "sqlite" }, () => {
       await before.close();
       // Back to the schema before 0005 (so before 0006 too), with an event written then.
       const raw = new Database(file);
+      for (const statement of UNDO_AFTER_0007) raw.exec(statement);
       raw.exec(`drop table network_commands; alter table sessions drop column network_ref;
         delete from openqod_migrations where name = '0007_network';
         drop index outbox_settled; alter table outbox drop column credential_removed;
