@@ -145,8 +145,8 @@ export class SigningKeys {
     if (active === undefined || due) {
       const candidate = await newKey(now);
       // Only the key that was due: an instance that rotated a moment ago is not rotated again.
-      if (due) await this.#repo.retireActive(now, now - this.#rotationMs);
-      await this.#repo.insertIfNoneActive(candidate);
+      if (due) await this.#repo.rotate(candidate, now, now - this.#rotationMs);
+      else await this.#repo.insertIfNoneActive(candidate);
     }
     const dropped = await this.#repo.dropRetired(now - this.#retainMs);
     if (active === undefined || due || dropped > 0) records = await this.#repo.list();
@@ -169,8 +169,7 @@ export class SigningKeys {
  */
 export async function rotateSigningKey(repo: SigningKeyRepository, now: number): Promise<SigningKeyInfo> {
   const candidate = await newKey(now);
-  await repo.retireActive(now);
-  await repo.insertIfNoneActive(candidate);
+  await repo.rotate(candidate, now);
   const active = (await repo.list()).find((r) => r.active);
   if (active === undefined) throw new Error("no signing key is active after a rotation");
   return keyInfo(active);

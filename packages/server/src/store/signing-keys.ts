@@ -70,6 +70,24 @@ export class SigningKeyRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Retires the signing key (if created at or before `createdBefore`) and makes `key` the signing key,
+   * in one transaction: no reader ever finds no signing key between the two, and of rotations at the
+   * same moment one wins (PostgreSQL: the second waits on the first's row lock, then finds nothing to
+   * retire and its insert does nothing; SQLite has one writer).
+   */
+  async rotate(
+    key: Omit<SigningKeyRecord, "active" | "retiredAt">,
+    now: number,
+    createdBefore = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const inTx = new SigningKeyRepository(trx);
+      await inTx.retireActive(now, createdBefore);
+      await inTx.insertIfNoneActive(key);
+    });
+  }
+
   /** Deletes the keys retired at or before `retiredBefore` (ms): every token they signed has expired. */
   async dropRetired(retiredBefore: number): Promise<number> {
     const result = await this.#db
