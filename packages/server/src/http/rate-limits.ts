@@ -88,8 +88,10 @@ export class RateLimits {
     const limiter = this.authFailures;
     if (limiter === null) return;
     const guard: onRequestHookHandler = (request, _reply, done) => {
-      const wait = PROBES.has(request.routeOptions.url ?? "") ? 0 : limiter.peek(callerKey(request.ip));
-      if (wait === 0) return done();
+      // The limiter first: the route's options are built anew on each read, and only an address over
+      // its budget needs them.
+      const wait = limiter.peek(callerKey(request.ip));
+      if (wait === 0 || PROBES.has(request.routeOptions.url ?? "")) return done();
       this.#onLimited("auth_failures");
       done(
         tooManyRequests(
