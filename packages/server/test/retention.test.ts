@@ -197,6 +197,9 @@ function attempt(id: string, at: number, state: AttemptResult["state"]): Attempt
   return {
     eventId: id,
     sink: "https://sink.example/notifications",
+    origin: "https://sink.example",
+    responseExcerpt: null,
+    probe: false,
     attemptedAt: at,
     durationMs: 1,
     statusCode: state === "delivered" ? 204 : 500,

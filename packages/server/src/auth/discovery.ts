@@ -1,5 +1,5 @@
 import { ASSERTION_ALGS } from "./client-assertion.ts";
-import { ALL_SCOPES, OPENID_SCOPE } from "./scopes.ts";
+import { KNOWN_SCOPES, OPENID_SCOPE } from "./scopes.ts";
 import { SIGNING_ALG } from "./signing-keys.ts";
 
 /** Where every endpoint of the authorization server lives (the JWKS too). */
@@ -23,7 +23,7 @@ export function discoveryDocument(issuer: string, grantTypes: readonly string[])
     grant_types_supported: [...grantTypes],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
-    scopes_supported: [...ALL_SCOPES, OPENID_SCOPE],
+    scopes_supported: [...KNOWN_SCOPES, OPENID_SCOPE],
     ...(ciba
       ? {
           backchannel_token_delivery_modes_supported: ["poll"],

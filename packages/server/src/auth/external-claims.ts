@@ -1,7 +1,7 @@
 import type { JWTPayload } from "jose";
 import type { Device } from "../domain/types.ts";
 import { deviceFromHint } from "./device-hint.ts";
-import { ALL_SCOPES } from "./scopes.ts";
+import { KNOWN_SCOPES } from "./scopes.ts";
 
 /** Which claims of an external IdP's access token say what (the OPENQOD_OAUTH_*_CLAIM settings). */
 export interface ClaimMapping {
@@ -42,7 +42,7 @@ export function readClaims(payload: JWTPayload, mapping: ClaimMapping): TokenCla
     return {
       invalid: `The access token's ${mapping.scopeClaim} claim is neither a space-separated string nor an array of strings.`,
     };
-  const known = new Set<string>(ALL_SCOPES);
+  const known = new Set<string>(KNOWN_SCOPES);
   const scopes = new Set(granted.filter((s) => known.has(s)));
 
   const bound = mapping.deviceClaim === null ? undefined : payload[mapping.deviceClaim];

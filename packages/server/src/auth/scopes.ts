@@ -19,6 +19,13 @@ export const OPERATION_SCOPES = {
   listSessions: "openqod:notifications:read",
   listSessionNotifications: "openqod:notifications:read",
   redeliverNotification: "openqod:notifications:write",
+  recoverNotifications: "openqod:notifications:write",
+  listSinks: "openqod:notifications:read",
+  pauseSink: "openqod:operator",
+  resumeSink: "openqod:operator",
+  getWebhookSecrets: "openqod:notifications:write",
+  rotateWebhookSecret: "openqod:notifications:write",
+  deleteWebhookSecrets: "openqod:notifications:write",
   simulateNetworkTermination: "openqod:sandbox",
   simulateNetworkEvent: "openqod:sandbox",
   simulateNetworkLoss: "openqod:sandbox",
@@ -27,8 +34,20 @@ export const OPERATION_SCOPES = {
 
 export type Scope = (typeof OPERATION_SCOPES)[keyof typeof OPERATION_SCOPES];
 
-/** Every scope, in a stable order: what a client made without `--scopes` may use. */
-export const ALL_SCOPES: readonly Scope[] = [...new Set(Object.values(OPERATION_SCOPES))].sort();
+/**
+ * The operator role: every client's sessions, notifications and sinks, and pausing and resuming a
+ * sink. Never implied: a client has it only when it is named in its scopes (or an IdP's token).
+ */
+export const OPERATOR_SCOPE = "openqod:operator";
+
+/** Every scope OpenQoD knows, in a stable order. */
+export const KNOWN_SCOPES: readonly Scope[] = [...new Set(Object.values(OPERATION_SCOPES))].sort();
+
+/** What a client made without `--scopes` may use: every scope but the operator role. */
+export const ALL_SCOPES: readonly Scope[] = KNOWN_SCOPES.filter((s) => s !== OPERATOR_SCOPE);
+
+/** Whether a caller with `scopes` acts as an operator. */
+export const isOperator = (scopes: ReadonlySet<string>): boolean => scopes.has(OPERATOR_SCOPE);
 
 /** Scopes that are not about an API of OpenQoD but ask for something of the token itself. */
 export const OPENID_SCOPE = "openid";
@@ -41,6 +60,6 @@ export function scopeOf(operationId: string | undefined): Scope | undefined {
 
 /** @returns the names in `scopes` that OpenQoD does not know. */
 export function unknownScopes(scopes: readonly string[]): string[] {
-  const known = new Set<string>(ALL_SCOPES);
+  const known = new Set<string>(KNOWN_SCOPES);
   return scopes.filter((s) => !known.has(s));
 }

@@ -7,6 +7,7 @@ import type { AttemptResult, ClaimedDelivery } from "../store/types.ts";
 import { Wakeup } from "../wakeup.ts";
 import { nextAttemptAt, parseRetryAfter, type RetryPolicy } from "./retry-policy.ts";
 import type { Sender } from "./sender.ts";
+import { type NotificationSigner, UNSIGNED } from "./signer.ts";
 
 export interface DispatcherOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface DispatcherOptions {
   attemptTimeoutMs?: number;
   /** Jitter source, injectable for tests. @default Math.random */
   random?: () => number;
+  /** Headers made for each attempt (Standard Webhooks signatures). @default none */
+  signer?: NotificationSigner;
 }
 
 /**
@@ -63,6 +66,7 @@ export class Dispatcher {
       leaseMs: 30_000,
       attemptTimeoutMs: 10_000,
       random: Math.random,
+      signer: UNSIGNED,
       ...options,
     };
     options.store.onCommit((info) => {
@@ -178,9 +182,12 @@ export class Dispatcher {
       let statusCode: number | null = null;
       let retryAfterMs: number | null = null;
       let error: string | null = null;
+      let responseExcerpt: string | null = null;
       try {
-        const response = await sender.send(d.sink, d.headers, d.body, this.#o.attemptTimeoutMs);
+        const headers = { ...d.headers, ...(await this.#o.signer.headersFor(d, startedAt)) };
+        const response = await sender.send(d.sink, headers, d.body, this.#o.attemptTimeoutMs);
         statusCode = response.statusCode;
+        responseExcerpt = response.excerpt;
         if (statusCode === 429 || statusCode === 503)
           retryAfterMs = parseRetryAfter(response.retryAfter, clock.now());
       } catch (e) {
@@ -188,7 +195,15 @@ export class Dispatcher {
       }
       const durationMs = Math.round(performance.now() - t0);
       const now = clock.now();
-      const result = this.#judge(d, { statusCode, error, retryAfterMs, now, startedAt, durationMs });
+      const result = this.#judge(d, {
+        statusCode,
+        error,
+        retryAfterMs,
+        now,
+        startedAt,
+        durationMs,
+        responseExcerpt,
+      });
       await store.recordAttempt(result);
       events.emit("delivery:attempt", {
         eventId: d.eventId,
@@ -215,11 +230,15 @@ export class Dispatcher {
       now: number;
       startedAt: number;
       durationMs: number;
+      responseExcerpt: string | null;
     },
   ): AttemptResult {
     const base = {
       eventId: d.eventId,
       sink: d.sink,
+      origin: d.origin,
+      responseExcerpt: r.responseExcerpt,
+      probe: d.probe,
       attemptedAt: r.startedAt,
       durationMs: r.durationMs,
       statusCode: r.statusCode,

@@ -1,10 +1,13 @@
 import { Agent, request } from "undici";
+import { readExcerpt } from "./excerpt.ts";
 import { publicOnlyLookup } from "./public-lookup.ts";
 
 /** What came back from a sink. */
 export interface SendResponse {
   statusCode: number;
   retryAfter: string | undefined;
+  /** The start of the body (see readExcerpt), with the credential sent blanked; null when empty. */
+  excerpt: string | null;
 }
 
 /** POSTs one notification. Rejects on connection errors and timeouts; never follows redirects. */
@@ -45,16 +48,25 @@ export class UndiciSender implements Sender {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    // Drain the body so the connection goes back to the pool.
-    await response.body.dump();
+    // Reading the body to its end also gives the connection back to the pool.
+    const excerpt = await readExcerpt(response.body, credentialsIn(headers));
     const retryAfter = response.headers["retry-after"];
     return {
       statusCode: response.statusCode,
       retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      excerpt,
     };
   }
 
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+/** The credential values a request carries (the Authorization header whole and its token alone). */
+function credentialsIn(headers: Record<string, string>): string[] {
+  const authorization = headers.authorization;
+  if (authorization === undefined) return [];
+  const token = authorization.replace(/^\S+\s+/, "");
+  return token === authorization ? [authorization] : [authorization, token];
 }

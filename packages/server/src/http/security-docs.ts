@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { ALL_SCOPES, scopeOf } from "../auth/scopes.ts";
+import { KNOWN_SCOPES, scopeOf } from "../auth/scopes.ts";
 
 /**
  * The security schemes of the OpenAPI document: CAMARA's `openId` (discovery at the public URL), the same
@@ -20,7 +20,7 @@ export function securitySchemes(publicUrl: string) {
       flows: {
         clientCredentials: {
           tokenUrl: `${publicUrl}/oauth2/v1/token`,
-          scopes: Object.fromEntries(ALL_SCOPES.map((s) => [s, `Operations that need ${s}`])),
+          scopes: Object.fromEntries(KNOWN_SCOPES.map((s) => [s, `Operations that need ${s}`])),
         },
       },
     },

@@ -24,7 +24,10 @@ type AttemptParam =
   | "outcome"
   | "error"
   | "state"
-  | "nextAttemptAt";
+  | "nextAttemptAt"
+  | "origin"
+  | "responseExcerpt"
+  | "probe";
 
 const attemptBindings = (r: AttemptResult): Record<AttemptParam, unknown> => ({
   eventId: r.eventId,
@@ -35,6 +38,9 @@ const attemptBindings = (r: AttemptResult): Record<AttemptParam, unknown> => ({
   error: r.error,
   state: r.state,
   nextAttemptAt: r.nextAttemptAt ?? r.attemptedAt,
+  origin: r.origin,
+  responseExcerpt: r.responseExcerpt,
+  probe: r.probe ? 1 : 0,
 });
 
 const attemptRow = (p: Param<AttemptParam>) => ({
@@ -44,6 +50,9 @@ const attemptRow = (p: Param<AttemptParam>) => ({
   status_code: p("statusCode"),
   outcome: p("outcome"),
   error: p("error"),
+  sink_origin: p("origin"),
+  response_excerpt: p("responseExcerpt"),
+  probe: p("probe"),
 });
 
 /**
@@ -217,5 +226,7 @@ function toAttemptRow(r: Selectable<DeliveryAttemptsTable>): DeliveryAttemptRow 
     statusCode: r.status_code === null ? null : Number(r.status_code),
     outcome: r.outcome,
     error: r.error,
+    responseExcerpt: r.response_excerpt,
+    probe: Number(r.probe) === 1,
   };
 }

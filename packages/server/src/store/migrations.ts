@@ -9,6 +9,7 @@ import {
 } from "kysely";
 import type { EngineKind } from "./engine.ts";
 import { cibaRequests } from "./migration-ciba.ts";
+import { deliveryOperations } from "./migration-delivery-ops.ts";
 import { sinkOrigin } from "./outbox-claim.ts";
 
 /**
@@ -290,6 +291,7 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
     },
   },
   "0010_ciba_requests": cibaRequests,
+  "0011_delivery_operations": deliveryOperations,
 });
 
 /**

@@ -39,6 +39,7 @@ const CLAIMED = [
   "token_expires_at",
   "attempts",
   "created_at",
+  "client_id",
 ] as const;
 
 /** SQLite's variant (sqlite.ts): one writer at a time, so nothing is locked. */
@@ -121,6 +122,8 @@ export class OutboxRepository {
           tokenExpiresAt: r.token_expires_at === null ? null : Number(r.token_expires_at),
           attempts: Number(r.attempts),
           createdAt: Number(r.created_at),
+          clientId: r.client_id,
+          probe: false,
         }));
       },
       { bookkeeping: true },

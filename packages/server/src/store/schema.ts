@@ -10,6 +10,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   ciba_requests: CibaRequestsTable;
   assertion_jtis: AssertionJtisTable;
+  sinks: SinksTable;
+  webhook_secrets: WebhookSecretsTable;
 }
 
 export interface ClientsTable {
@@ -92,6 +94,12 @@ export interface DeliveryAttemptsTable {
   status_code: number | null;
   outcome: string;
   error: string | null;
+  /** The sink origin it went to (migration 0011; older attempts take their event's). */
+  sink_origin: string | null;
+  /** The start of the sink's answer, bounded and without the credential sent (migration 0011). */
+  response_excerpt: string | null;
+  /** 1 when a paused sink's probe (migration 0011). */
+  probe: Generated<number>;
 }
 
 /**
@@ -153,4 +161,39 @@ export interface AssertionJtisTable {
   client_id: string;
   jti: string;
   expires_at: number;
+}
+
+/**
+ * A sink origin's health and circuit breaker (migration 0011): a row once it has failed or been paused.
+ * `paused_by` null: attempts go out; "breaker": paused after sustained failure, probed at `probe_at`;
+ * "operator": paused by hand, until resumed by hand.
+ */
+export interface SinksTable {
+  origin: string;
+  paused_by: string | null;
+  paused_at: number | null;
+  /** Failed attempts since its last success, across every instance. */
+  consecutive_failures: Generated<number>;
+  /** The first of those failures. */
+  failing_since: number | null;
+  /** When a breaker-paused sink is next probed. */
+  probe_at: number | null;
+  /** Probes failed since it was paused: the probe backoff's step. */
+  probe_failures: Generated<number>;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+  updated_at: number;
+}
+
+/**
+ * A client's Standard Webhooks signing secret (migration 0011), `whsec_` and base64. Every secret not
+ * yet retired signs: after a rotation, old and new both sign until the old one's `retires_at`.
+ */
+export interface WebhookSecretsTable {
+  id: string;
+  client_id: string;
+  secret: string;
+  created_at: number;
+  /** null: the current secret. */
+  retires_at: number | null;
 }

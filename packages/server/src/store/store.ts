@@ -13,6 +13,7 @@ import { OutboxRedelivery, type RedeliveryRequest } from "./redelivery.ts";
 import { RetentionRepository, type SweptRows } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { SessionRepository } from "./sessions.ts";
+import { type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -31,6 +32,7 @@ export type { WriteOptions } from "./group-commit.ts";
 export type { GuardState, NetworkCommand } from "./network-commands.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
+export type { PausedBy, SinkRecord } from "./sinks.ts";
 export type { WriteTx } from "./write-tx.ts";
 
 /**
@@ -50,6 +52,7 @@ export class Store {
   readonly #retention: RetentionRepository;
   readonly #clients: ClientRepository;
   readonly #network: NetworkCommandRepository;
+  readonly #sinks: SinkRepository;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   readonly #onError: (error: Error) => void;
 
@@ -77,6 +80,7 @@ export class Store {
     this.#retention = new RetentionRepository(commit, statements.retention);
     this.#clients = new ClientRepository(db);
     this.#network = new NetworkCommandRepository(db, commit, statements.network);
+    this.#sinks = new SinkRepository(db, commit);
     // Other instances' (or, on SQLite, other processes') commits wake this store's workers too.
     engine.listen(this.#announce);
   }
@@ -207,6 +211,28 @@ export class Store {
    */
   deleteSettledEvents(before: number, limit: number): Promise<SweptRows> {
     return this.#retention.deleteSettled(before, limit);
+  }
+
+  // ---- sinks ----------------------------------------------------------------------------------------
+
+  /** A sink origin's breaker and failure record; undefined when it never failed nor was paused. */
+  sink(origin: string): Promise<SinkRecord | undefined> {
+    return this.#sinks.get(origin);
+  }
+
+  /** The records of `origins`, or of every sink with one. */
+  sinks(origins?: readonly string[]): Promise<SinkRecord[]> {
+    return this.#sinks.list(origins);
+  }
+
+  /** An operator pauses a sink origin: no attempts and no probes until it is resumed. */
+  pauseSink(origin: string, now: number): Promise<SinkRecord> {
+    return this.#sinks.pause(origin, now);
+  }
+
+  /** A sink origin takes attempts again and its backlog is due now (see resumeIn in sinks.ts). */
+  resumeSink(origin: string, now: number): Promise<SinkRecord | undefined> {
+    return this.#sinks.resume(origin, now);
   }
 
   // ---- commands to the network -------------------------------------------------------------------

@@ -22,12 +22,22 @@ export interface ClaimedDelivery extends OutboxEvent {
   /** The sink's origin (scheme://host[:port]): attempts in flight are capped per origin. */
   origin: string;
   attempts: number;
+  /** The session's API client (whose webhook secrets sign it); null for old events of removed sessions. */
+  clientId: string | null;
+  /** Claimed as a paused sink's probe: its outcome resumes the sink or keeps it paused. */
+  probe: boolean;
 }
 
 /** How one delivery attempt went, and what becomes of the event. */
 export interface AttemptResult {
   eventId: string;
   sink: string;
+  /** The sink's origin (see ClaimedDelivery.origin). */
+  origin: string;
+  /** The start of the answer's body, bounded, with the credential sent blanked; null when none came. */
+  responseExcerpt: string | null;
+  /** The attempt was a paused sink's probe. */
+  probe: boolean;
   attemptedAt: number;
   durationMs: number;
   statusCode: number | null;
@@ -46,6 +56,8 @@ export interface DeliveryAttemptRow {
   statusCode: number | null;
   outcome: string;
   error: string | null;
+  responseExcerpt: string | null;
+  probe: boolean;
 }
 
 export interface OutboxRow {

@@ -4,6 +4,13 @@
  * statement per entry. Newest first: a migration added later goes at the top.
  */
 export const UNDO_AFTER_0007: readonly string[] = [
+  "drop table webhook_secrets",
+  "drop index delivery_attempts_origin",
+  ...["sink_origin", "response_excerpt", "probe"].map(
+    (column) => `alter table delivery_attempts drop column ${column}`,
+  ),
+  "drop table sinks",
+  "delete from openqod_migrations where name = '0011_delivery_operations'",
   "drop table ciba_requests",
   "delete from openqod_migrations where name = '0010_ciba_requests'",
   "drop table assertion_jtis",

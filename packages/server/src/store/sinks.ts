@@ -1,0 +1,144 @@
+import type { Kysely, Selectable } from "kysely";
+import { OUTBOX_CHANGED } from "./effects.ts";
+import type { Commit } from "./group-commit.ts";
+import type { Database, SinksTable } from "./schema.ts";
+import type { UnitOfWork } from "./unit-of-work.ts";
+
+/** Who paused a sink: the circuit breaker (it probes and resumes by itself) or an operator (by hand only). */
+export type PausedBy = "breaker" | "operator";
+
+/** A sink origin's breaker and failure record, as stored (times in ms). */
+export interface SinkRecord {
+  origin: string;
+  pausedBy: PausedBy | null;
+  pausedAt: number | null;
+  consecutiveFailures: number;
+  failingSince: number | null;
+  /** When a breaker-paused sink is next probed. */
+  probeAt: number | null;
+  probeFailures: number;
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  updatedAt: number;
+}
+
+/**
+ * Sink origins' breakers: paused and resumed by hand here; the circuit breaker's own transitions
+ * (sink-breaker.ts) write the same rows. A sink with no row has never failed nor been paused.
+ */
+export class SinkRepository {
+  readonly #db: Kysely<Database>;
+  readonly #commit: Commit;
+
+  constructor(db: Kysely<Database>, commit: Commit) {
+    this.#db = db;
+    this.#commit = commit;
+  }
+
+  async get(origin: string): Promise<SinkRecord | undefined> {
+    const row = await this.#db
+      .selectFrom("sinks")
+      .selectAll()
+      .where("origin", "=", origin)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toSinkRecord(row);
+  }
+
+  /** The records of `origins` (every one with a row when undefined), by origin. */
+  async list(origins?: readonly string[]): Promise<SinkRecord[]> {
+    if (origins?.length === 0) return [];
+    let query = this.#db.selectFrom("sinks").selectAll().orderBy("origin");
+    if (origins !== undefined) query = query.where("origin", "in", [...origins]);
+    return (await query.execute()).map(toSinkRecord);
+  }
+
+  /** An operator pauses `origin`: nothing is attempted there (no probe either) until it is resumed. */
+  pause(origin: string, now: number): Promise<SinkRecord> {
+    const db = this.#db;
+    return this.#commit(async (unit) => {
+      const paused = { paused_by: "operator", paused_at: now, probe_at: null, updated_at: now };
+      await unit.write(
+        db
+          .insertInto("sinks")
+          .values({ origin, ...paused })
+          .onConflict((oc) => oc.column("origin").doUpdateSet(paused))
+          .compile(),
+        OUTBOX_CHANGED,
+      );
+      return readIn(unit, db, origin);
+    });
+  }
+
+  /**
+   * `origin` takes attempts again, its failure record cleared, and its backlog drains at once
+   * (resumeIn). A sink that was not paused only has its failures forgotten.
+   */
+  resume(origin: string, now: number): Promise<SinkRecord | undefined> {
+    const db = this.#db;
+    return this.#commit(async (unit) => {
+      await resumeIn(unit, db, origin, now);
+      const [row] = await unit.query<Selectable<SinksTable>>(
+        db.selectFrom("sinks").selectAll().where("origin", "=", origin).compile(),
+      );
+      return row === undefined ? undefined : toSinkRecord(row);
+    });
+  }
+}
+
+/**
+ * In `unit`: `origin` is no longer paused and its failures are forgotten, and every pending event of
+ * it becomes due now, so its backlog goes out at once instead of on each event's own retry schedule.
+ * Their order holds: claims take due events by (next_attempt_at, seq), and a session's events in turn.
+ */
+export async function resumeIn(unit: UnitOfWork, db: Kysely<Database>, origin: string, now: number) {
+  await unit.write(
+    db
+      .updateTable("sinks")
+      .set({
+        paused_by: null,
+        paused_at: null,
+        probe_at: null,
+        probe_failures: 0,
+        consecutive_failures: 0,
+        failing_since: null,
+        updated_at: now,
+      })
+      .where("origin", "=", origin)
+      .compile(),
+    OUTBOX_CHANGED,
+  );
+  await unit.write(
+    db
+      .updateTable("outbox")
+      .set({ next_attempt_at: now })
+      .where("sink_origin", "=", origin)
+      .where("state", "=", "pending")
+      .where("next_attempt_at", ">", now)
+      .compile(),
+    OUTBOX_CHANGED,
+  );
+}
+
+async function readIn(unit: UnitOfWork, db: Kysely<Database>, origin: string): Promise<SinkRecord> {
+  const [row] = await unit.query<Selectable<SinksTable>>(
+    db.selectFrom("sinks").selectAll().where("origin", "=", origin).compile(),
+  );
+  if (row === undefined) throw new Error(`sink ${origin} vanished in its own transaction`);
+  return toSinkRecord(row);
+}
+
+export function toSinkRecord(r: Selectable<SinksTable>): SinkRecord {
+  const n = (v: number | string | null) => (v === null ? null : Number(v));
+  return {
+    origin: r.origin,
+    pausedBy: r.paused_by === "breaker" || r.paused_by === "operator" ? r.paused_by : null,
+    pausedAt: n(r.paused_at),
+    consecutiveFailures: Number(r.consecutive_failures),
+    failingSince: n(r.failing_since),
+    probeAt: n(r.probe_at),
+    probeFailures: Number(r.probe_failures),
+    lastSuccessAt: n(r.last_success_at),
+    lastFailureAt: n(r.last_failure_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
