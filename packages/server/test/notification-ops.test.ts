@@ -230,6 +230,36 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       assert.equal(n?.lastError, "sink answered HTTP 500");
     });
 
+    test("an attempt recorded as a paused sink's probe says so; others do not", async () => {
+      receiver.respond = () => ({ status: 500 });
+      const session = await create();
+      await h.tick();
+      const [n] = await notificationsOf(session.sessionId);
+      // The breaker's probe is recorded by the dispatcher (helper A's side); here the row as it writes it.
+      await h.openqod.store.db
+        .insertInto("delivery_attempts")
+        .values({
+          event_id: n?.id ?? "",
+          attempted_at: h.clock.now(),
+          duration_ms: 3,
+          status_code: 503,
+          outcome: "retry",
+          error: "sink answered HTTP 503",
+          sink_origin: new URL(receiver.url).origin,
+          response_excerpt: null,
+          probe: 1,
+        })
+        .execute();
+      const [after] = await notificationsOf(session.sessionId);
+      assert.deepEqual(
+        after?.attempts.map((a) => [a.statusCode, a.probe]),
+        [
+          [500, undefined],
+          [503, true],
+        ],
+      );
+    });
+
     test("a notification whose access token expired before delivery is expired, and says why", async () => {
       receiver.respond = () => ({ status: 500 });
       const expires = new Date(h.clock.now() + RETRY / 2).toISOString();
