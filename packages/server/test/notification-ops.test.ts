@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { ALL_SCOPES, OPERATOR_SCOPE } from "../src/auth/scopes.ts";
+import { recover } from "../src/service/recovery.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -370,6 +371,43 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       await h.tick();
       assert.equal(receiver.requests.length, 2);
       assert.ok(receiver.events.some((e) => e.data.sessionId === bobs));
+    });
+
+    test("beyond one call's batch: more and nextSince, and following nextSince recovers the rest, each once", async () => {
+      const since = h.clock.now();
+      receiver.respond = () => ({ status: 500 });
+      for (let i = 0; i < 5; i++) {
+        await create();
+        h.clock.advance(1);
+      }
+      await h.tick();
+      h.clock.advance(RETRY);
+      await h.tick();
+      receiver.requests.length = 0;
+      receiver.respond = () => ({ status: 204 });
+
+      // The batch of 1000 made small, on the real store: the same code path as the API's.
+      const deps = { store: h.openqod.store, clock: h.clock, batch: 2 };
+      const request = { sink: receiver.url, since };
+      const pages = [];
+      let page = await recover(deps, null, request);
+      pages.push(page);
+      for (let n = 0; page.more && n < 5; n++) {
+        page = await recover(deps, null, { ...request, since: Date.parse(page.nextSince ?? "") });
+        pages.push(page);
+      }
+      assert.deepEqual(
+        pages.map((p) => [p.recovered, p.more]),
+        [
+          [2, true],
+          [2, true],
+          [1, false],
+        ],
+      );
+      assert.equal(pages[0]?.nextSince, new Date(since + 2).toISOString(), "the first one not taken");
+      await h.tick();
+      assert.equal(new Set(receiver.events.map((e) => e.id)).size, 5);
+      assert.equal(receiver.requests.length, 5, "each once");
     });
 
     test("a notification whose access token has expired is skipped and not sent", async () => {

@@ -62,18 +62,19 @@ function target(request: RecoveryRequest): { origin: string; sink?: string } {
 /**
  * Redelivers every notification of one sink that was never delivered (pending, failed, expired but
  * with an access token still valid), created in [since, until), the caller's only (an operator's:
- * every client's), oldest first, at most RECOVERY_BATCH per call, in one transaction. Delivered ones
- * are never sent again, and a second call finds the first one's still pending and only makes them due
- * now again: each is sent once. A 410 ("gone") is the sink's own refusal and is not recovered.
+ * every client's), oldest first, at most `deps.batch` (@default RECOVERY_BATCH) a call, in one
+ * transaction. Delivered ones are never sent again, and a second call finds the first one's still
+ * pending and only makes them due now again: each is sent once. A 410 ("gone") is the sink's own
+ * refusal and is not recovered.
  * @throws ApiError 400 INVALID_ARGUMENT (no or two targets, a bad URL, until not after since, a window
  *   over RECOVERY_WINDOW_MS).
  */
 export async function recover(
-  deps: { store: Store; clock: Clock },
+  deps: { store: Store; clock: Clock; batch?: number },
   caller: Caller,
   request: RecoveryRequest,
 ): Promise<RecoveryOutcome> {
-  const { store, clock } = deps;
+  const { store, clock, batch = RECOVERY_BATCH } = deps;
   const now = clock.now();
   const { origin, sink } = target(request);
   const until = request.until ?? now;
@@ -88,12 +89,10 @@ export async function recover(
     ...(caller === null ? {} : { clientId: caller.clientId }),
     since: request.since,
     until,
-    limit: RECOVERY_BATCH + 1,
+    limit: batch + 1,
   });
-  const next = found[RECOVERY_BATCH];
-  const rows = found
-    .slice(0, RECOVERY_BATCH)
-    .filter((r) => sink === undefined || redactSink(r.sink) === sink);
+  const next = found[batch];
+  const rows = found.slice(0, batch).filter((r) => sink === undefined || redactSink(r.sink) === sink);
   const sessions = new Map<string, SessionRecord | undefined>();
   for (const id of new Set(rows.map((r) => r.sessionId))) sessions.set(id, await store.getSession(id));
 
