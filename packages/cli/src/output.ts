@@ -58,7 +58,11 @@ export function notificationLines(n: NotificationView): string[] {
   const info = n.statusInfo ? `/${n.statusInfo}` : "";
   const next = n.nextAttemptAt === undefined ? "" : `  next ${iso(n.nextAttemptAt)}`;
   const state =
-    n.state === "delivered" ? green(n.state) : n.state === "pending" ? yellow(n.state) : red(n.state);
+    n.state === "delivered"
+      ? green(n.state)
+      : n.state === "pending" || n.state === "paused"
+        ? yellow(n.state)
+        : red(n.state);
   return [
     `${n.id}  ${state}  ${statusColor(n.qosStatus)}${info}  ${dim(n.sink)}  created ${iso(n.createdAt)}${next}`,
     ...n.attempts.map(

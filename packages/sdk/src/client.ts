@@ -10,6 +10,7 @@ import type { OAuth2ClientCredentials } from "./oauth2/types.ts";
 import { QosProfiles } from "./qos-profiles.ts";
 import { Sandbox } from "./sandbox.ts";
 import { Sessions } from "./session.ts";
+import { Sinks } from "./sinks.ts";
 import { Transport } from "./transport.ts";
 
 /** Nokia Network as Code's QoD endpoint and the RapidAPI host its gateway expects. */
@@ -93,6 +94,8 @@ export class NetworkAsCodeClient {
   readonly notifications: Notifications;
   /** Simulator controls of an OpenQoD sandbox. OpenQoD only. */
   readonly sandbox: Sandbox;
+  /** Each sink origin's health; pausing and resuming (operators). OpenQoD only. */
+  readonly sinks: Sinks;
 
   constructor(options: ClientOptions) {
     const target = options.target ?? "openqod";
@@ -144,5 +147,6 @@ export class NetworkAsCodeClient {
     this.qosProfiles = new QosProfiles(ctx);
     this.notifications = new Notifications(ctx);
     this.sandbox = new Sandbox(ctx);
+    this.sinks = new Sinks(ctx);
   }
 }

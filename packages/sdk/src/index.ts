@@ -37,4 +37,5 @@ export type {
 export { QosProfiles } from "./qos-profiles.ts";
 export { Sandbox } from "./sandbox.ts";
 export { QodSession, Sessions } from "./session.ts";
+export { Sinks } from "./sinks.ts";
 export type * from "./types.ts";

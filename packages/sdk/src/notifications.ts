@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { openqodUrl } from "./openqod-only.ts";
-import type { Notification } from "./types.ts";
+import type { Notification, RecoverRequest, RecoverResult } from "./types.ts";
 
 /**
  * `client.notifications`: your sessions' status-change notifications, each with every delivery
@@ -39,6 +39,25 @@ export class Notifications {
     const { data } = await this.#ctx.transport.request<Notification>({
       method: "POST",
       url: `${base}/notifications/v1/notifications/${encodeURIComponent(notificationId)}/redeliver`,
+      idempotent: true,
+      signal: options.signal,
+    });
+    return data;
+  }
+
+  /**
+   * Sends again every notification of one sink (its URL as notifications show it) or one origin that
+   * was never delivered, created in [since, until) (at most 7 days; `until` defaults to now): failed
+   * and expired ones are reopened, pending ones made due now. Delivered ones are never resent, so a
+   * second call sends nothing twice; it is retried like a read. At most 1000 a call: follow `nextSince`.
+   * @throws ValidationError on a target other than OpenQoD; BadRequestError (window over 7 days, a bad URL).
+   */
+  async recover(request: RecoverRequest, options: { signal?: AbortSignal } = {}): Promise<RecoverResult> {
+    const base = openqodUrl(this.#ctx, "notifications.recover");
+    const { data } = await this.#ctx.transport.request<RecoverResult>({
+      method: "POST",
+      url: `${base}/notifications/v1/recover`,
+      body: request,
       idempotent: true,
       signal: options.signal,
     });

@@ -108,7 +108,7 @@ export class Sessions {
    */
   async list(params: ListSessionsParams = {}): Promise<{ sessions: QodSession[]; nextCursor?: string }> {
     const base = openqodUrl(this.#ctx, "sessions.list");
-    const { signal, status, limit, cursor } = params;
+    const { signal, status, limit, cursor, device, createdAfter, createdBefore, clientId } = params;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 100)) {
       throw new ValidationError("limit", `give a whole number from 1 to 100; got ${limit}`);
     }
@@ -116,6 +116,11 @@ export class Sessions {
     if (status !== undefined) query.set("status", status);
     if (limit !== undefined) query.set("limit", String(limit));
     if (cursor !== undefined) query.set("cursor", cursor);
+    for (const [name, value] of Object.entries(device ?? {})) query.set(name, value);
+    const time = (t: string | Date) => (typeof t === "string" ? t : t.toISOString());
+    if (createdAfter !== undefined) query.set("createdAfter", time(createdAfter));
+    if (createdBefore !== undefined) query.set("createdBefore", time(createdBefore));
+    if (clientId !== undefined) query.set("clientId", clientId);
     const search = query.size === 0 ? "" : `?${query}`;
     const { data } = await this.#ctx.transport.request<{ sessions: unknown[]; nextCursor?: string }>({
       method: "GET",
@@ -134,7 +139,7 @@ export class Sessions {
    * @throws ValidationError on a target other than OpenQoD (on the first iteration).
    */
   async *all(
-    params: Pick<ListSessionsParams, "status" | "signal"> = {},
+    params: Omit<ListSessionsParams, "limit" | "cursor"> = {},
   ): AsyncGenerator<QodSession, void, undefined> {
     let cursor: string | undefined;
     do {

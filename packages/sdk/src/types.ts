@@ -137,14 +137,24 @@ export interface ListSessionsParams {
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+  /** Only this device's sessions: a phone number, an IPv6 address, or an IPv4 public address (any private address or port). */
+  device?: { phoneNumber: string } | { ipv4Address: string } | { ipv6Address: string };
+  /** Only sessions created at or after this time (RFC 3339, or a Date). */
+  createdAfter?: string | Date;
+  /** Only sessions created before this time. */
+  createdBefore?: string | Date;
+  /** Only this API client's sessions: for operators (`openqod:operator`); others may name only themselves. */
+  clientId?: string;
   signal?: AbortSignal;
 }
 
 /**
- * Where a notification stands. pending: it will be attempted (again). delivered: the sink answered
- * 2xx. failed: it will not be attempted again (retries used up, 410 from the sink, or the token expired).
+ * Where a notification stands. pending: it will be attempted (again). paused: pending, but its sink
+ * is paused (circuit breaker or operator); it keeps its place. delivered: the sink answered 2xx.
+ * failed: it will not be attempted again (retries used up, or 410 from the sink). expired: never
+ * delivered and no longer attempted (its token expired, or it outlived the retry horizon).
  */
-export type NotificationState = "pending" | "delivered" | "failed";
+export type NotificationState = "pending" | "paused" | "delivered" | "failed" | "expired";
 
 /** delivered (2xx), retry (failed; tried again later), gone (410), failed (the last retry). */
 export type AttemptOutcome = "delivered" | "retry" | "gone" | "failed";
@@ -158,6 +168,10 @@ export interface DeliveryAttempt {
   /** Milliseconds. */
   durationMs: number;
   error?: string;
+  /** The start of the sink's answer (at most 512 bytes), the credential sent blanked as [redacted]. */
+  responseExcerpt?: string;
+  /** Present on a paused sink's probe. */
+  probe?: true;
 }
 
 /** A status-change notification of one of your sessions and its delivery (an OpenQoD extension). */
@@ -173,5 +187,46 @@ export interface Notification {
   createdAt: string;
   /** When a pending notification is next attempted. */
   nextAttemptAt?: string;
+  /** Why the last attempt failed, or why it settled without one. */
+  lastError?: string;
   attempts: DeliveryAttempt[];
+}
+
+/** What `notifications.recover` is asked: one sink's (URL as notifications show it) or one origin's. */
+export interface RecoverRequest {
+  sink?: string;
+  /** scheme://host[:port] */
+  origin?: string;
+  /** RFC 3339: notifications created at or after it. */
+  since: string;
+  /** RFC 3339, exclusive, at most 7 days after `since`. @default now */
+  until?: string;
+}
+
+/** What a recovery did (see `notifications.recover`). */
+export interface RecoverResult {
+  recovered: number;
+  alreadyPending: number;
+  skipped: number;
+  /** More than one call's 1000 matched: call again with `since` = `nextSince`. */
+  more: boolean;
+  nextSince?: string;
+}
+
+/** A sink origin's health and circuit breaker (an OpenQoD extension). Times are RFC 3339. */
+export interface Sink {
+  origin: string;
+  state: "active" | "paused";
+  pausedBy?: "breaker" | "operator";
+  pausedAt?: string;
+  nextProbeAt?: string;
+  consecutiveFailures: number;
+  failingSince?: string;
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+  /** How many of its newest 100 attempts there are, and the share of them delivered (0 to 1). */
+  recentAttempts: number;
+  recentSuccessRate?: number;
+  /** Your pending notifications to it (an operator's: everyone's). */
+  backlog: number;
 }

@@ -25,6 +25,7 @@ test("the package root exports exactly its public surface", () => {
     "QosProfiles",
     "Sandbox",
     "Sessions",
+    "Sinks",
     "TooManyRequestsError",
     "UnauthorizedError",
     "UnprocessableEntityError",

@@ -6,11 +6,16 @@ import type {
   DeliveryAttempt as DeliveryAttemptSchema,
   Notification as NotificationSchema,
   NotificationState as NotificationStateSchema,
+  RecoverRequest as RecoverRequestSchema,
+  RecoverResult as RecoverResultSchema,
+  Sink as SinkSchema,
 } from "../../server/src/http/schemas-notifications.ts";
 import type { CreateSessionV0, SessionInfoV0 } from "../../server/src/http/schemas-v0.ts";
 import { toSessionInfoV0 } from "../../server/src/http/session-info-v0.ts";
 import { toSessionInfo } from "../../server/src/http/session-info-v1.ts";
 import type { Notification as ServiceNotification } from "../../server/src/service/notification.ts";
+import type { RecoveryOutcome as ServiceRecoveryOutcome } from "../../server/src/service/recovery.ts";
+import type { SinkHealth as ServiceSinkHealth } from "../../server/src/service/sink-health.ts";
 import type {
   DeviceIpv4Addr,
   Device as ServerDevice,
@@ -84,6 +89,10 @@ export type ResponsePins = [
   Assert<Same<sdk.Notification, Static<typeof NotificationSchema>>>,
   // The server's service writes its notification type by hand too; through the SDK's, it is pinned as well.
   Assert<Same<sdk.Notification, ServiceNotification>>,
+  Assert<Same<sdk.RecoverResult, Static<typeof RecoverResultSchema>>>,
+  Assert<Same<sdk.RecoverResult, ServiceRecoveryOutcome>>,
+  Assert<Same<sdk.Sink, Static<typeof SinkSchema>>>,
+  Assert<Same<sdk.Sink, ServiceSinkHealth>>,
 ];
 
 /** Requests: what the SDK sends fits the server's schemas, field names included. */
@@ -92,6 +101,7 @@ export type RequestPins = [
   Assert<Accepts<ServerSinkCredential, sdk.SinkCredential>>,
   Assert<Accepts<CreateSession, CreateSessionWireV1>>,
   Assert<Accepts<CreateSessionV0, CreateSessionWireV0>>,
+  Assert<Same<sdk.RecoverRequest, Static<typeof RecoverRequestSchema>>>,
 ];
 
 /** A v1 session as an SDK would declare it had it missed `sink` (a drift the pins must catch). */

@@ -17,6 +17,7 @@ import { installHostCheck } from "./http/host-header.ts";
 import { installJsonParser } from "./http/json-body.ts";
 import { BODY_LIMIT, MAX_HEADER_SIZE, MAX_PARAM_LENGTH } from "./http/limits.ts";
 import { nefCallback } from "./http/nef-callback.ts";
+import { notificationOpsV1 } from "./http/notification-ops-v1.ts";
 import { notificationsV1 } from "./http/notifications-v1.ts";
 import { oauthCiba } from "./http/oauth-ciba.ts";
 import { oauthDiscovery } from "./http/oauth-discovery.ts";
@@ -156,12 +157,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticator,
     afterAuth,
   });
-  await app.register(notificationsV1, {
-    prefix: "/notifications/v1",
-    sessions: deps.sessions,
-    authenticator,
-    afterAuth,
-  });
+  for (const plugin of [notificationsV1, notificationOpsV1]) {
+    await app.register(plugin, {
+      prefix: "/notifications/v1",
+      sessions: deps.sessions,
+      authenticator,
+      afterAuth,
+    });
+  }
   if (deps.network instanceof NefAdapter) {
     const nef = deps.network;
     await app.register(nefCallback, { callbacks: nef.callbacks, sink: () => nef.sink });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { KNOWN_SCOPES, OPERATOR_SCOPE, scopeOf } from "../src/auth/scopes.ts";
 import { ERRORS } from "../src/errors.ts";
 import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 
@@ -115,6 +116,9 @@ describe("the OpenAPI document", () => {
       assert.equal(res.statusCode, 201, res.body);
       return res.json().sessionId as string;
     };
+    // Operator operations (pausing a sink) are sent as an operator; pause comes before resume.
+    const operator = (await h.openqod.apiKeys.create("ops", h.clock.now(), { scopes: [...KNOWN_SCOPES] }))
+      .key;
     let sent = 0;
     for (const [method, path, op] of operations(doc)) {
       const examples = op.requestBody?.content?.["application/json"]?.examples ?? {};
@@ -127,7 +131,8 @@ describe("the OpenAPI document", () => {
       for (const [name, example] of Object.entries(examples)) {
         const sessionId = params.length > 0 ? await newSession() : undefined;
         const url = sessionId === undefined ? path : path.replace("{sessionId}", sessionId);
-        const res = await h.request(method, url, example.value);
+        const key = scopeOf(op.operationId) === OPERATOR_SCOPE ? operator : undefined;
+        const res = await h.request(method, url, example.value, key === undefined ? {} : { key });
         assert.ok(
           res.statusCode >= 200 && res.statusCode < 300,
           `${method} ${path} example ${name}: ${res.statusCode} ${res.body}`,

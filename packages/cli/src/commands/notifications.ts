@@ -1,11 +1,12 @@
 import { Command } from "commander";
 import { clientFrom, withApiOptions } from "../client.ts";
+import { CliError, EXIT } from "../errors.ts";
 import { json, line, notificationLines } from "../output.ts";
 
 /** A session's notifications and their delivery attempts, over the API, as the session's owner. */
 export function notificationsCommand(): Command {
   const notifications = new Command("notifications").description(
-    "your sessions' notifications: every delivery attempt, and redelivery now",
+    "your sessions' notifications: every delivery attempt, redelivery now, and recovery of what a sink missed",
   );
 
   withApiOptions(notifications.command("list"))
@@ -28,6 +29,36 @@ export function notificationsCommand(): Command {
       if (options.json) json(n);
       else line(`notification ${id} queued for delivery now to ${n.sink}`);
     });
+
+  withApiOptions(notifications.command("recover"))
+    .description(
+      "send again every notification of a sink that was never delivered (failed, expired, pending), created in [--since, --until); at most 7 days, 1000 a call; delivered ones are never resent",
+    )
+    .option("--sink <url>", "the sink URL, as `notifications list` shows it")
+    .option("--origin <origin>", "instead of --sink: every sink of an origin, scheme://host[:port]")
+    .requiredOption("--since <time>", "RFC 3339: notifications created at or after it")
+    .option("--until <time>", "RFC 3339, exclusive (default: now)")
+    .action(
+      async (flags: { sink?: string; origin?: string; since: string; until?: string }, command: Command) => {
+        if ((flags.sink === undefined) === (flags.origin === undefined)) {
+          throw new CliError("give one of --sink and --origin", EXIT.usage);
+        }
+        const { client, options } = clientFrom(command);
+        const result = await client.notifications.recover({
+          ...(flags.sink === undefined ? {} : { sink: flags.sink }),
+          ...(flags.origin === undefined ? {} : { origin: flags.origin }),
+          since: flags.since,
+          ...(flags.until === undefined ? {} : { until: flags.until }),
+        });
+        if (options.json) json(result);
+        else {
+          line(
+            `recovered ${result.recovered}, already pending ${result.alreadyPending} (due now), skipped ${result.skipped} (token expired or gone)`,
+          );
+          if (result.more) line(`more to recover: run again with --since ${result.nextSince}`);
+        }
+      },
+    );
 
   return notifications;
 }

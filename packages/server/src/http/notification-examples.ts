@@ -140,3 +140,87 @@ export const networkEventExamples: Record<string, Example> = {
   available: { summary: "Granted, or still AVAILABLE (NOT_GUARANTEED, GUARANTEED)", value: available },
   ...terminatedSessionExamples,
 };
+
+const origin = "https://application-server.example.com";
+
+export const recoverRequestExamples: Record<string, Example> = {
+  sink: {
+    summary: "A sink's notifications since an outage began",
+    value: { sink, since: "2026-06-01T09:00:00Z", until: "2026-06-01T13:00:00Z" },
+  },
+  origin: { summary: "Every sink of an origin, until now", value: { origin, since: "2026-06-01T09:00:00Z" } },
+};
+
+export const recoverExamples: Record<string, Example> = {
+  recovered: {
+    summary: "Failed ones sent again, pending ones due now",
+    value: { recovered: 12, alreadyPending: 3, skipped: 1, more: false },
+  },
+};
+
+const pausedSink = {
+  origin,
+  state: "paused",
+  pausedBy: "breaker",
+  pausedAt: "2026-06-01T13:02:00.000Z",
+  nextProbeAt: "2026-06-01T13:02:20.000Z",
+  consecutiveFailures: 7,
+  failingSince: "2026-06-01T13:00:00.012Z",
+  lastSuccessAt: "2026-06-01T12:59:41.200Z",
+  lastFailureAt: "2026-06-01T13:02:00.004Z",
+  recentAttempts: 100,
+  recentSuccessRate: 0.93,
+  backlog: 4,
+};
+
+export const sinkListExamples: Record<string, Example> = {
+  paused: { summary: "A sink paused by its circuit breaker", value: { sinks: [pausedSink] } },
+};
+
+export const sinkOriginExamples: Record<string, Example> = {
+  origin: { summary: "A sink origin", value: { origin } },
+};
+
+const { nextProbeAt: _byHandIsNotProbed, ...byHand } = pausedSink;
+
+export const pausedSinkExamples: Record<string, Example> = {
+  paused: { summary: "Paused by an operator", value: { ...byHand, pausedBy: "operator" } },
+};
+
+export const resumedSinkExamples: Record<string, Example> = {
+  resumed: {
+    summary: "Active again; its backlog is due now",
+    value: {
+      origin,
+      state: "active",
+      consecutiveFailures: 0,
+      recentAttempts: 100,
+      recentSuccessRate: 0.93,
+      backlog: 4,
+    },
+  },
+};
+
+export const BAD_WINDOW: ErrorExample = {
+  code: "INVALID_ARGUMENT",
+  summary: "A window over 7 days",
+  message: "The window from since to until is at most 7 days: recover a longer outage in several calls.",
+};
+
+export const BAD_ORIGIN: ErrorExample = {
+  code: "INVALID_ARGUMENT",
+  summary: "Not an origin",
+  message:
+    'origin must be an http or https origin, scheme://host[:port] with no path, such as https://receiver.example:8443; got "https://a.example/x".',
+};
+
+export const NOT_OPERATOR: ErrorExample = {
+  code: "PERMISSION_DENIED",
+  message: "This operation needs the scope openqod:operator, which the credential does not carry.",
+};
+
+export const NO_SINK: ErrorExample = {
+  code: "NOT_FOUND",
+  message:
+    "The sink https://application-server.example.com has never failed nor been paused: there is nothing to resume.",
+};

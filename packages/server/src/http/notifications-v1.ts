@@ -1,7 +1,5 @@
 import type { Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import type { QosStatus } from "../domain/types.ts";
-import { ApiError } from "../errors.ts";
 import type { SessionService } from "../service/session-service.ts";
 import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
@@ -13,7 +11,7 @@ import {
   sessionPageExamples,
   TOKEN_EXPIRED,
 } from "./notification-examples.ts";
-import { asSeenBy } from "./owner.ts";
+import { asSeenBy, callerOf } from "./owner.ts";
 import { SessionIdParams } from "./schemas.ts";
 import {
   NotificationIdParams,
@@ -23,6 +21,7 @@ import {
   SessionListQuery,
 } from "./schemas-notifications.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
+import { encodeCursor, parseSessionListQuery } from "./session-list-query.ts";
 
 export interface NotificationsV1Options {
   sessions: SessionService;
@@ -32,59 +31,10 @@ export interface NotificationsV1Options {
 }
 
 const tags = ["Notifications"];
-const STATUSES: readonly QosStatus[] = ["REQUESTED", "AVAILABLE", "UNAVAILABLE"];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** @default page size */
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 100;
-
-/** The cursor is the last session id of a page, base64url-encoded so callers treat it as opaque. */
-const encodeCursor = (id: string) => Buffer.from(id, "utf8").toString("base64url");
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!UUID.test(id)) {
-    throw new ApiError(
-      "INVALID_ARGUMENT",
-      "cursor is not one this API returned: pass the nextCursor of the previous page, or leave it out to start again.",
-    );
-  }
-  return id;
-}
-
-function parseQuery(query: Static<typeof SessionListQuery>): {
-  status?: QosStatus;
-  afterId?: string;
-  limit: number;
-} {
-  const parsed: { status?: QosStatus; afterId?: string; limit: number } = { limit: DEFAULT_LIMIT };
-  if (query.status !== undefined) {
-    const status = STATUSES.find((s) => s === query.status);
-    if (status === undefined) {
-      throw new ApiError(
-        "INVALID_ARGUMENT",
-        `status must be one of ${STATUSES.join(", ")}; got "${query.status}".`,
-      );
-    }
-    parsed.status = status;
-  }
-  if (query.limit !== undefined) {
-    const limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
-    if (!(limit >= 1 && limit <= MAX_LIMIT)) {
-      throw new ApiError(
-        "INVALID_ARGUMENT",
-        `limit must be a whole number from 1 to ${MAX_LIMIT}; got "${query.limit}".`,
-      );
-    }
-    parsed.limit = limit;
-  }
-  if (query.cursor !== undefined) parsed.afterId = decodeCursor(query.cursor);
-  return parsed;
-}
-
 /**
  * OpenQoD's notifications API, mounted at /notifications/v1 (CAMARA has none): what an API client
- * needs to see and repair its webhook deliveries. Every operation sees only the caller's own sessions.
+ * needs to see and repair its webhook deliveries. Every operation sees only the caller's own sessions;
+ * an operator (`openqod:operator`) sees every client's. Recovery and sinks: notification-ops-v1.ts.
  */
 export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async (
   app,
@@ -101,6 +51,8 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
         summary: "The caller's sessions, of every device",
         description:
           "Every session of the calling API client, whatever its device, oldest first (by id; ids are UUIDv7, ordered by creation), in pages. " +
+          "An operator (scope openqod:operator) sees every client's, or one client's with `clientId`. " +
+          "Filter by status, by one device identifier (phoneNumber, ipv4Address: the public address, ipv6Address) and by creation time (createdAfter inclusive, createdBefore exclusive). " +
           "Ended sessions are listed until they are removed (360 s after they end, by default). Follow `nextCursor` until it is absent.",
         querystring: SessionListQuery,
         response: {
@@ -116,14 +68,25 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
               summary: "A limit out of range",
               message: 'limit must be a whole number from 1 to 100; got "500".',
             },
+            {
+              code: "INVALID_ARGUMENT",
+              summary: "A time that is not RFC 3339",
+              message:
+                'createdAfter must be an RFC 3339 date-time such as 2026-06-01T12:00:00Z; got "yesterday".',
+            },
             NO_KEY,
+            {
+              code: "PERMISSION_DENIED",
+              summary: "Another client's sessions, asked by a client",
+              message: "Only an operator may list another API client's sessions.",
+            },
           ),
         },
       },
     },
     async (request) => {
-      const query = parseQuery(request.query);
-      const page = await sessions.list(request.owner, query);
+      const query = parseSessionListQuery(request.query);
+      const page = await sessions.list(callerOf(request), query);
       const last = page.sessions.at(-1);
       return {
         sessions: page.sessions.map((s) => asSeenBy(request, toSessionInfo(s))),
@@ -140,8 +103,9 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
         tags,
         summary: "A session's notifications and every delivery attempt",
         description:
-          "Each status-change notification of the session, oldest first, with its delivery state (pending, delivered, failed), " +
-          "its next attempt if pending, and every attempt (time, outcome, HTTP status or error, duration). " +
+          "Each status-change notification of the session, oldest first, with its delivery state (pending, paused, delivered, failed, expired), " +
+          "its next attempt if pending, why its last attempt failed, and every attempt (time, outcome, HTTP status or error, duration, " +
+          "the first 512 bytes of the answer with the credential sent blanked, and whether it was a paused sink's probe). " +
           "Still answered after the session itself has been removed. Never shows the sink's token.",
         params: SessionIdParams,
         response: {
@@ -151,7 +115,7 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
       },
     },
     async (request) => ({
-      notifications: await sessions.notifications.ofSession(request.owner, request.params.sessionId),
+      notifications: await sessions.notifications.ofSession(callerOf(request), request.params.sessionId),
     }),
   );
 
@@ -176,7 +140,7 @@ export const notificationsV1: FastifyPluginAsync<NotificationsV1Options> = async
     },
     async (request, reply) => {
       const notification = await sessions.notifications.redeliver(
-        request.owner,
+        callerOf(request),
         request.params.notificationId,
       );
       return reply.status(202).send(notification);

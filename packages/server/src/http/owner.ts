@@ -1,6 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import type { Principal } from "../auth/principal.ts";
+import { isOperator } from "../auth/scopes.ts";
 import { chooseDeviceIdentifier } from "../domain/device.ts";
+import type { Caller } from "../service/notification-service.ts";
 import type { Owner } from "../service/owner.ts";
 
 /** Whom the service acts for: the principal's client, narrowed to its token's device if bound. */
@@ -19,4 +21,14 @@ export function asSeenBy<T>(request: FastifyRequest, info: T): T {
   if (request.principal.device === null || typeof info !== "object" || info === null) return info;
   const { device: _left, ...rest } = info as T & { device?: unknown };
   return rest as T;
+}
+
+/**
+ * Whom the notifications API acts for: null (every client's) for an operator, a principal with
+ * `openqod:operator` and no device binding (a token bound to one device speaks for that device only);
+ * else the principal's own client.
+ */
+export function callerOf(request: FastifyRequest): Caller {
+  const { principal } = request;
+  return isOperator(principal.scopes) && principal.device === null ? null : request.owner;
 }

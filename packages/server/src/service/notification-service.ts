@@ -1,10 +1,13 @@
 import type { Clock } from "../clock.ts";
 import { sinkAuthorization } from "../delivery/sink-authorization.ts";
 import { ApiError } from "../errors.ts";
+import { sinkOrigin } from "../store/outbox-claim.ts";
 import type { Store } from "../store/store.ts";
 import type { OutboxRow } from "../store/types.ts";
 import { type Notification, toNotification } from "./notification.ts";
 import { type Owner, owned } from "./owner.ts";
+import { type RecoveryOutcome, type RecoveryRequest, recover } from "./recovery.ts";
+import { listSinks, pauseSink, resumeSink, type SinkHealth } from "./sink-health.ts";
 
 /**
  * Who asks: an API client (sees and redelivers the notifications of its own sessions only, and with a
@@ -46,14 +49,21 @@ export class NotificationService {
       }
     }
     if (rows.length === 0) return [];
-    const attempts = await this.#store.attemptsOfSession(sessionId);
-    return rows.map((row) => toNotification(row, attempts));
+    const [attempts, paused] = await Promise.all([
+      this.#store.attemptsOfSession(sessionId),
+      this.#pausedOrigins(rows),
+    ]);
+    return rows.map((row) => toNotification(row, attempts, paused));
   }
 
   /** One notification by its id. @throws ApiError 404 NOT_FOUND, 403 PERMISSION_DENIED. */
   async get(caller: Caller, notificationId: string): Promise<Notification> {
     const row = await this.#owned(caller, await this.#store.outboxEvent(notificationId));
-    return toNotification(row, await this.#store.attemptsOf(row.eventId));
+    const [attempts, paused] = await Promise.all([
+      this.#store.attemptsOf(row.eventId),
+      this.#pausedOrigins([row]),
+    ]);
+    return toNotification(row, attempts, paused);
   }
 
   /**
@@ -87,7 +97,39 @@ export class NotificationService {
         `Notification ${notificationId} cannot be sent again: its access token was removed when it settled, and its session no longer holds one for its sink.`,
       );
     }
-    return toNotification(updated, await this.#store.attemptsOf(notificationId));
+    const [attempts, paused] = await Promise.all([
+      this.#store.attemptsOf(notificationId),
+      this.#pausedOrigins([updated]),
+    ]);
+    return toNotification(updated, attempts, paused);
+  }
+
+  /** See recovery.ts recover. */
+  recover(caller: Caller, request: RecoveryRequest): Promise<RecoveryOutcome> {
+    return recover({ store: this.#store, clock: this.#clock }, caller, request);
+  }
+
+  /** See sink-health.ts listSinks. */
+  sinks(caller: Caller): Promise<SinkHealth[]> {
+    return listSinks({ store: this.#store, clock: this.#clock }, caller);
+  }
+
+  /** See sink-health.ts pauseSink. */
+  pauseSink(caller: Caller, origin: string): Promise<SinkHealth> {
+    return pauseSink({ store: this.#store, clock: this.#clock }, caller, origin);
+  }
+
+  /** See sink-health.ts resumeSink. */
+  resumeSink(caller: Caller, origin: string): Promise<SinkHealth> {
+    return resumeSink({ store: this.#store, clock: this.#clock }, caller, origin);
+  }
+
+  /** Which of the pending `rows`' sink origins are paused now. */
+  async #pausedOrigins(rows: readonly OutboxRow[]): Promise<Set<string>> {
+    const origins = new Set(rows.filter((r) => r.state === "pending").map((r) => sinkOrigin(r.sink)));
+    if (origins.size === 0) return origins;
+    const sinks = await this.#store.sinks([...origins]);
+    return new Set(sinks.filter((s) => s.pausedBy !== null).map((s) => s.origin));
   }
 
   async #owned(caller: Caller, row: OutboxRow | undefined): Promise<OutboxRow> {

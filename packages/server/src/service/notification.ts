@@ -1,12 +1,14 @@
 import type { EventQosStatus, StatusInfo } from "../domain/types.ts";
+import { sinkOrigin } from "../store/outbox-claim.ts";
 import type { DeliveryAttemptRow, DeliveryState, OutboxRow } from "../store/types.ts";
 
 /**
- * Where a notification stands. pending: it will be attempted (again). delivered: a 2xx came back.
- * failed: it will not be attempted again — retries used up, the sink answered 410, or the access
- * token expired first (its attempts, or their absence, say which).
+ * Where a notification stands. pending: it will be attempted (again). paused: pending on a paused
+ * sink origin (breaker or operator), keeping its place. delivered: a 2xx came back. failed: it will
+ * not be attempted again — retries used up or the sink answered 410. expired: never delivered, and
+ * no longer attempted: its access token expired, or it outlived the retry horizon (`lastError`).
  */
-export type NotificationState = "pending" | "delivered" | "failed";
+export type NotificationState = "pending" | "paused" | "delivered" | "failed" | "expired";
 
 /** How one attempt went: delivered (2xx), retry (failed, tried again later), gone (410), failed (the last retry). */
 export type AttemptOutcome = "delivered" | "retry" | "gone" | "failed";
@@ -19,6 +21,10 @@ export interface DeliveryAttempt {
   statusCode?: number;
   durationMs: number;
   error?: string;
+  /** The start of the answer's body, bounded, the credential sent blanked (delivery/excerpt.ts). */
+  responseExcerpt?: string;
+  /** Present (true) only on a paused sink's probe. */
+  probe?: true;
 }
 
 /**
@@ -37,6 +43,8 @@ export interface Notification {
   createdAt: string;
   /** When a pending notification is next attempted. */
   nextAttemptAt?: string;
+  /** Why the last attempt failed, or why it settled without one. */
+  lastError?: string;
   attempts: DeliveryAttempt[];
 }
 
@@ -45,7 +53,7 @@ const STATE: Record<DeliveryState, NotificationState> = {
   delivered: "delivered",
   failed: "failed",
   gone: "failed",
-  expired: "failed",
+  expired: "expired",
 };
 
 const OUTCOMES = new Set<string>(["delivered", "retry", "gone", "failed"]);
@@ -63,14 +71,23 @@ export function redactSink(sink: string): string {
   }
 }
 
+/** A pending event's origin is paused: it shows as "paused". */
+export function isPausedAt(row: OutboxRow, pausedOrigins: ReadonlySet<string>): boolean {
+  return row.state === "pending" && pausedOrigins.has(sinkOrigin(row.sink));
+}
+
 /**
- * The API view of an outbox event and its attempts (`attempts` may hold other events' too). Both
- * envelopes (CloudEvents v1, Network-as-Code v0) carry `data.qosStatus` and `data.statusInfo`; v0's
- * `SESSION_AVAILABLE` is no CAMARA reason and is left out.
+ * The API view of an outbox event and its attempts (`attempts` may hold other events' too), given
+ * the sink origins paused now. Both envelopes (CloudEvents v1, Network-as-Code v0) carry
+ * `data.qosStatus` and `data.statusInfo`; v0's `SESSION_AVAILABLE` is no CAMARA reason and is left out.
  */
-export function toNotification(row: OutboxRow, attempts: readonly DeliveryAttemptRow[]): Notification {
+export function toNotification(
+  row: OutboxRow,
+  attempts: readonly DeliveryAttemptRow[],
+  pausedOrigins: ReadonlySet<string> = new Set(),
+): Notification {
   const data = (JSON.parse(row.body) as { data?: { qosStatus?: EventQosStatus; statusInfo?: string } }).data;
-  const state = STATE[row.state];
+  const state = isPausedAt(row, pausedOrigins) ? "paused" : STATE[row.state];
   const statusInfo =
     data?.statusInfo !== undefined && STATUS_INFOS.has(data.statusInfo)
       ? (data.statusInfo as StatusInfo)
@@ -83,7 +100,8 @@ export function toNotification(row: OutboxRow, attempts: readonly DeliveryAttemp
     state,
     sink: redactSink(row.sink),
     createdAt: iso(row.createdAt),
-    ...(state === "pending" ? { nextAttemptAt: iso(row.nextAttemptAt) } : {}),
+    ...(row.state === "pending" ? { nextAttemptAt: iso(row.nextAttemptAt) } : {}),
+    ...(row.lastError === null ? {} : { lastError: row.lastError }),
     attempts: attempts
       .filter((a) => a.eventId === row.eventId)
       .map((a) => ({
@@ -92,6 +110,8 @@ export function toNotification(row: OutboxRow, attempts: readonly DeliveryAttemp
         ...(a.statusCode === null ? {} : { statusCode: a.statusCode }),
         durationMs: a.durationMs,
         ...(a.error === null ? {} : { error: a.error }),
+        ...(a.responseExcerpt === null ? {} : { responseExcerpt: a.responseExcerpt }),
+        ...(a.probe ? { probe: true as const } : {}),
       })),
   };
 }

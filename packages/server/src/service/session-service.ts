@@ -3,7 +3,7 @@ import { parseFlow } from "../domain/flow.ts";
 import { checkDuration, end, extend, whenDue } from "../domain/lifecycle.ts";
 import { checkProfileForDevice } from "../domain/profiles.ts";
 import { checkSink } from "../domain/sink.ts";
-import type { Device, Dialect, QosStatus, SessionRecord } from "../domain/types.ts";
+import type { Device, Dialect, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import { uuidv7 } from "../ids.ts";
 import type { NetworkEvent, NetworkEventOutcome } from "../network/adapter.ts";
@@ -17,6 +17,7 @@ import type {
   NotificationRenderer,
   SessionServiceOptions,
 } from "./session-inputs.ts";
+import { listSessions, type SessionListing, type SessionPage } from "./session-listing.ts";
 import { isLive, TransitionWriter } from "./transitions.ts";
 
 export type { CreateSessionInput, ExtensionPolicy, NotificationRenderer, SessionServiceOptions };
@@ -245,22 +246,9 @@ export class SessionService {
     });
   }
 
-  /**
-   * A page of the caller's sessions (of every device, or only the bound token's), oldest first (ids are
-   * UUIDv7, ordered by creation).
-   * @returns up to `limit` sessions after `afterId`, and whether more follow.
-   */
-  async list(
-    owner: Owner,
-    query: { status?: QosStatus; afterId?: string; limit: number },
-  ): Promise<{ sessions: SessionRecord[]; more: boolean }> {
-    const found = await this.#o.store.sessionsOfClient({
-      clientId: owner.clientId,
-      ...(owner.device === null ? {} : { deviceKey: owner.device.key }),
-      ...query,
-      limit: query.limit + 1,
-    });
-    return { sessions: found.slice(0, query.limit), more: found.length > query.limit };
+  /** See session-listing.ts listSessions. */
+  list(owner: Owner | null, query: SessionListing): Promise<SessionPage> {
+    return listSessions(this.#o.store, owner, query);
   }
 
   /**

@@ -165,13 +165,21 @@ export class SessionRepository {
   }
 
   /**
-   * A page of a client's sessions, oldest first by id (UUIDv7 ids sort by creation time). Reads
-   * through the (client_id, device_key) index: a client's sessions are few, as ended ones are removed.
+   * A page of a client's (or every client's) sessions, oldest first by id (UUIDv7 ids sort by creation
+   * time). Reads through the (client_id, device_key) index, or the primary key for every client's:
+   * sessions are few, as ended ones are removed.
    */
   async ofClient(query: SessionPageQuery): Promise<SessionRecord[]> {
-    let select = this.#db.selectFrom("sessions").selectAll().where("client_id", "=", query.clientId);
+    let select = this.#db.selectFrom("sessions").selectAll();
+    if (query.clientId !== undefined) select = select.where("client_id", "=", query.clientId);
     if (query.status !== undefined) select = select.where("qos_status", "=", query.status);
-    if (query.deviceKey !== undefined) select = select.where("device_key", "=", query.deviceKey);
+    for (const key of query.deviceKeys ?? []) select = select.where("device_key", "=", key);
+    if (query.deviceKeyPrefix !== undefined) {
+      // The prefix is an IPv4 address and "|": nothing in it is a LIKE wildcard.
+      select = select.where("device_key", "like", `${query.deviceKeyPrefix}%`);
+    }
+    if (query.createdAfter !== undefined) select = select.where("created_at", ">=", query.createdAfter);
+    if (query.createdBefore !== undefined) select = select.where("created_at", "<", query.createdBefore);
     if (query.afterId !== undefined) select = select.where("id", ">", query.afterId);
     const rows = await select.orderBy("id").limit(query.limit).execute();
     return rows.map(rowToSession);

@@ -9,10 +9,12 @@ import { GroupCommit, type WriteOptions } from "./group-commit.ts";
 import { type NetworkCommand, NetworkCommandRepository } from "./network-commands.ts";
 import { OutboxRepository } from "./outbox.ts";
 import type { ClaimRequest } from "./outbox-claim.ts";
+import { OutboxRecovery } from "./recovery.ts";
 import { OutboxRedelivery, type RedeliveryRequest } from "./redelivery.ts";
 import { RetentionRepository, type SweptRows } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { SessionRepository } from "./sessions.ts";
+import { SinkHealthReads } from "./sink-health.ts";
 import { type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
   AttemptResult,
@@ -30,6 +32,7 @@ import { WriteTx } from "./write-tx.ts";
 export type { CommitInfo } from "./effects.ts";
 export type { WriteOptions } from "./group-commit.ts";
 export type { GuardState, NetworkCommand } from "./network-commands.ts";
+export type { RecoveryItem, RecoveryScope } from "./recovery.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
 export type { PausedBy, SinkRecord } from "./sinks.ts";
@@ -43,6 +46,10 @@ export type { WriteTx } from "./write-tx.ts";
 export class Store {
   /** The query builder on the database, for tests and tools that look at rows directly. */
   readonly db: Kysely<Database>;
+  /** Recovering a sink's undelivered events (the notifications API's recover). */
+  readonly recovery: OutboxRecovery;
+  /** Per-sink health reads: origins, recent attempts, backlog. */
+  readonly sinkHealth: SinkHealthReads;
   readonly #engine: Engine;
   readonly #commits: GroupCommit;
   readonly #sessions: SessionRepository;
@@ -81,6 +88,8 @@ export class Store {
     this.#clients = new ClientRepository(db);
     this.#network = new NetworkCommandRepository(db, commit, statements.network);
     this.#sinks = new SinkRepository(db, commit);
+    this.recovery = new OutboxRecovery({ db, commit, credentials: statements.attempts.credentials });
+    this.sinkHealth = new SinkHealthReads(db);
     // Other instances' (or, on SQLite, other processes') commits wake this store's workers too.
     engine.listen(this.#announce);
   }

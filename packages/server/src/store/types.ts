@@ -83,11 +83,18 @@ export interface OutboxRow {
   credentialRemoved: boolean;
 }
 
-/** Which of a client's sessions to list, after `afterId` (exclusive), oldest first by id. */
+/** Which sessions to list, after `afterId` (exclusive), oldest first by id. */
 export interface SessionPageQuery {
-  clientId: string;
-  /** Only this device's sessions (a device-bound token's). */
-  deviceKey?: string;
+  /** Only this client's sessions; every client's when absent (an operator's view). */
+  clientId?: string;
+  /** Only this device's sessions (a device-bound token's, or a filter; both when both are given). */
+  deviceKeys?: readonly string[];
+  /** Only sessions whose device key starts so (an IPv4 device by its public address alone). */
+  deviceKeyPrefix?: string;
+  /** Created at or after this instant (ms). */
+  createdAfter?: number;
+  /** Created before this instant (ms). */
+  createdBefore?: number;
   status?: "REQUESTED" | "AVAILABLE" | "UNAVAILABLE";
   afterId?: string;
   limit: number;

@@ -9,10 +9,10 @@ export interface ReceivedRequest {
   json: unknown;
 }
 
-/** Decides the answer to each request: a status, optional headers and a delay before answering. */
+/** Decides the answer to each request: a status, optional headers and body, and a delay before answering. */
 export type Responder = (
   request: ReceivedRequest,
-) => { status: number; headers?: Record<string, string>; delayMs?: number } | "hang";
+) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | "hang";
 
 /** A real HTTP server on 127.0.0.1 that records every request it gets: a webhook sink for tests. */
 export class TestReceiver {
@@ -43,7 +43,7 @@ export class TestReceiver {
         if (answer === "hang") return;
         const reply = () => {
           res.writeHead(answer.status, answer.headers ?? {});
-          res.end();
+          res.end(answer.body);
         };
         if (answer.delayMs) setTimeout(reply, answer.delayMs);
         else reply();
