@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ALL_SCOPES, OPERATION_SCOPES } from "../src/auth/scopes.ts";
+import { KNOWN_SCOPES, OPERATION_SCOPES } from "../src/auth/scopes.ts";
 import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 
 interface Operation {
@@ -50,7 +50,7 @@ describe("scopes", () => {
         if (path.startsWith("/oauth2/") || path.startsWith("/.well-known/")) continue;
         count++;
         const scopes = op.security?.find((s) => s.openId !== undefined)?.openId ?? [];
-        if (scopes.length !== 1 || !ALL_SCOPES.includes(scopes[0] as (typeof ALL_SCOPES)[number]))
+        if (scopes.length !== 1 || !KNOWN_SCOPES.includes(scopes[0] as (typeof KNOWN_SCOPES)[number]))
           problems.push(
             `${method.toUpperCase()} ${path} (${op.operationId}): ${JSON.stringify(op.security)}`,
           );
