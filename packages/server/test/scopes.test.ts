@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { KNOWN_SCOPES, OPERATION_SCOPES } from "../src/auth/scopes.ts";
 import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
+import { basic, newOAuthClient, tokenRequest } from "./helpers/oauth.ts";
 
 interface Operation {
   operationId?: string;
@@ -106,5 +107,42 @@ describe("scopes", () => {
     const key = await h.newClient("legacy");
     const res = await h.request("POST", "/qos-profiles/v1/retrieve-qos-profiles", {}, { key });
     assert.equal(res.statusCode, 200);
+  });
+
+  test("the operator role is never implied: a client made without scopes cannot ask for it, one given it can", async () => {
+    const plain = await newOAuthClient(h, "no-role");
+    const refused = await tokenRequest(
+      h,
+      { grant_type: "client_credentials", scope: "openqod:operator" },
+      basic(plain.clientId, plain.secret),
+    );
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.json().error, "invalid_scope");
+    const pause = await h.request(
+      "POST",
+      "/notifications/v1/sinks/pause",
+      { origin: "https://sink.example" },
+      { key: plain.key },
+    );
+    assert.equal(pause.statusCode, 403);
+    assert.equal(pause.json().code, "PERMISSION_DENIED");
+
+    const ops = await newOAuthClient(h, "ops", {
+      scopes: ["openqod:operator", "openqod:notifications:read"],
+    });
+    const granted = await tokenRequest(
+      h,
+      { grant_type: "client_credentials", scope: "openqod:operator" },
+      basic(ops.clientId, ops.secret),
+    );
+    assert.equal(granted.statusCode, 200, granted.body);
+    assert.equal(granted.json().scope, "openqod:operator");
+    const paused = await h.request(
+      "POST",
+      "/notifications/v1/sinks/pause",
+      { origin: "https://sink.example" },
+      { headers: { authorization: `Bearer ${granted.json().access_token}` } },
+    );
+    assert.equal(paused.statusCode, 200, paused.body);
   });
 });
