@@ -216,6 +216,32 @@ describe("signed notifications (Standard Webhooks)", () => {
     assert.equal(signatures(request).length, 5);
   });
 
+  test("when the secrets cannot be read, the attempt fails and is retried: nothing leaves unsigned", async () => {
+    const [secret] = await rotate();
+    const store = h.openqod.store;
+    const read = store.webhookSecrets.bind(store);
+    store.webhookSecrets = async () => {
+      throw new Error("database unavailable");
+    };
+    // The rotation told this server's signer to read again: the read fails.
+    const res = await h.request(
+      "POST",
+      `${V1}/sessions`,
+      sessionBody({ sink: receiver.url, sinkCredential: bearer("tok") }),
+    );
+    assert.equal(res.statusCode, 201);
+    await h.tick();
+    assert.equal(receiver.requests.length, 0);
+    const [attempt] = await store.attemptsOfSession(res.json().sessionId);
+    assert.equal(attempt?.outcome, "retry");
+    assert.match(attempt?.error ?? "", /database unavailable/);
+    store.webhookSecrets = read;
+    h.clock.advance(5_000);
+    await h.tick();
+    await receiver.waitFor(1);
+    assert.ok(oracleVerifies(secret!.secret, receiver.requests[0] as ReceivedRequest));
+  });
+
   test("Network-as-Code (v0) notifications are signed too", async () => {
     const [secret] = await rotate();
     const res = await h.request("POST", "/qod/v0/sessions", {
