@@ -38,3 +38,4 @@ export { QosProfiles } from "./qos-profiles.ts";
 export { Sandbox } from "./sandbox.ts";
 export { QodSession, Sessions } from "./session.ts";
 export type * from "./types.ts";
+export { type WebhookSecret, WebhookSecrets } from "./webhook-secrets.ts";
