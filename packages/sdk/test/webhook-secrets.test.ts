@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
 import { createHmac } from "node:crypto";
+import { after, before, describe, test } from "node:test";
 import { TestReceiver } from "../../server/test/helpers/receiver.ts";
 import {
   BadRequestError,
