@@ -53,6 +53,7 @@ describe("openqod CLI", () => {
       ["clients", "rotate"],
       ["clients", "update"],
       ["clients", "revoke"],
+      ["clients", "webhook-secret"],
       ["keys"],
       ["keys", "rotate"],
       ["keys", "list"],
