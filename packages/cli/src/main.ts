@@ -10,6 +10,7 @@ import { profilesCommand } from "./commands/profiles.ts";
 import { sandboxCommand } from "./commands/sandbox.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { sessionsCommand } from "./commands/sessions.ts";
+import { webhookSecretsCommand } from "./commands/webhook-secrets.ts";
 import { describeFailure } from "./errors.ts";
 import { red } from "./output.ts";
 
@@ -30,6 +31,7 @@ const program = new Command("openqod")
   .addCommand(profilesCommand())
   .addCommand(listenCommand())
   .addCommand(notificationsCommand())
+  .addCommand(webhookSecretsCommand())
   .addCommand(sandboxCommand())
   .addCommand(clientsCommand())
   .addCommand(keysCommand())

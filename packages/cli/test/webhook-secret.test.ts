@@ -8,6 +8,8 @@ import { type ServerProcess, startServerProcess } from "../../server/test/helper
 import { TestReceiver } from "../../server/test/helpers/receiver.ts";
 import { openqod } from "./run-cli.ts";
 
+const SANDBOX_KEY = "cli-webhook-key-0123456789";
+
 interface SecretsJson {
   name: string;
   secrets: Array<{ id: string; secret: string; createdAt: string; retiresAt?: string }>;
@@ -86,6 +88,39 @@ describe("openqod clients webhook-secret", () => {
     const human = await openqod(["clients", "webhook-secret", "rotating", ...db]);
     assert.match(human.stdout, /^whsec_\S+\tcurrent\tcreated \S+\nwhsec_\S+\tretires \S+\tcreated \S+\n$/);
     assert.deepEqual((await secretsOf(["rotating", "--off"])).secrets, []);
+  });
+
+  test("openqod webhook-secrets [rotate|delete]: the caller's own secrets over the API", async () => {
+    const env = { OPENQOD_URL: server.url, OPENQOD_TOKEN: SANDBOX_KEY };
+    const api = async (args: string[]) => {
+      const run = await openqod(["webhook-secrets", ...args, "--json"], env);
+      assert.equal(run.code, 0, run.stderr);
+      return (JSON.parse(run.stdout) as Pick<SecretsJson, "secrets">).secrets;
+    };
+    assert.deepEqual(await api([]), []);
+    const [first] = await api(["rotate"]);
+    const rotated = await api(["rotate", "--grace", "30m"]);
+    assert.deepEqual(
+      rotated.map((s) => s.id),
+      [rotated[0]?.id, first?.id],
+    );
+    const retiresIn = Date.parse(rotated[1]?.retiresAt ?? "") - Date.now();
+    assert.ok(retiresIn > 29 * 60_000 && retiresIn <= 30 * 60_000, String(retiresIn));
+    assert.deepEqual(
+      (await api(["get"])).map((s) => s.id),
+      rotated.map((s) => s.id),
+    );
+    // Grace 0 stops the secret current until now at once; the one still retiring keeps its 30 min.
+    const third = await api(["rotate", "--grace", "0"]);
+    assert.deepEqual(
+      third.slice(1).map((s) => s.id),
+      [first?.id],
+    );
+    assert.deepEqual(await api(["delete"]), []);
+    const human = await openqod(["webhook-secrets"], env);
+    assert.equal(human.stdout.trim(), "your notifications are not signed");
+    const bad = await openqod(["webhook-secrets", "rotate", "--grace", "soon"], env);
+    assert.equal(bad.code, 2);
   });
 
   test("an unknown client exits 1; a bad --grace or --rotate with --off exits 2", async () => {

@@ -45,7 +45,7 @@ export function webhookSecretCommand(clients: Command): void {
 }
 
 /** Tab-separated: the secret, then `current` or when it stops signing, then when it was made. */
-function secretLine(s: WebhookSecret): string {
+export function secretLine(s: Pick<WebhookSecret, "secret" | "createdAt" | "retiresAt">): string {
   return [
     s.secret,
     s.retiresAt === undefined ? "current" : `retires ${s.retiresAt}`,
