@@ -20,6 +20,9 @@ export const MAX_RETIRING = 4;
 /** How often a rotation tries again when another rotation of the same client committed meanwhile. */
 const ROTATE_TRIES = 10;
 
+/** Thrown inside a rotation's transaction to roll it back when another rotation won. */
+const LOST_RACE = new Error("another rotation of this client committed first");
+
 /**
  * Each API client's webhook signing secrets (`webhook_secrets`). Rare writes (a client rotating), so
  * they commit on their own, outside the group commit; the signer reads them through a short cache
@@ -48,7 +51,7 @@ export class WebhookSecretRepository {
    * `now + graceMs`, and secrets already retiring keep their own time (but only the MAX_RETIRING newest
    * of them; retired ones are deleted). On PostgreSQL, of two rotations at once the second waits on the
    * first's row, then its insert meets the first's new secret in the unique index of current secrets
-   * and does nothing: it tries again, on top of it. Either way one secret is current.
+   * and does nothing: it rolls back and tries again, on top of it. Either way one secret is current.
    * @returns the client's secrets afterwards, as list() gives them.
    */
   async rotate(
@@ -58,28 +61,35 @@ export class WebhookSecretRepository {
     graceMs: number,
   ): Promise<WebhookSecretRecord[]> {
     for (let tries = 0; tries < ROTATE_TRIES; tries++) {
-      const rotated = await this.#db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable("webhook_secrets")
-          .set({ retires_at: now + graceMs })
-          .where("client_id", "=", clientId)
-          .where("retires_at", "is", null)
-          .execute();
-        const inserted = await trx
-          .insertInto("webhook_secrets")
-          .values({
-            id: secret.id,
-            client_id: clientId,
-            secret: secret.secret,
-            created_at: now,
-            retires_at: null,
-          })
-          .onConflict((oc) => oc.doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
-        await dropRetired(trx, clientId, now);
-        return true;
-      });
+      const rotated = await this.#db
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .updateTable("webhook_secrets")
+            .set({ retires_at: now + graceMs })
+            .where("client_id", "=", clientId)
+            .where("retires_at", "is", null)
+            .execute();
+          const inserted = await trx
+            .insertInto("webhook_secrets")
+            .values({
+              id: secret.id,
+              client_id: clientId,
+              secret: secret.secret,
+              created_at: now,
+              retires_at: null,
+            })
+            .onConflict((oc) => oc.doNothing())
+            .executeTakeFirst();
+          // Lost to another rotation: roll back what this one retired, and try again on top of it.
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) throw LOST_RACE;
+          await dropRetired(trx, clientId, now);
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error === LOST_RACE) return false;
+          throw error;
+        });
       if (rotated) return this.list(clientId, now);
     }
     throw new Error(`webhook secret rotation for client ${clientId} lost ${ROTATE_TRIES} races in a row`);
