@@ -11,6 +11,7 @@ import { sandboxCommand } from "./commands/sandbox.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { sessionsCommand } from "./commands/sessions.ts";
 import { sinksCommand } from "./commands/sinks.ts";
+import { webhookSecretsCommand } from "./commands/webhook-secrets.ts";
 import { describeFailure } from "./errors.ts";
 import { red } from "./output.ts";
 
@@ -32,6 +33,7 @@ const program = new Command("openqod")
   .addCommand(listenCommand())
   .addCommand(notificationsCommand())
   .addCommand(sinksCommand())
+  .addCommand(webhookSecretsCommand())
   .addCommand(sandboxCommand())
   .addCommand(clientsCommand())
   .addCommand(keysCommand())

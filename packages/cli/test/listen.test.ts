@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
@@ -375,5 +376,70 @@ describe("openqod listen: an address it cannot bind", () => {
       stderr:
         "error: 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL); choose another with --host\n",
     });
+  });
+});
+
+describe("openqod listen --webhook-secret", () => {
+  const secret = `whsec_${randomBytes(32).toString("base64")}`;
+  /** Standard Webhooks headers for `body`, signed with `key` at `at` (Unix seconds). */
+  const signed = (body: string, key = secret, at = Math.floor(Date.now() / 1000)) => {
+    const id = "msg-1";
+    const bytes = Buffer.from(key.slice("whsec_".length), "base64");
+    const mac = createHmac("sha256", bytes).update(`${id}.${at}.${body}`).digest("base64");
+    return {
+      "content-type": "application/cloudevents+json",
+      "webhook-id": id,
+      "webhook-timestamp": String(at),
+      "webhook-signature": `v1,${mac}`,
+    };
+  };
+
+  test("takes a signed notification without a token, refuses 401 an unsigned, stale or wrongly signed one, and forwards the signature", async () => {
+    const local = await app(() => 204);
+    const listener = await listen(["--webhook-secret", secret, "--forward-to", local.url]);
+    try {
+      assert.match(await listener.line(/listening on/), /\(signature required\)$/);
+      const url = `http://127.0.0.1:${listener.port}/qod`;
+      const body = notification("e-signed");
+      assert.equal(await post(url, signed(body), body), 204);
+      await listener.line(/e-signed/);
+      const unsigned = notification("e-unsigned");
+      assert.equal(await post(url, { "content-type": "application/json" }, unsigned), 401);
+      assert.match(
+        await listener.line(/missing-signature/),
+        new RegExp(
+          `^${TIME}  401 missing-signature  POST /qod  webhook-id, webhook-timestamp and webhook-signature are all required$`,
+        ),
+      );
+      const stale = notification("e-stale");
+      assert.equal(await post(url, signed(stale, secret, Math.floor(Date.now() / 1000) - 600), stale), 401);
+      await listener.line(/stale-timestamp/);
+      const other = notification("e-other");
+      assert.equal(await post(url, signed(other, `whsec_${randomBytes(32).toString("base64")}`), other), 401);
+      await listener.line(/bad-signature/);
+      await until("the forward", () => (local.received.length > 0 ? true : undefined));
+      assert.equal(local.received.length, 1);
+      const [forwarded] = local.received;
+      assert.equal(forwarded?.body.toString(), body);
+      assert.equal(
+        forwarded?.headers["webhook-signature"],
+        signed(body, secret, Number(forwarded?.headers["webhook-timestamp"]))["webhook-signature"],
+      );
+    } finally {
+      await listener.stop();
+      await local.close();
+    }
+  });
+
+  test("a secret that is not base64 exits 2 before listening", async () => {
+    const run = await openqod([
+      "listen",
+      "--port",
+      String(await freePort()),
+      "--webhook-secret",
+      "not base64!",
+    ]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--webhook-secret: expected whsec_ and base64/);
   });
 });

@@ -1,6 +1,7 @@
 import { bearerChecker } from "./auth.ts";
 import { parseNotification } from "./parse.ts";
 import { describeRequest } from "./refusal.ts";
+import { signatureChecker } from "./signature.ts";
 import { MemoryReceiverState, type ReceiverState } from "./state.ts";
 import type { QodEvent, ReceiveResult, Refusal } from "./types.ts";
 
@@ -10,6 +11,21 @@ export interface ReceiverOptions {
    * over, drop the old one. Empty accepts unauthenticated notifications (not recommended).
    */
   tokens: readonly string[];
+  /**
+   * Standard Webhooks secrets (`whsec_…` as OpenQoD's webhook-secrets API gives them, or base64 alone):
+   * each request must then carry `webhook-id`, `webhook-timestamp` and a `webhook-signature` made with
+   * one of them over the body's exact bytes (401 `missing-signature`, `bad-signature`,
+   * `stale-timestamp` otherwise). Several let you rotate: list the new one beside the old until the
+   * sender's grace period ends. With `tokens` too, both must pass; with `tokens: []`, the signature
+   * alone authenticates.
+   * @throws Error (from createReceiver) for a secret that is not base64.
+   */
+  webhookSecret?: string | readonly string[];
+  /**
+   * How far `webhook-timestamp` may be from this machine's clock, either way, in seconds: an older
+   * request (a replay) or one from the future is refused `stale-timestamp`. @default 300
+   */
+  webhookTolerance?: number;
   /**
    * Your code, called once per new, in-order event, with the request it came in (the exact body bytes
    * and headers, e.g. to store or forward them).
@@ -100,14 +116,17 @@ function unauthorized(authorization: string | undefined): Pick<Refusal, "status"
 }
 
 /**
- * The framework-free core: given the raw body and headers, a verdict and a typed event. Bad token →
- * 401 (no detail), not JSON → 415, malformed → 400, unknown event type → 204 and skipped, a retry of
+ * The framework-free core: given the raw body and headers, a verdict and a typed event. Bad token or
+ * (with `webhookSecret`) signature → 401 (no detail), not JSON → 415, malformed → 400, unknown event type → 204 and skipped, a retry of
  * an event already received → 204 and skipped, an event older than the session's newest → 204 and skipped.
  * The first four are also reported to `onRefused`.
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const state = options.state ?? new MemoryReceiverState();
   const authorized = bearerChecker(options.tokens);
+  const secret = options.webhookSecret ?? [];
+  const secrets = typeof secret === "string" ? [secret] : secret;
+  const signed = secrets.length === 0 ? null : signatureChecker(secrets, options.webhookTolerance ?? 300);
   const ttl = options.dedupeTtlMs ?? 30 * 3_600_000;
   const onError =
     options.onError ??
@@ -131,6 +150,15 @@ export function createReceiver(options: ReceiverOptions): Receiver {
           after: reportLater(request, () => unauthorized(authorization)),
         };
       }
+    }
+    const problem = signed?.(request.headers, request.body) ?? null;
+    if (problem !== null) {
+      return {
+        kind: "rejected",
+        status: 401,
+        reason: "missing, stale or wrong webhook signature",
+        after: reportLater(request, () => ({ status: 401, ...problem })),
+      };
     }
     const parsed = parseNotification(request.body, header(request.headers, "content-type"));
     if (parsed.kind === "rejected") {

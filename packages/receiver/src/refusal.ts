@@ -35,7 +35,14 @@ export function maskAuthorization(value: string): string {
 const first = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
-const LOGGED = ["content-type", "content-length", "user-agent", "x-correlator"] as const;
+const LOGGED = [
+  "content-type",
+  "content-length",
+  "user-agent",
+  "x-correlator",
+  "webhook-id",
+  "webhook-timestamp",
+] as const;
 
 /** The path of a request target, without the query string (which may carry credentials). */
 export function pathOf(url: string): string {

@@ -32,13 +32,17 @@ export type ReceiveResult =
 
 /**
  * Why a request was not taken as an event. Answered with:
- * `missing-token`, `wrong-token` 401 · `not-json` 415 · `malformed` 400 · `unsupported-type` 204 (another
+ * `missing-token`, `wrong-token`, and with `webhookSecret` `missing-signature` (a `webhook-*` header
+ * absent), `bad-signature` (none matches), `stale-timestamp` (outside `webhookTolerance`) 401 · `not-json` 415 · `malformed` 400 · `unsupported-type` 204 (another
  * event type; 2xx so the sender stops) · `method-not-allowed` 405 · `too-large` 413 · `unknown-path` 404
  * (the last three come from the adapters: node:http refuses them before the receiver sees the request).
  */
 export type RefusalReason =
   | "missing-token"
   | "wrong-token"
+  | "missing-signature"
+  | "bad-signature"
+  | "stale-timestamp"
   | "not-json"
   | "malformed"
   | "unsupported-type"
@@ -56,6 +60,9 @@ export interface RefusalHeaders {
   "content-length"?: string;
   "user-agent"?: string;
   "x-correlator"?: string;
+  /** Standard Webhooks: which message, and when it was signed (the signature itself is not kept). */
+  "webhook-id"?: string;
+  "webhook-timestamp"?: string;
   authorization?: string;
 }
 

@@ -12,6 +12,7 @@ import { Sandbox } from "./sandbox.ts";
 import { Sessions } from "./session.ts";
 import { Sinks } from "./sinks.ts";
 import { Transport } from "./transport.ts";
+import { WebhookSecrets } from "./webhook-secrets.ts";
 
 /** Nokia Network as Code's QoD endpoint and the RapidAPI host its gateway expects. */
 export const NETWORK_AS_CODE = {
@@ -92,6 +93,8 @@ export class NetworkAsCodeClient {
   readonly qosProfiles: QosProfiles;
   /** A session's notifications and their delivery attempts; redelivery now. OpenQoD only. */
   readonly notifications: Notifications;
+  /** The secrets that sign your notifications (Standard Webhooks). OpenQoD only. */
+  readonly webhookSecrets: WebhookSecrets;
   /** Simulator controls of an OpenQoD sandbox. OpenQoD only. */
   readonly sandbox: Sandbox;
   /** Each sink origin's health; pausing and resuming (operators). OpenQoD only. */
@@ -146,6 +149,7 @@ export class NetworkAsCodeClient {
     this.sessions = new Sessions(ctx);
     this.qosProfiles = new QosProfiles(ctx);
     this.notifications = new Notifications(ctx);
+    this.webhookSecrets = new WebhookSecrets(ctx);
     this.sandbox = new Sandbox(ctx);
     this.sinks = new Sinks(ctx);
   }

@@ -39,3 +39,4 @@ export { Sandbox } from "./sandbox.ts";
 export { QodSession, Sessions } from "./session.ts";
 export { Sinks } from "./sinks.ts";
 export type * from "./types.ts";
+export { type WebhookSecret, WebhookSecrets } from "./webhook-secrets.ts";

@@ -30,6 +30,7 @@ test("the package root exports exactly its public surface", () => {
     "UnauthorizedError",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookSecrets",
     "cibaAuth",
     "isAPIError",
     "isOAuthError",

@@ -4,12 +4,15 @@ import { keyInfo, rotateSigningKey, type SigningKeyInfo } from "./auth/signing-k
 import { systemClock } from "./clock.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
+import { type WebhookSecret, WebhookSecretService } from "./service/webhook-secrets.ts";
+import { SETTINGS } from "./settings.ts";
 import { type DatabaseSettings, openStore } from "./store/open-store.ts";
 import { SigningKeyRepository } from "./store/signing-keys.ts";
 import type { ClientRecord, JwksDocument } from "./store/types.ts";
 
 /** Every scope a client may be given (`clients create --scopes`); a client made without scopes has all. */
 export { ALL_SCOPES } from "./auth/scopes.ts";
+export type { WebhookSecret } from "./service/webhook-secrets.ts";
 export type { JwksDocument } from "./store/types.ts";
 
 /** Why an operator function refused: the client name is taken, unknown, or not a valid name. */
@@ -101,6 +104,21 @@ export interface Admin {
      */
     revoke(name: string): Promise<boolean>;
   };
+  /**
+   * Each client's webhook signing secrets (Standard Webhooks), the current one first; signing is on
+   * while it has one. Running servers take a change within 5 s.
+   */
+  webhookSecrets: {
+    /** @throws ClientNotFoundError. */
+    get(name: string): Promise<WebhookSecret[]>;
+    /**
+     * A new current secret; the previous one still signs for `graceMs` (default 24 h, as the server's
+     * OPENQOD_WEBHOOK_SECRET_GRACE). @returns the secrets afterwards. @throws ClientNotFoundError.
+     */
+    rotate(name: string, graceMs?: number): Promise<WebhookSecret[]>;
+    /** Deletes every secret: the client's notifications go out unsigned. @throws ClientNotFoundError. */
+    delete(name: string): Promise<void>;
+  };
   /** The authorization server's token signing keys (never their private halves). */
   signingKeys: {
     /**
@@ -137,6 +155,16 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
   const keys = new ApiKeys(store);
   const notifications = new NotificationService({ store, clock: systemClock });
   const signingKeys = new SigningKeyRepository(store.db);
+  const secrets = new WebhookSecretService({
+    store,
+    clock: systemClock,
+    defaultGraceMs: SETTINGS.webhookSecretGraceMs.fallback,
+  });
+  const ownerNamed = async (name: string) => {
+    const client = await store.clientByName(name);
+    if (client === undefined) throw new ClientNotFoundError(name);
+    return { clientId: client.id };
+  };
   let closed: Promise<void> | null = null;
   return {
     clients: {
@@ -169,6 +197,11 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
         return updated;
       },
       revoke: (name) => store.revokeClient(name, Date.now()),
+    },
+    webhookSecrets: {
+      get: async (name) => secrets.list(await ownerNamed(name)),
+      rotate: async (name, graceMs) => secrets.rotate(await ownerNamed(name), graceMs),
+      delete: async (name) => secrets.delete(await ownerNamed(name)),
     },
     signingKeys: {
       rotate: () => rotateSigningKey(signingKeys, Date.now()),

@@ -31,15 +31,19 @@ import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
 import { EXPECTED } from "./http/validation-messages.ts";
 import { serverVersion } from "./http/version.ts";
+import { webhookSecretsV1 } from "./http/webhook-secrets-v1.ts";
 import { RequestLog } from "./logging.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
 import { NefAdapter } from "./network/nef/nef-adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import type { RateLimit } from "./rate-limiter.ts";
 import type { SessionService } from "./service/session-service.ts";
+import type { WebhookSecretService } from "./service/webhook-secrets.ts";
 
 export interface AppDeps {
   sessions: SessionService;
+  /** The webhook secrets API (/notifications/v1/webhook-secrets); not served without it. */
+  webhookSecrets?: WebhookSecretService;
   profiles: ProfileCatalogue;
   network: NetworkAdapter;
   apiKeys: ApiKeys;
@@ -161,6 +165,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(plugin, {
       prefix: "/notifications/v1",
       sessions: deps.sessions,
+      authenticator,
+      afterAuth,
+    });
+  }
+  if (deps.webhookSecrets !== undefined) {
+    await app.register(webhookSecretsV1, {
+      prefix: "/notifications/v1",
+      webhookSecrets: deps.webhookSecrets,
       authenticator,
       afterAuth,
     });

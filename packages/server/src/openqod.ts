@@ -11,6 +11,7 @@ import { Dispatcher, defaultSinkConcurrency } from "./delivery/dispatcher.ts";
 import { renderV0Notification } from "./delivery/envelope-v0.ts";
 import { renderV1Notification } from "./delivery/envelope-v1.ts";
 import { type Sender, UndiciSender } from "./delivery/sender.ts";
+import { WebhookSigner } from "./delivery/webhook-signer.ts";
 import { BUILT_IN_PROFILES, ProfileCatalogue } from "./domain/profiles.ts";
 import { WorkerEvents } from "./events.ts";
 import { RateLimits } from "./http/rate-limits.ts";
@@ -25,6 +26,7 @@ import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { createSecurity } from "./security.ts";
 import { SessionService } from "./service/session-service.ts";
+import { WebhookSecretService } from "./service/webhook-secrets.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 
@@ -48,6 +50,8 @@ export interface OpenQod {
   app: FastifyInstance;
   store: Store;
   sessions: SessionService;
+  /** Each API client's webhook signing secrets. */
+  webhookSecrets: WebhookSecretService;
   dispatcher: Dispatcher;
   scheduler: Scheduler;
   /** Carries out releases in the network and reconciles with it. */
@@ -162,6 +166,13 @@ async function wire(
   const sender =
     options.sender ??
     new UndiciSender({ publicOnly: !config.sandbox, connectionsPerOrigin: sinkConcurrency });
+  const signer = new WebhookSigner({ secrets: (clientId, now) => store.webhookSecrets(clientId, now) });
+  const webhookSecrets = new WebhookSecretService({
+    store,
+    clock,
+    defaultGraceMs: config.webhookSecretGraceMs,
+    changed: (clientId) => signer.forget(clientId),
+  });
   const dispatcher = new Dispatcher({
     store,
     sender,
@@ -172,6 +183,7 @@ async function wire(
     sinkConcurrency,
     leaseMs: config.deliveryLeaseMs,
     attemptTimeoutMs: config.deliveryTimeoutMs,
+    signer,
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });
@@ -202,6 +214,7 @@ async function wire(
     sandbox = config.sandbox ? await ensureSandboxClient(apiKeys, store, config, clock) : null;
     app = await buildApp({
       sessions,
+      webhookSecrets,
       profiles,
       network,
       apiKeys,
@@ -250,6 +263,7 @@ async function wire(
     app,
     store,
     sessions,
+    webhookSecrets,
     dispatcher,
     scheduler,
     networkWorker,

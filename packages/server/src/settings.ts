@@ -201,6 +201,14 @@ export const SETTINGS = {
     defaultText: "`30s`",
     doc: "a dead server's delivery claims are taken over after it (longer than the timeout)",
   },
+  webhookSecretGraceMs: {
+    flag: "webhook-secret-grace",
+    variable: "OPENQOD_WEBHOOK_SECRET_GRACE",
+    kind: duration(0),
+    fallback: 24 * 3_600_000,
+    defaultText: "`24h`",
+    doc: "after a webhook secret rotation, how long the previous secret still signs (a rotation may give its own)",
+  },
   sessionCacheEntries: {
     flag: "session-cache",
     variable: "OPENQOD_SESSION_CACHE",

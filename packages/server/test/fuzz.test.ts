@@ -75,6 +75,7 @@ const BODIES: Record<string, unknown> = {
   "/qod/v0/sessions/{sessionId}/extend": { requestedAdditionalDuration: 60 },
   "/qod/v0/retrieve-sessions": { device: DEVICE },
   "/qos-profiles/v1/retrieve-qos-profiles": { status: "ACTIVE" },
+  "/notifications/v1/webhook-secrets/rotate": { graceSeconds: 60 },
 };
 /** Routes the OpenAPI document hides: the front door, the API reference and the operators' endpoints. */
 const HIDDEN: Operation[] = [

@@ -42,6 +42,7 @@ describe("operations endpoints", () => {
       "createSessionV0",
       "deleteSession",
       "deleteSessionV0",
+      "deleteWebhookSecrets",
       "extendQosSessionDuration",
       "extendSessionV0",
       "getAuthorizationServerMetadata",
@@ -50,6 +51,7 @@ describe("operations endpoints", () => {
       "getQosProfile",
       "getSession",
       "getSessionV0",
+      "getWebhookSecrets",
       "listSessionNotifications",
       "listSessions",
       "listSinks",
@@ -61,6 +63,7 @@ describe("operations endpoints", () => {
       "retrieveQoSProfiles",
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",
+      "rotateWebhookSecret",
       // In front of a real network the simulator's moves are not mounted; network-terminate stays.
       ...(NETWORK === "nef" ? [] : ["simulateNetworkEvent", "simulateNetworkLoss"]),
       "simulateNetworkTermination",

@@ -4,6 +4,7 @@ import { type AdminFlags, withAdmin, withDatabaseOptions } from "../admin-option
 import { type ClientSettingFlags, settingsFrom } from "../client-settings.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { bold, json, line } from "../output.ts";
+import { webhookSecretCommand } from "./webhook-secret.ts";
 
 type SettingFlags = AdminFlags & ClientSettingFlags;
 
@@ -120,6 +121,7 @@ export function clientsCommand(): Command {
       else line(`client ${name} revoked`);
     });
 
+  webhookSecretCommand(clients);
   return clients;
 }
 

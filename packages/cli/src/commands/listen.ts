@@ -59,11 +59,14 @@ export async function startListener(options: {
   port: number;
   path: string;
   tokens: string[];
+  /** Standard Webhooks secrets: each request must be signed with one (see ReceiverOptions). */
+  webhookSecrets?: string[];
   onEvent: (event: QodEvent, request: IncomingNotification) => void;
   onRefused?: (refusal: Refusal) => void;
 }): Promise<{ server: Server; url: string }> {
   const receiver = createReceiver({
     tokens: options.tokens,
+    ...(options.webhookSecrets === undefined ? {} : { webhookSecret: options.webhookSecrets }),
     onEvent: options.onEvent,
     ...(options.onRefused === undefined ? {} : { onRefused: options.onRefused }),
   });
@@ -77,8 +80,19 @@ export async function startListener(options: {
   return { server, url: `http://${host}:${port}${options.path}` };
 }
 
-/** Headers passed on to the app: what its own receiver checks, and CloudEvents' `ce-*` attributes. */
-const FORWARDED = new Set(["authorization", "content-type", "user-agent", "x-correlator"]);
+/**
+ * Headers passed on to the app: what its own receiver checks (the token, and the Standard Webhooks
+ * signature, which holds because the body is forwarded byte for byte), and CloudEvents' `ce-*` attributes.
+ */
+const FORWARDED = new Set([
+  "authorization",
+  "content-type",
+  "user-agent",
+  "x-correlator",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+]);
 
 type Forwarded =
   | { ok: true; status: number; statusText: string; ms: number }
@@ -165,6 +179,7 @@ interface ListenFlags {
   port: number;
   path: string;
   token: string[];
+  webhookSecret: string[];
   json?: boolean;
   forwardTo?: string;
   forwardTimeout: number;
@@ -184,6 +199,12 @@ export function listenCommand(): Command {
     .option(
       "--token <token>",
       "accepted bearer token (repeat for several)",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option(
+      "--webhook-secret <secret>",
+      "require a Standard Webhooks signature made with this secret (whsec_…; repeat for several); with --token, both must pass",
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
@@ -224,16 +245,33 @@ export function listenCommand(): Command {
           port: flags.port,
           path: flags.path,
           tokens: flags.token,
+          webhookSecrets: flags.webhookSecret,
           onEvent,
           onRefused,
         }));
       } catch (error) {
-        if (!(error instanceof ListenError)) throw error;
+        if (!(error instanceof ListenError)) {
+          // A --webhook-secret that is not base64: the receiver says so before anything listens.
+          if (error instanceof Error && error.message.startsWith("webhookSecret:")) {
+            process.stderr.write(`${red("error")}: --webhook-secret: expected whsec_ and base64\n`);
+            process.exitCode = 2;
+            return;
+          }
+          throw error;
+        }
         process.stderr.write(`${red("error")}: ${error.message}\n`);
         process.exitCode = 1;
         return;
       }
-      const open = flags.token.length === 0 ? " (no token required)" : "";
+      const signed = flags.webhookSecret.length > 0;
+      const open =
+        flags.token.length > 0
+          ? signed
+            ? " (token and signature required)"
+            : ""
+          : signed
+            ? " (signature required)"
+            : " (no token required)";
       const forwardNote =
         forwardTo === undefined ? [] : [`forwarding to ${forwardTo} (timeout ${forwardTimeout} s)`];
       if (asJson)

@@ -49,5 +49,14 @@ export const deliveryOperations: Migration = {
       .addColumn("retires_at", "bigint")
       .execute();
     await db.schema.createIndex("webhook_secrets_client").on("webhook_secrets").column("client_id").execute();
+    // One current secret per client, kept by the database: of two rotations at once, the second's insert
+    // finds the first's and does nothing, and it tries again on top of it (store/webhook-secrets.ts).
+    await db.schema
+      .createIndex("webhook_secrets_current")
+      .on("webhook_secrets")
+      .column("client_id")
+      .unique()
+      .where(sql.ref("retires_at"), "is", null)
+      .execute();
   },
 };

@@ -27,6 +27,7 @@ import type {
   OutboxRow,
   SessionPageQuery,
 } from "./types.ts";
+import { type WebhookSecretRecord, WebhookSecretRepository } from "./webhook-secrets.ts";
 import { WriteTx } from "./write-tx.ts";
 
 export type { CommitInfo } from "./effects.ts";
@@ -36,6 +37,7 @@ export type { RecoveryItem, RecoveryScope } from "./recovery.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
 export type { PausedBy, SinkRecord } from "./sinks.ts";
+export type { WebhookSecretRecord } from "./webhook-secrets.ts";
 export type { WriteTx } from "./write-tx.ts";
 
 /**
@@ -60,6 +62,7 @@ export class Store {
   readonly #clients: ClientRepository;
   readonly #network: NetworkCommandRepository;
   readonly #sinks: SinkRepository;
+  readonly #webhookSecrets: WebhookSecretRepository;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
   readonly #onError: (error: Error) => void;
 
@@ -90,6 +93,7 @@ export class Store {
     this.#sinks = new SinkRepository(db, commit);
     this.recovery = new OutboxRecovery({ db, commit, credentials: statements.attempts.credentials });
     this.sinkHealth = new SinkHealthReads(db);
+    this.#webhookSecrets = new WebhookSecretRepository(db);
     // Other instances' (or, on SQLite, other processes') commits wake this store's workers too.
     engine.listen(this.#announce);
   }
@@ -321,6 +325,28 @@ export class Store {
 
   revokeClient(name: string, now: number): Promise<boolean> {
     return this.#clients.revoke(name, now);
+  }
+
+  // ---- webhook signing secrets ---------------------------------------------------------------------
+
+  /** The client's secrets that sign at `now` (ms), the current one first; none: it is not signed. */
+  webhookSecrets(clientId: string, now: number): Promise<WebhookSecretRecord[]> {
+    return this.#webhookSecrets.list(clientId, now);
+  }
+
+  /** See WebhookSecretRepository.rotate: `secret` becomes current, the previous one signs for `graceMs`. */
+  rotateWebhookSecret(
+    clientId: string,
+    secret: Pick<WebhookSecretRecord, "id" | "secret">,
+    now: number,
+    graceMs: number,
+  ): Promise<WebhookSecretRecord[]> {
+    return this.#webhookSecrets.rotate(clientId, secret, now, graceMs);
+  }
+
+  /** Deletes every secret of the client (its notifications go out unsigned). @returns how many. */
+  deleteWebhookSecrets(clientId: string): Promise<number> {
+    return this.#webhookSecrets.deleteAll(clientId);
   }
 
   /** Resolves when the database answers a trivial query: cheap enough for every readiness probe. */
