@@ -1,6 +1,7 @@
 import { CIBA_SETTINGS } from "./auth/ciba-settings.ts";
 import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
 import { AUTH_SETTINGS } from "./auth/settings.ts";
+import { BREAKER_SETTINGS } from "./delivery/breaker-settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { RATE_LIMIT_SETTINGS } from "./http/rate-limit-settings.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
@@ -201,6 +202,7 @@ export const SETTINGS = {
     defaultText: "`30s`",
     doc: "a dead server's delivery claims are taken over after it (longer than the timeout)",
   },
+  ...BREAKER_SETTINGS,
   sessionCacheEntries: {
     flag: "session-cache",
     variable: "OPENQOD_SESSION_CACHE",
