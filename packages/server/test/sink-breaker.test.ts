@@ -277,4 +277,28 @@ describe("the circuit breaker per sink origin", () => {
     assert.equal((await h.openqod.store.outboxOfSession(id))[0]?.state, "gone");
     assert.equal((await h.openqod.store.sink(origin))?.pausedBy, null);
   });
+  test("a paused origin wakes the dispatcher only for its probe, and two claims at once take the probe once", async () => {
+    await start({ OPENQOD_SINK_BREAKER_FAILURES: "1", OPENQOD_RETRY_SCHEDULE: "0,1s,1s" });
+    receiver.respond = () => ({ status: 500 });
+    await create(0);
+    await h.tick();
+    const probeAt = (await h.openqod.store.sink(origin))?.probeAt;
+    assert.equal(probeAt, h.clock.now() + 5_000);
+    // The probe's time, not the event's own retry 1 s from now.
+    assert.equal(await h.openqod.store.nextDeliveryAt(), probeAt);
+    h.clock.set(probeAt ?? 0);
+    const store = h.openqod.store;
+    const claims = await Promise.all([
+      store.claimDeliveries(h.clock.now(), 10, 30_000),
+      store.claimDeliveries(h.clock.now(), 10, 30_000),
+    ]);
+    const probes = claims.flat();
+    assert.equal(probes.length, 1);
+    assert.equal(probes[0]?.probe, true);
+    // Moved a lease ahead while the probe is in flight.
+    assert.equal((await store.sink(origin))?.probeAt, h.clock.now() + 30_000);
+    assert.equal(await store.nextDeliveryAt(), h.clock.now() + 30_000);
+    await store.pauseSink(origin, h.clock.now());
+    assert.equal(await store.nextDeliveryAt(), null, "an operator's pause wakes nobody");
+  });
 });
