@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
+import { DEFAULT_BREAKER, probeDelayMs } from "../src/store/sink-breaker.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -300,5 +301,20 @@ describe("the circuit breaker per sink origin", () => {
     assert.equal(await store.nextDeliveryAt(), h.clock.now() + 30_000);
     await store.pauseSink(origin, h.clock.now());
     assert.equal(await store.nextDeliveryAt(), null, "an operator's pause wakes nobody");
+  });
+});
+
+describe("the probe backoff", () => {
+  test("doubles from the interval to the cap, spread by at most a tenth either way", () => {
+    const exact = [0, 1, 2, 3, 4, 5, 40].map((n) => probeDelayMs(DEFAULT_BREAKER, n, () => 0.5));
+    assert.deepEqual(exact, [5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+    assert.equal(
+      probeDelayMs(DEFAULT_BREAKER, 0, () => 0),
+      4_500,
+    );
+    assert.equal(
+      probeDelayMs(DEFAULT_BREAKER, 5, () => 1),
+      66_000,
+    );
   });
 });
