@@ -54,9 +54,16 @@ async function main(argv: string[]): Promise<number> {
         sink: e.sink.split("?")[0],
         status: e.statusCode,
         error: e.error,
+        ...(e.probe ? { probe: true } : {}),
         ms: e.durationMs,
       },
       `notification ${e.outcome}`,
+    ),
+  );
+  openqod.events.on("sink:breaker", (e) =>
+    log[e.to === "paused" ? "warn" : "info"](
+      { origin: e.origin, by: e.by, consecutiveFailures: e.consecutiveFailures },
+      `sink ${e.to}`,
     ),
   );
   openqod.events.on("worker:error", (e) => log.error({ err: e.error, worker: e.worker }, "worker error"));

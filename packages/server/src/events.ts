@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { RateLimitName } from "./http/rate-limits.ts";
 import type { NefAttempt } from "./network/nef/client.ts";
+import type { SinkTransition } from "./store/sink-breaker.ts";
 
 /**
  * What the workers report. The core never logs: main.ts subscribes to log, and metrics.ts to count.
@@ -11,6 +12,10 @@ export interface WorkerEventMap {
       eventId: string;
       sessionId: string;
       sink: string;
+      /** The sink's origin (scheme://host[:port]): the unit of the circuit breaker. */
+      origin: string;
+      /** The attempt was a paused origin's probe. */
+      probe: boolean;
       statusCode: number | null;
       outcome: string;
       durationMs: number;
@@ -18,6 +23,8 @@ export interface WorkerEventMap {
       error: string | null;
     },
   ];
+  /** A sink origin paused or resumed: by its circuit breaker, a probe that got through, or an operator. */
+  "sink:breaker": [SinkTransition];
   "scheduler:processed": [{ count: number; latenessMs: number }];
   /** One transaction of the outbox sweeper: settled events past retention deleted, with their attempts. */
   "retention:swept": [{ events: number; attempts: number }];

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { WorkerEvents } from "./events.ts";
+import { sinkMetrics } from "./sink-metrics.ts";
 import type { Store } from "./store/store.ts";
 
 /**
@@ -75,6 +76,7 @@ export function createMetrics(store: Store, events: WorkerEvents): Registry {
     if (e.outcome === "delivered") latency.observe(e.latencyMs / 1000);
   });
   events.on("worker:error", (e) => errors.inc({ worker: e.worker }));
+  sinkMetrics(registry, store, events);
   const limited = new Counter({
     name: "openqod_rate_limited_total",
     help: "Requests refused with 429 TOO_MANY_REQUESTS, by limit (client, auth_failures, token_callers)",

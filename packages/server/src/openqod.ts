@@ -132,6 +132,8 @@ async function wire(
 ): Promise<OpenQod> {
   const { config } = options;
   const { clock, profiles, network, events, store, registry } = parts;
+  // Breaker changes made here (the dispatcher's attempts, an operator's pause) reach logs and metrics.
+  store.onSinkChange((transition) => events.emit("sink:breaker", transition));
   const sessions = new SessionService({
     store,
     network,
@@ -184,6 +186,12 @@ async function wire(
     leaseMs: config.deliveryLeaseMs,
     attemptTimeoutMs: config.deliveryTimeoutMs,
     signer,
+    breaker: {
+      failures: config.sinkBreakerFailures,
+      probeIntervalMs: config.sinkProbeIntervalMs,
+      probeMaxMs: config.sinkProbeMaxMs,
+      ...(options.random === undefined ? {} : { random: options.random }),
+    },
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const scheduler = new Scheduler({ store, sessions, clock, events });

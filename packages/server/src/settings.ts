@@ -1,6 +1,7 @@
 import { CIBA_SETTINGS } from "./auth/ciba-settings.ts";
 import { EXTERNAL_IDP_SETTINGS } from "./auth/external-settings.ts";
 import { AUTH_SETTINGS } from "./auth/settings.ts";
+import { BREAKER_SETTINGS } from "./delivery/breaker-settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { RATE_LIMIT_SETTINGS } from "./http/rate-limit-settings.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
@@ -209,6 +210,7 @@ export const SETTINGS = {
     defaultText: "`24h`",
     doc: "after a webhook secret rotation, how long the previous secret still signs (a rotation may give its own)",
   },
+  ...BREAKER_SETTINGS,
   sessionCacheEntries: {
     flag: "session-cache",
     variable: "OPENQOD_SESSION_CACHE",

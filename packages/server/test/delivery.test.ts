@@ -197,6 +197,9 @@ describe("notification delivery", () => {
   });
 
   test("after the last scheduled attempt the event is failed and kept for operators", async () => {
+    await h.close();
+    // The whole schedule, attempt by attempt: the sink's circuit breaker (sink-breaker.test.ts) off.
+    h = await createHarness({ OPENQOD_SINK_BREAKER_FAILURES: "0" });
     receiver.respond = () => ({ status: 500 });
     const session = await create();
     for (let i = 0; i < 10; i++) {

@@ -270,6 +270,51 @@ describe("logs", () => {
     }
   });
 
+  test("a sink paused by its circuit breaker is one warn line naming its origin, its resume one info line", async () => {
+    const receiver = await TestReceiver.start();
+    receiver.respond = () => ({ status: 500 });
+    const server = await startServerProcess(
+      env({
+        OPENQOD_RETRY_SCHEDULE: "0,100ms,100ms",
+        OPENQOD_SINK_BREAKER_FAILURES: "2",
+        OPENQOD_SINK_PROBE_INTERVAL: "300ms",
+        OPENQOD_LOG_FORMAT: "json",
+      }),
+    );
+    try {
+      const res = await fetch(`${server.url}/quality-on-demand/v1/sessions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(
+          sessionBody({
+            // A device of its own: the data folder, and the sessions of earlier tests, are shared.
+            device: { phoneNumber: "+36721601239999" },
+            sink: receiver.url,
+            sinkCredential: bearer("sink-secret"),
+          }),
+        ),
+      });
+      assert.equal(res.status, 201);
+      await until(server.output, (text) => text.includes("sink paused"));
+      receiver.respond = () => ({ status: 204 });
+      // The running dispatcher wakes for the probe by itself; it gets through and resumes the sink.
+      await until(server.output, (text) => text.includes("sink resumed"));
+      const origin = `http://127.0.0.1:${receiver.port}`;
+      const changes = records(server.output()).filter((r) => r.msg.startsWith("sink "));
+      assert.deepEqual(
+        changes.map((r) => [r.level, r.msg, r.origin, r.by]),
+        [
+          [40, "sink paused", origin, "breaker"],
+          [30, "sink resumed", origin, "probe"],
+        ],
+      );
+      assert.equal(changes[0]?.consecutiveFailures, 2);
+    } finally {
+      await stop(server);
+      await receiver.close();
+    }
+  });
+
   test("a 5xx is one error line carrying the error; the error handler adds none", async () => {
     const lines: string[] = [];
     const dir = await mkdtemp(join(tmpdir(), "openqod-logging-5xx-"));

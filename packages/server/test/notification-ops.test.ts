@@ -23,6 +23,7 @@ interface SinkJson {
   state: string;
   pausedBy?: string;
   consecutiveFailures: number;
+  lastSuccessAt?: string;
   recentAttempts: number;
   recentSuccessRate?: number;
   backlog: number;
@@ -486,6 +487,20 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       assert.equal(sinks[0]?.recentAttempts, 1);
       assert.equal(sinks[0]?.recentSuccessRate, 0);
       assert.equal(sinks[0]?.backlog, 1);
+      assert.equal(sinks[0]?.consecutiveFailures, 1);
+      assert.equal(sinks[0]?.lastSuccessAt, undefined);
+
+      // One success: the rate, the last success and the failure count follow.
+      receiver.respond = () => ({ status: 204 });
+      h.clock.advance(5_000);
+      await h.tick();
+      const healed = (await h.request("GET", `${API}/sinks`, undefined, { key: aliceKey })).json()
+        .sinks as SinkJson[];
+      assert.equal(healed[0]?.recentAttempts, 2);
+      assert.equal(healed[0]?.recentSuccessRate, 0.5);
+      assert.equal(healed[0]?.consecutiveFailures, 0);
+      assert.equal(healed[0]?.lastSuccessAt, new Date(h.clock.now()).toISOString());
+      assert.equal(healed[0]?.backlog, 0);
 
       const all = await h.request("GET", `${API}/sinks`, undefined, { key: operator });
       assert.deepEqual(

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Clock } from "../clock.ts";
 import type { WorkerEvents } from "../events.ts";
 import { FailureBackoff } from "../failure-backoff.ts";
+import { type BreakerPolicy, DEFAULT_BREAKER } from "../store/sink-breaker.ts";
 import type { Store } from "../store/store.ts";
 import type { AttemptResult, ClaimedDelivery } from "../store/types.ts";
 import { Wakeup } from "../wakeup.ts";
@@ -31,6 +32,8 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Headers made for each attempt (Standard Webhooks signatures). @default none */
   signer?: NotificationSigner;
+  /** When a failing sink origin is paused and probed. @default DEFAULT_BREAKER (5 failures, 5 s, 60 s) */
+  breaker?: BreakerPolicy;
 }
 
 /**
@@ -45,6 +48,8 @@ export function defaultSinkConcurrency(concurrency: number): number {
 const MAX_SLEEP_MS = 60_000;
 /** A pause when due work is being claimed by another instance (ms); a commit ends it early. */
 const BUSY_ELSEWHERE_MS = 50;
+/** The least time between two sweeps of paused origins' expired events (ms). */
+const MIN_SWEEP_MS = 1_000;
 
 /**
  * Delivers outbox events at least once: claims due events, POSTs each to its sink with its token and
@@ -57,6 +62,8 @@ export class Dispatcher {
   readonly #byOrigin = new Map<string, number>();
   readonly #wakeup = new Wakeup();
   readonly #backoff = new FailureBackoff();
+  /** When the events of paused origins are next checked for expiry (ms since the epoch). */
+  #nextSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: DispatcherOptions) {
     const concurrency = options.concurrency ?? 64;
@@ -67,6 +74,7 @@ export class Dispatcher {
       attemptTimeoutMs: 10_000,
       random: Math.random,
       signer: UNSIGNED,
+      breaker: DEFAULT_BREAKER,
       ...options,
     };
     options.store.onCommit((info) => {
@@ -125,7 +133,8 @@ export class Dispatcher {
     }
   }
 
-  #claim(limit: number): Promise<ClaimedDelivery[]> {
+  async #claim(limit: number): Promise<ClaimedDelivery[]> {
+    await this.#sweepPaused();
     const cap = this.#o.sinkConcurrency;
     // An origin with little room counts as full, so its slots are refilled a batch at a time (a
     // quarter of its cap, as the slots overall), not by one claim query per finished attempt.
@@ -133,6 +142,19 @@ export class Dispatcher {
     for (const origin of this.#fullOrigins()) inFlight.set(origin, cap);
     const fair = { perOrigin: cap, inFlight };
     return this.#o.store.claimDeliveries(this.#o.clock.now(), limit, this.#o.leaseMs, fair);
+  }
+
+  /**
+   * Every probe interval (at least a second): the events of paused origins that can no longer be
+   * delivered expire (Store.expirePausedEvents), so pausing keeps nothing past its credential or past
+   * the retry horizon, the time the retry schedule would have kept trying.
+   */
+  async #sweepPaused(): Promise<void> {
+    const now = this.#o.clock.now();
+    if (now < this.#nextSweepAt) return;
+    this.#nextSweepAt = now + Math.max(MIN_SWEEP_MS, this.#o.breaker.probeIntervalMs);
+    const horizonMs = this.#o.policy.scheduleMs.reduce((sum, wait) => sum + wait, 0);
+    await this.#o.store.expirePausedEvents(now, horizonMs);
   }
 
   /** Origins too close to their cap to claim for: their due events wait for attempts to finish. */
@@ -204,11 +226,13 @@ export class Dispatcher {
         durationMs,
         responseExcerpt,
       });
-      await store.recordAttempt(result);
+      await store.recordAttempt(result, this.#o.breaker);
       events.emit("delivery:attempt", {
         eventId: d.eventId,
         sessionId: d.sessionId,
         sink: d.sink,
+        origin: d.origin,
+        probe: d.probe,
         statusCode,
         outcome: result.outcome,
         durationMs,
@@ -256,6 +280,8 @@ export class Dispatcher {
       };
     }
     const error = r.error ?? `sink answered HTTP ${r.statusCode}`;
+    // A failed probe keeps the event where it was in its schedule: the sink failed, not the event.
+    if (d.probe) return { ...base, error, outcome: "retry", state: "pending", nextAttemptAt: null };
     const next = nextAttemptAt(this.#o.policy, d.attempts + 1, r.now, r.retryAfterMs, this.#o.random);
     if (next === null) return { ...base, error, outcome: "failed", state: "failed", nextAttemptAt: null };
     return { ...base, error, outcome: "retry", state: "pending", nextAttemptAt: next };

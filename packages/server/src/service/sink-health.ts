@@ -31,6 +31,7 @@ export interface SinkHealth {
 type Deps = { store: Store; clock: Clock };
 
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+const latest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
 async function healthOf(store: Store, origin: string, record: SinkRecord | undefined, caller: Caller) {
   const [recent, backlog] = await Promise.all([
@@ -41,7 +42,8 @@ async function healthOf(store: Store, origin: string, record: SinkRecord | undef
     pausedAt: iso(record?.pausedAt ?? null),
     nextProbeAt: iso(record?.probeAt ?? null),
     failingSince: iso(record?.failingSince ?? null),
-    lastSuccessAt: iso(record?.lastSuccessAt ?? null),
+    // The breaker's record has it only when a success ended a run of failures; the attempts have the rest.
+    lastSuccessAt: iso(latest(recent.lastDeliveredAt, record?.lastSuccessAt ?? null)),
     lastFailureAt: iso(record?.lastFailureAt ?? null),
   };
   const health: SinkHealth = {

@@ -5,6 +5,14 @@ import type { Commit } from "./group-commit.ts";
 import { NamedQuery, type Param } from "./named-query.ts";
 import type { Database, DeliveryAttemptsTable } from "./schema.ts";
 import type { SessionRepository } from "./sessions.ts";
+import {
+  type BreakerPolicy,
+  breakerAfterAttempt,
+  DEFAULT_BREAKER,
+  resetFailures,
+  type SinkTransition,
+  writesSinkRow,
+} from "./sink-breaker.ts";
 import type { AttemptResult, DeliveryAttemptRow, DeliveryState } from "./types.ts";
 
 /** Recording an attempt, whose statements differ by engine. */
@@ -85,7 +93,19 @@ function afterAttempt(qc: QueryCreator<Database>, p: Param<AttemptParam>, creden
       })
       .where("event_id", "=", p("eventId"))
       .compile(),
+    // A failed probe: the event waits for the sink, its place in the retry schedule kept.
+    hold: qc
+      .updateTable("outbox")
+      .set({ lease_until: sql`null`, last_error: p("error") })
+      .where("event_id", "=", p("eventId"))
+      .compile(),
   };
+}
+
+/** Which statement settles or reschedules the event after `r`. */
+function ending(r: AttemptResult): "settle" | "reschedule" | "hold" {
+  if (r.state !== "pending") return "settle";
+  return r.probe ? "hold" : "reschedule";
 }
 
 /** SQLite's variant (sqlite.ts): it has no data-modifying WITH, so two statements in turn. */
@@ -93,15 +113,19 @@ export function sqliteAttemptStatements(db: Kysely<Database>): AttemptEngineStat
   const insert = NamedQuery.build<AttemptParam>((p) =>
     db.insertInto("delivery_attempts").values(attemptRow(p)).compile(),
   );
-  const settle = NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p, sqliteCredentialSql).settle);
-  const reschedule = NamedQuery.build<AttemptParam>(
-    (p) => afterAttempt(db, p, sqliteCredentialSql).reschedule,
-  );
+  const statements = {
+    settle: NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p, sqliteCredentialSql).settle),
+    reschedule: NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p, sqliteCredentialSql).reschedule),
+    hold: NamedQuery.build<AttemptParam>((p) => afterAttempt(db, p, sqliteCredentialSql).hold),
+  };
+  const healthy = NamedQuery.build<AttemptParam>((p) => resetFailures(db, p).compile());
   return {
     credentials: sqliteCredentialSql,
     record(r) {
       const values = attemptBindings(r);
-      return [insert.bind(values), (r.state === "pending" ? reschedule : settle).bind(values)];
+      const queries = [insert.bind(values), statements[ending(r)].bind(values)];
+      if (r.state === "delivered") queries.push(healthy.bind(values));
+      return queries;
     },
   };
 }
@@ -117,11 +141,35 @@ export function postgresAttemptStatements(db: Kysely<Database>): AttemptEngineSt
       q.insertInto("delivery_attempts").values(attemptRow(p)),
     ) as unknown as QueryCreator<Database>;
   const after = (p: Param<AttemptParam>) => afterAttempt(withAttempt(p), p, postgresCredentialSql);
-  const settle = NamedQuery.build<AttemptParam>((p) => after(p).settle);
-  const reschedule = NamedQuery.build<AttemptParam>((p) => after(p).reschedule);
+  // A success's reset of its origin's failure count rides in the same statement (no round trip more).
+  // It skips a sinks row another transaction holds rather than wait for it: successes commit in
+  // batches of disjoint units, and two batches locking the same two rows in turn would deadlock. A
+  // reset skipped so loses nothing that matters: that other writer is itself a success or a failure.
+  const withHealthy = (p: Param<AttemptParam>) =>
+    db
+      .with("attempt", (q) => q.insertInto("delivery_attempts").values(attemptRow(p)))
+      .with("healthy", (q) =>
+        resetFailures(q as unknown as QueryCreator<Database>, p).where("origin", "in", (eb) =>
+          eb
+            .selectFrom("sinks")
+            .select("origin")
+            .where("origin", "=", p("origin"))
+            .where("consecutive_failures", ">", sql.lit(0))
+            .forUpdate()
+            .skipLocked(),
+        ),
+      ) as unknown as QueryCreator<Database>;
+  const statements = {
+    settle: NamedQuery.build<AttemptParam>((p) => after(p).settle),
+    reschedule: NamedQuery.build<AttemptParam>((p) => after(p).reschedule),
+    hold: NamedQuery.build<AttemptParam>((p) => after(p).hold),
+  };
+  const delivered = NamedQuery.build<AttemptParam>(
+    (p) => afterAttempt(withHealthy(p), p, postgresCredentialSql).settle,
+  );
   return {
     credentials: postgresCredentialSql,
-    record: (r) => [(r.state === "pending" ? reschedule : settle).bind(attemptBindings(r))],
+    record: (r) => [(r.state === "delivered" ? delivered : statements[ending(r)]).bind(attemptBindings(r))],
   };
 }
 
@@ -147,11 +195,16 @@ export class AttemptRepository {
     this.#sessions = options.sessions;
   }
 
-  /** Records an attempt and settles or reschedules its event, in one transaction. */
-  record(result: AttemptResult): Promise<void> {
+  /**
+   * Records an attempt and settles or reschedules its event, in one transaction, with what it does to
+   * its origin's circuit breaker (sink-breaker.ts).
+   * @returns the origin's change of state (paused or resumed), or null.
+   */
+  record(result: AttemptResult, breaker: BreakerPolicy = DEFAULT_BREAKER): Promise<SinkTransition | null> {
     return this.#commit(
       async (unit) => {
         for (const query of this.#engine.record(result)) await unit.write(query, OUTBOX_CHANGED);
+        const transition = await breakerAfterAttempt(unit, this.#db, result, breaker);
         if (result.state === "gone") {
           // A 410 means the consumer removed this endpoint: nothing more goes there.
           const gone = this.#db
@@ -169,9 +222,11 @@ export class AttemptRepository {
           await unit.write(gone, OUTBOX_CHANGED);
           await this.#sessions.forgetSink(unit, result.sink);
         }
+        return transition;
       },
-      // A 410 also settles other events of the sink and writes sessions: that unit commits alone.
-      { bookkeeping: true, canWait: true, disjoint: result.state !== "gone" },
+      // A 410 also settles other events of the sink and writes sessions, and a failure or a probe
+      // writes the origin's shared sinks row: those units commit alone.
+      { bookkeeping: true, canWait: true, disjoint: result.state !== "gone" && !writesSinkRow(result) },
     );
   }
 

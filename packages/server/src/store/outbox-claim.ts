@@ -7,6 +7,7 @@
  */
 import { type CompiledQuery, type ExpressionBuilder, type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "./schema.ts";
+import { nextProbeAt } from "./sink-probes.ts";
 
 /** The state of an event still to be delivered, as an SQL literal (see the partial indexes on it). */
 const PENDING = sql.lit("pending");
@@ -100,7 +101,10 @@ export function claimCandidates(
   const { now } = request;
   const each = Math.max(1, Math.min(request.perOrigin, request.limit));
   const full = fullOrigins(request);
-  const open = full.length === 0 ? sql`true` : dialect.notAmong(sql.ref("origins.origin"), full);
+  // A paused origin (sinks.ts) is skipped like a full one: one lookup in a table of a few rows per origin.
+  const notFull = full.length === 0 ? sql`true` : dialect.notAmong(sql.ref("origins.origin"), full);
+  const open = sql`${notFull} and not exists (select 1 from sinks s
+      where s.origin = origins.origin and s.paused_by is not null)`;
   const due = sql`select d.seq, d.sink_origin, d.next_attempt_at from outbox d
       where d.state = 'pending' and d.sink_origin = origins.origin and d.next_attempt_at <= ${now}
         and (d.lease_until is null or d.lease_until <= ${now}) and ${IN_ORDER}
@@ -159,16 +163,21 @@ function nextScheduledOutside(
 /**
  * The earliest time a pending event may be attempted (its schedule or its lease), or null. Events
  * waiting behind their session's previous one are not due: that one's settling wakes us. Nor are
- * those of the `full` origins (at their cap): one of their attempts finishing wakes us.
+ * those of the `full` origins (at their cap): one of their attempts finishing wakes us. Nor those of
+ * paused origins: a breaker-paused one wakes us at its next probe (nextProbeAt), an operator's never.
  */
 export async function nextDeliveryAt(
   db: Kysely<Database>,
   dialect: ClaimDialect,
   full: readonly string[],
 ): Promise<number | null> {
-  const [scheduled, leased] = await Promise.all([
-    full.length > 0
-      ? db.executeQuery(nextScheduledOutside(db, dialect, full)).then((r) => r.rows[0])
+  const paused = await db.selectFrom("sinks").select("origin").where("paused_by", "is not", null).execute();
+  // With a paused origin, the per-origin walk skips its backlog by one seek; the plain walk below
+  // would read through all of it.
+  const skipped = paused.length === 0 ? full : [...full, ...paused.map((p) => p.origin)];
+  const [scheduled, leased, probe] = await Promise.all([
+    skipped.length > 0
+      ? db.executeQuery(nextScheduledOutside(db, dialect, skipped)).then((r) => r.rows[0])
       : // Unleased (or leased until before its schedule): due at next_attempt_at. The partial index gives
         // them in that order, so this stops at the first one not blocked by its session.
         db
@@ -190,9 +199,21 @@ export async function nextDeliveryAt(
       .where("o.state", "=", PENDING)
       .where("o.lease_until", "is not", null)
       .whereRef("o.lease_until", ">", "o.next_attempt_at")
+      .$if(paused.length > 0, (q) =>
+        q.where((eb) =>
+          eb.not(
+            eb(
+              "o.sink_origin",
+              "in",
+              paused.map((p) => p.origin),
+            ),
+          ),
+        ),
+      )
       .executeTakeFirst(),
+    paused.length === 0 ? null : nextProbeAt(db),
   ]);
-  const times = [scheduled?.due, leased?.due].filter((t) => t != null).map(Number);
+  const times = [scheduled?.due, leased?.due, probe].filter((t) => t != null).map(Number);
   return times.length === 0 ? null : Math.min(...times);
 }
 

@@ -17,6 +17,7 @@ import {
   withinCap,
 } from "./outbox-claim.ts";
 import type { Database, OutboxTable } from "./schema.ts";
+import { claimProbesIn } from "./sink-probes.ts";
 import type { ClaimedDelivery, DeliveryState, OutboxEvent, OutboxRow } from "./types.ts";
 import type { UnitOfWork } from "./unit-of-work.ts";
 
@@ -89,16 +90,19 @@ export class OutboxRepository {
    * Claims up to `limit` due events for `leaseMs`, at most `perOrigin` in flight per sink origin. An
    * event is due when its time has come, no dispatcher holds an unexpired lease on it, and no earlier
    * event of the same session is still pending: a session's next event never overtakes its previous one.
-   * Costs one index seek per origin with pending events, plus the rows it takes.
+   * Costs one index seek per origin with pending events, plus the rows it takes. Paused origins are
+   * left out, but for a breaker-paused one's probe when it is due (sink-probes.ts): one event, alone.
    */
   claim(request: ClaimRequest): Promise<ClaimedDelivery[]> {
     const db = this.#db;
     return this.#commit(
       async (unit) => {
+        const probes = new Set(await claimProbesIn(unit, db, this.#engine.dialect, request));
         const candidates = await unit.query<{ seq: number | string; sink_origin: string }>(
           claimCandidates(db, this.#engine.dialect, request),
         );
-        const chosen = withinCap(candidates, request).map((c) => Number(c.seq));
+        const rest = { ...request, limit: request.limit - probes.size };
+        const chosen = [...probes, ...withinCap(candidates, rest).map((c) => Number(c.seq))];
         if (chosen.length === 0) return [];
         const rows = await unit.write<ClaimRow>(
           db
@@ -123,7 +127,7 @@ export class OutboxRepository {
           attempts: Number(r.attempts),
           createdAt: Number(r.created_at),
           clientId: r.client_id,
-          probe: false,
+          probe: probes.has(Number(r.seq)),
         }));
       },
       { bookkeeping: true },

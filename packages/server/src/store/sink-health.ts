@@ -5,6 +5,8 @@ import type { Database } from "./schema.ts";
 export interface RecentAttempts {
   attempts: number;
   delivered: number;
+  /** The newest delivered attempt among them (ms), or null. */
+  lastDeliveredAt: number | null;
 }
 
 /** The reads behind per-sink health: which origins a client sends to, their attempts and backlog. */
@@ -42,7 +44,7 @@ export class SinkHealthReads {
   async recent(origin: string, window: number): Promise<RecentAttempts> {
     const newest = this.#db
       .selectFrom("delivery_attempts")
-      .select("outcome")
+      .select(["outcome", "attempted_at"])
       .where("sink_origin", "=", origin)
       .orderBy("id", "desc")
       .limit(window)
@@ -52,9 +54,16 @@ export class SinkHealthReads {
       .select([
         (eb) => eb.fn.countAll<number>().as("attempts"),
         sql<number>`coalesce(sum(case when a.outcome = 'delivered' then 1 else 0 end), 0)`.as("delivered"),
+        sql<number | string | null>`max(case when a.outcome = 'delivered' then a.attempted_at end)`.as(
+          "last_delivered_at",
+        ),
       ])
       .executeTakeFirstOrThrow();
-    return { attempts: Number(row.attempts), delivered: Number(row.delivered) };
+    return {
+      attempts: Number(row.attempts),
+      delivered: Number(row.delivered),
+      lastDeliveredAt: row.last_delivered_at === null ? null : Number(row.last_delivered_at),
+    };
   }
 
   /** How many events of `origin` are pending (only `clientId`'s when given). */

@@ -15,6 +15,8 @@ import { RetentionRepository, type SweptRows } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { SessionRepository } from "./sessions.ts";
 import { SinkHealthReads } from "./sink-health.ts";
+import type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
+import { backlog, expirePausedIn } from "./sink-probes.ts";
 import { type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
   AttemptResult,
@@ -36,6 +38,7 @@ export type { GuardState, NetworkCommand } from "./network-commands.ts";
 export type { RecoveryItem, RecoveryScope } from "./recovery.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
+export type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
 export type { PausedBy, SinkRecord } from "./sinks.ts";
 export type { WebhookSecretRecord } from "./webhook-secrets.ts";
 export type { WriteTx } from "./write-tx.ts";
@@ -64,6 +67,7 @@ export class Store {
   readonly #sinks: SinkRepository;
   readonly #webhookSecrets: WebhookSecretRepository;
   readonly #listeners = new Set<(info: CommitInfo) => void>();
+  readonly #sinkListeners = new Set<(transition: SinkTransition) => void>();
   readonly #onError: (error: Error) => void;
 
   /** `onError` hears of failures that fail no caller: a commit listener (onCommit) that threw. */
@@ -178,9 +182,26 @@ export class Store {
     return this.#outbox.claim({ now, limit, leaseMs, ...fair });
   }
 
-  /** Records an attempt and settles or reschedules its event, in one transaction. */
-  recordAttempt(result: AttemptResult): Promise<void> {
-    return this.#attempts.record(result);
+  /**
+   * Records an attempt and settles or reschedules its event, in one transaction, with what it does to
+   * its origin's circuit breaker (`breaker`, default DEFAULT_BREAKER in sink-breaker.ts).
+   * @returns the origin's change of state, if any (onSinkChange listeners hear of it too).
+   */
+  async recordAttempt(result: AttemptResult, breaker?: BreakerPolicy): Promise<SinkTransition | null> {
+    const transition = await this.#attempts.record(result, breaker);
+    if (transition !== null) this.#sinkChanged(transition);
+    return transition;
+  }
+
+  /** See expirePausedIn (sink-probes.ts). @returns how many events of paused origins expired. */
+  expirePausedEvents(now: number, horizonMs: number): Promise<number> {
+    const credentials = this.#engine.statements.attempts.credentials;
+    return this.#commits.write((unit) => expirePausedIn(unit, this.db, credentials, { now, horizonMs }));
+  }
+
+  /** The events still to be delivered: of origins taking attempts, and of paused ones. */
+  backlog(): Promise<{ pending: number; paused: number }> {
+    return backlog(this.db);
   }
 
   /** Settles an event without an attempt (e.g. its token expired). */
@@ -239,13 +260,46 @@ export class Store {
   }
 
   /** An operator pauses a sink origin: no attempts and no probes until it is resumed. */
-  pauseSink(origin: string, now: number): Promise<SinkRecord> {
-    return this.#sinks.pause(origin, now);
+  async pauseSink(origin: string, now: number): Promise<SinkRecord> {
+    const before = await this.#sinks.get(origin);
+    const record = await this.#sinks.pause(origin, now);
+    if (before?.pausedBy !== "operator")
+      this.#sinkChanged({
+        origin,
+        to: "paused",
+        by: "operator",
+        consecutiveFailures: record.consecutiveFailures,
+        at: now,
+      });
+    return record;
   }
 
   /** A sink origin takes attempts again and its backlog is due now (see resumeIn in sinks.ts). */
-  resumeSink(origin: string, now: number): Promise<SinkRecord | undefined> {
-    return this.#sinks.resume(origin, now);
+  async resumeSink(origin: string, now: number): Promise<SinkRecord | undefined> {
+    const before = await this.#sinks.get(origin);
+    const record = await this.#sinks.resume(origin, now);
+    if (before?.pausedBy != null)
+      this.#sinkChanged({ origin, to: "resumed", by: "operator", consecutiveFailures: 0, at: now });
+    return record;
+  }
+
+  /**
+   * Calls `listener` after each sink origin paused or resumed here, by its breaker, a probe or an
+   * operator (metrics and logs subscribe). Returns a function that unsubscribes.
+   */
+  onSinkChange(listener: (transition: SinkTransition) => void): () => void {
+    this.#sinkListeners.add(listener);
+    return () => this.#sinkListeners.delete(listener);
+  }
+
+  #sinkChanged(transition: SinkTransition): void {
+    for (const listener of this.#sinkListeners) {
+      try {
+        listener(transition);
+      } catch (error) {
+        this.#listenerFailed(error);
+      }
+    }
   }
 
   // ---- commands to the network -------------------------------------------------------------------
