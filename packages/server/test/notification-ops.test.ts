@@ -299,6 +299,8 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
     test("after an outage, each failed notification is delivered once, and a second call sends none again", async () => {
       const since = new Date(h.clock.now()).toISOString();
       const sessions = await failedSessions(3);
+      const origin = new URL(receiver.url).origin;
+      assert.equal((await h.openqod.store.sink(origin))?.pausedBy, "breaker", "six failures in a row");
 
       const first = await h.request("POST", `${API}/recover`, { sink: receiver.url, since });
       assert.equal(first.statusCode, 202, first.body);
@@ -310,9 +312,11 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
         "called again before they went: still one each, due now",
       );
 
+      // Recovering probes the paused sink now, not after its backoff: the probe resumes it, the rest follow.
       await h.tick();
       const sent = receiver.events.map((e) => e.data.sessionId).sort();
       assert.deepEqual(sent, [...sessions].sort(), "each once");
+      assert.equal((await h.openqod.store.sink(origin))?.pausedBy, null);
       const third = await h.request("POST", `${API}/recover`, { sink: receiver.url, since });
       assert.deepEqual(third.json(), { recovered: 0, alreadyPending: 0, skipped: 0, more: false });
       h.clock.advance(10 * RETRY);
@@ -327,6 +331,23 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
         receiver.requests.every((r) => r.headers.authorization === "Bearer secret-sink-token"),
         "sent with the credential settling had removed",
       );
+    });
+
+    test("redelivering a notification of a breaker-paused sink probes it now, and the sink resumes", async () => {
+      const [sessionId] = await failedSessions(3);
+      const origin = new URL(receiver.url).origin;
+      const paused = await h.openqod.store.sink(origin);
+      assert.equal(paused?.pausedBy, "breaker");
+      assert.ok((paused?.probeAt ?? 0) > h.clock.now(), "its probe is some seconds away");
+      const [n] = await notificationsOf(sessionId ?? "");
+      const res = await h.request("POST", `${API}/notifications/${n?.id}/redeliver`);
+      assert.equal(res.statusCode, 202, res.body);
+      await h.tick();
+      assert.deepEqual(
+        receiver.events.map((e) => e.data.sessionId),
+        [sessionId],
+      );
+      assert.equal((await h.openqod.store.sink(origin))?.pausedBy, null);
     });
 
     test("only the caller's notifications, within the window; an operator recovers everyone's by origin", async () => {
@@ -492,7 +513,7 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
 
       // One success: the rate, the last success and the failure count follow.
       receiver.respond = () => ({ status: 204 });
-      h.clock.advance(5_000);
+      h.clock.advance(RETRY);
       await h.tick();
       const healed = (await h.request("GET", `${API}/sinks`, undefined, { key: aliceKey })).json()
         .sinks as SinkJson[];

@@ -121,7 +121,7 @@ export async function recover(
     }
     items.push({ eventId: row.eventId, sessionId: row.sessionId, authorization });
   }
-  const reopened = items.length === 0 ? new Set<string>() : await store.recovery.apply(items, now);
+  const reopened = items.length === 0 ? new Set<string>() : await store.recovery.apply(origin, items, now);
   const settled = items.length - alreadyPending;
   return {
     recovered: reopened.size,

@@ -4,6 +4,7 @@ import { OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
 import { PENDING, toOutboxRow } from "./outbox.ts";
 import type { Database, OutboxTable } from "./schema.ts";
+import { probeNowIn } from "./sinks.ts";
 import type { OutboxRow } from "./types.ts";
 
 /** Which events a recovery looks at: one sink origin's, created in [since, until) (ms). */
@@ -65,13 +66,15 @@ export class OutboxRecovery {
    * In one transaction: each settled item becomes pending again with a fresh retry schedule (with its
    * `authorization` back when settling removed its own; without one such an event stays settled), and
    * every pending event of the items' sessions up to the last item becomes due now, so a session's
-   * earlier pending events still go first. Conditional on the state, so an attempt another instance
-   * recorded meanwhile (a delivery) is not undone, and calling it twice sends nothing twice.
+   * earlier pending events still go first. A breaker-paused `origin` is probed now (probeNowIn).
+   * Conditional on the state, so an attempt another instance recorded meanwhile (a delivery) is not
+   * undone, and calling it twice sends nothing twice.
    * @returns the ids reopened.
    */
-  apply(items: readonly RecoveryItem[], now: number): Promise<Set<string>> {
+  apply(origin: string, items: readonly RecoveryItem[], now: number): Promise<Set<string>> {
     const db = this.#db;
     return this.#commit(async (unit) => {
+      await probeNowIn(unit, db, origin, now);
       const reopened = new Set<string>();
       const byAuthorization = new Map<string | null, string[]>();
       for (const item of items) {

@@ -4,6 +4,7 @@ import { OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
 import { PENDING, toOutboxRow } from "./outbox.ts";
 import type { Database, OutboxTable } from "./schema.ts";
+import { probeNowIn } from "./sinks.ts";
 import type { OutboxRow } from "./types.ts";
 
 /** What a redelivery is asked to do. */
@@ -90,6 +91,10 @@ export class OutboxRedelivery {
       const [current] = await unit.query<Selectable<OutboxTable>>(
         db.selectFrom("outbox").selectAll().where("event_id", "=", eventId).compile(),
       );
+      // Asked for again: a breaker-paused sink is probed now, not at the end of its backoff.
+      if (current?.state === "pending" && current.sink_origin !== null) {
+        await probeNowIn(unit, db, current.sink_origin, now);
+      }
       return current === undefined ? undefined : toOutboxRow(current);
     });
   }

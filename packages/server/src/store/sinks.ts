@@ -119,6 +119,24 @@ export async function resumeIn(unit: UnitOfWork, db: Kysely<Database>, origin: s
   );
 }
 
+/**
+ * In `unit`: a breaker-paused `origin` is probed now rather than at its next probe time. Asking for a
+ * notification again (a redelivery, a recovery) says the receiver may be back; without this, what was
+ * asked for would wait out the probe backoff (up to OPENQOD_SINK_PROBE_MAX). An operator's pause holds.
+ */
+export async function probeNowIn(unit: UnitOfWork, db: Kysely<Database>, origin: string, now: number) {
+  await unit.write(
+    db
+      .updateTable("sinks")
+      .set({ probe_at: now, updated_at: now })
+      .where("origin", "=", origin)
+      .where("paused_by", "=", "breaker")
+      .where("probe_at", ">", now)
+      .compile(),
+    OUTBOX_CHANGED,
+  );
+}
+
 async function readIn(unit: UnitOfWork, db: Kysely<Database>, origin: string): Promise<SinkRecord> {
   const [row] = await unit.query<Selectable<SinksTable>>(
     db.selectFrom("sinks").selectAll().where("origin", "=", origin).compile(),

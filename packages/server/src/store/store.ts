@@ -14,8 +14,8 @@ import { OutboxRedelivery, type RedeliveryRequest } from "./redelivery.ts";
 import { RetentionRepository, type SweptRows } from "./retention.ts";
 import type { Database } from "./schema.ts";
 import { SessionRepository } from "./sessions.ts";
-import { SinkHealthReads } from "./sink-health.ts";
 import type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
+import { SinkHealthReads } from "./sink-health.ts";
 import { backlog, expirePausedIn } from "./sink-probes.ts";
 import { type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
