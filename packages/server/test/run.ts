@@ -19,6 +19,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 /** Files that never touch a database, or test SQLite-only behaviour (the data-folder lock). */
 const SQLITE_ONLY = new Set([
   "domain.test.ts",
+  "excerpt.test.ts",
   "config.test.ts",
   "oauth-external-settings.test.ts",
   "oauth-external-claims.test.ts",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import { DEFAULT_BREAKER, probeDelayMs } from "../src/store/sink-breaker.ts";
+import { TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
 
@@ -278,6 +279,115 @@ describe("the circuit breaker per sink origin", () => {
     assert.equal((await h.openqod.store.outboxOfSession(id))[0]?.state, "gone");
     assert.equal((await h.openqod.store.sink(origin))?.pausedBy, null);
   });
+  test("recovering a breaker-paused sink's notifications past the retry horizon delivers them all: they do not expire again at once", async () => {
+    // A horizon of one minute: the outage outlasts it, so every notification has expired while paused.
+    await start({ OPENQOD_RETRY_SCHEDULE: "0,1m" });
+    receiver.respond = () => ({ status: 500 });
+    const since = new Date(h.clock.now()).toISOString();
+    for (let n = 0; n < 6; n++) await create(n);
+    await h.tick();
+    assert.equal((await h.openqod.store.sink(origin))?.pausedBy, "breaker");
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(61_000);
+      await h.tick();
+    }
+    const states = async () =>
+      (await h.openqod.store.db.selectFrom("outbox").select("state").execute()).map((r) => r.state);
+    assert.deepEqual(await states(), Array(6).fill("expired"));
+    receiver.respond = () => ({ status: 204 });
+    receiver.requests.length = 0;
+    // Past the sweep's interval: the sweep runs before the claim that follows the recovery.
+    h.clock.advance(6_000);
+    const res = await h.request("POST", "/notifications/v1/recover", { origin, since });
+    assert.equal(res.statusCode, 202, res.body);
+    assert.equal(res.json().recovered, 6);
+    await h.tick();
+    assert.equal(receiver.requests.length, 6, "the probe goes at once, resumes the sink, the rest follow");
+    assert.deepEqual(await states(), Array(6).fill("delivered"));
+    assert.equal((await h.openqod.store.sink(origin))?.pausedBy, null);
+  });
+
+  test("an idle server with no paused sink commits nothing as it sweeps, so no dispatcher is woken", async () => {
+    await start();
+    await create(0);
+    await h.tick();
+    let changes = 0;
+    h.openqod.store.onCommit((info) => {
+      if (info.outboxChanged) changes++;
+    });
+    for (let i = 0; i < 3; i++) {
+      h.clock.advance(6_000);
+      await h.tick();
+    }
+    assert.equal(changes, 0);
+  });
+
+  test("a probe whose token has expired is settled unsent and the sink is probed again at once with the next event", async () => {
+    await start({ OPENQOD_SINK_BREAKER_FAILURES: "1" });
+    receiver.respond = () => ({ status: 500 });
+    const short = await create(0, bearer("short", new Date(h.clock.now() + 2_000).toISOString()));
+    await h.tick();
+    assert.equal((await h.openqod.store.sink(origin))?.pausedBy, "breaker");
+    const next = await create(1);
+    receiver.requests.length = 0;
+    receiver.respond = () => ({ status: 204 });
+    // The probe time: the first event (its token now expired) is the probe and cannot be sent.
+    h.clock.advance(5_000);
+    await h.tick();
+    assert.equal((await h.openqod.store.outboxOfSession(short))[0]?.state, "expired");
+    // Not a lease (30 s) later: the next event probes at once, and the sink resumes.
+    assert.deepEqual(
+      receiver.events.map((e) => e.data.sessionId),
+      [next],
+    );
+    assert.equal((await h.openqod.store.sink(origin))?.pausedBy, null);
+  });
+
+  test("a failure on OpenQoD's side (its signing secrets unreadable) is retried but never counts against the sink", async () => {
+    await start({ OPENQOD_SINK_BREAKER_FAILURES: "1" });
+    const rotated = await h.request("POST", "/notifications/v1/webhook-secrets/rotate");
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    const store = h.openqod.store;
+    const read = store.webhookSecrets.bind(store);
+    store.webhookSecrets = async () => {
+      throw new Error("database unavailable");
+    };
+    const id = await create(0);
+    await h.tick();
+    const [attempt] = await store.attemptsOfSession(id);
+    assert.equal(attempt?.outcome, "retry");
+    assert.equal(receiver.requests.length, 0, "nothing left unsigned");
+    const sink = await store.sink(origin);
+    assert.equal(sink?.pausedBy ?? null, null, "one failure would pause it, had it been the sink's");
+    assert.equal(sink?.consecutiveFailures ?? 0, 0);
+    store.webhookSecrets = read;
+    h.clock.advance(5_000);
+    await h.tick();
+    assert.equal(receiver.requests.length, 1);
+  });
+
+  test("on PostgreSQL a success waits for a failure that holds its sink's row, and still starts the count again", {
+    skip: TEST_ENGINE === "postgres" ? false : "row locks are PostgreSQL's (SQLite has one writer)",
+  }, async () => {
+    await start({ OPENQOD_SINK_BREAKER_FAILURES: "3" });
+    receiver.respond = () => ({ status: 500 });
+    await create(0);
+    await h.tick();
+    assert.equal((await h.openqod.store.sink(origin))?.consecutiveFailures, 1);
+    receiver.respond = () => ({ status: 204 });
+    h.clock.advance(5_000);
+    let delivered: Promise<void> | undefined;
+    // Another transaction (a failure being recorded elsewhere) holds the origin's row meanwhile.
+    await h.openqod.store.db.transaction().execute(async (trx) => {
+      await trx.selectFrom("sinks").select("origin").where("origin", "=", origin).forUpdate().execute();
+      delivered = h.tick();
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    await delivered;
+    assert.equal(receiver.requests.length, 2);
+    assert.equal((await h.openqod.store.sink(origin))?.consecutiveFailures, 0);
+  });
+
   test("a paused origin wakes the dispatcher only for its probe, and two claims at once take the probe once", async () => {
     await start({ OPENQOD_SINK_BREAKER_FAILURES: "1", OPENQOD_RETRY_SCHEDULE: "0,1s,1s" });
     receiver.respond = () => ({ status: 500 });

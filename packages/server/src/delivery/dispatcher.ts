@@ -198,6 +198,9 @@ export class Dispatcher {
       if (d.tokenExpiresAt !== null && startedAt >= d.tokenExpiresAt) {
         // The spec: once the consumer's token has expired, nothing more is sent with it.
         await store.settleUnsent(d.eventId, "expired", startedAt, "access token expired before delivery");
+        // A probe that could not be sent: the sink is probed again at once (with another event), not
+        // after the lease its claim moved the next probe to.
+        if (d.probe) await store.probeSinkNow(d.origin, startedAt);
         return;
       }
       const t0 = performance.now();
@@ -205,8 +208,13 @@ export class Dispatcher {
       let retryAfterMs: number | null = null;
       let error: string | null = null;
       let responseExcerpt: string | null = null;
+      let local = false;
       try {
-        const headers = { ...d.headers, ...(await this.#o.signer.headersFor(d, startedAt)) };
+        const signed = await this.#o.signer.headersFor(d, startedAt).catch((e: unknown) => {
+          local = true;
+          throw e;
+        });
+        const headers = { ...d.headers, ...signed };
         const response = await sender.send(d.sink, headers, d.body, this.#o.attemptTimeoutMs);
         statusCode = response.statusCode;
         responseExcerpt = response.excerpt;
@@ -226,6 +234,7 @@ export class Dispatcher {
         durationMs,
         responseExcerpt,
       });
+      if (local) result.local = true;
       await store.recordAttempt(result, this.#o.breaker);
       events.emit("delivery:attempt", {
         eventId: d.eventId,

@@ -49,7 +49,7 @@ export class UndiciSender implements Sender {
       bodyTimeout: timeoutMs,
     });
     // Reading the body to its end also gives the connection back to the pool.
-    const excerpt = await readExcerpt(response.body, credentialsIn(headers));
+    const excerpt = await readExcerpt(response.body, credentialsIn(url, headers));
     const retryAfter = response.headers["retry-after"];
     return {
       statusCode: response.statusCode,
@@ -63,10 +63,26 @@ export class UndiciSender implements Sender {
   }
 }
 
-/** The credential values a request carries (the Authorization header whole and its token alone). */
-function credentialsIn(headers: Record<string, string>): string[] {
+/**
+ * The credential values a request carries: the Authorization header whole and its token alone, and
+ * the sink URL's userinfo and query values (a receiver's 404 page often echoes the URL back).
+ */
+function credentialsIn(url: string, headers: Record<string, string>): string[] {
+  const found: string[] = [];
   const authorization = headers.authorization;
-  if (authorization === undefined) return [];
-  const token = authorization.replace(/^\S+\s+/, "");
-  return token === authorization ? [authorization] : [authorization, token];
+  if (authorization !== undefined) {
+    found.push(authorization);
+    const token = authorization.replace(/^\S+\s+/, "");
+    if (token !== authorization) found.push(token);
+  }
+  try {
+    const parsed = new URL(url);
+    for (const part of [parsed.username, parsed.password])
+      if (part !== "") found.push(decodeURIComponent(part));
+    for (const value of parsed.searchParams.values())
+      if (value !== "") found.push(value, encodeURIComponent(value));
+  } catch {
+    // Not a URL: the send itself fails, with nothing to read.
+  }
+  return found;
 }

@@ -142,22 +142,15 @@ export function postgresAttemptStatements(db: Kysely<Database>): AttemptEngineSt
     ) as unknown as QueryCreator<Database>;
   const after = (p: Param<AttemptParam>) => afterAttempt(withAttempt(p), p, postgresCredentialSql);
   // A success's reset of its origin's failure count rides in the same statement (no round trip more).
-  // It skips a sinks row another transaction holds rather than wait for it: successes commit in
-  // batches of disjoint units, and two batches locking the same two rows in turn would deadlock. A
-  // reset skipped so loses nothing that matters: that other writer is itself a success or a failure.
+  // It waits for a sinks row another transaction holds (a failure's, which commits alone): skipping it
+  // would lose the reset, and failures then counted across successes would pause a sink that mostly
+  // works. Two batches of successes resetting the same two failing origins in turn can deadlock;
+  // PostgreSQL then aborts one, and the group commit runs its units again one by one (group-commit.ts).
   const withHealthy = (p: Param<AttemptParam>) =>
     db
       .with("attempt", (q) => q.insertInto("delivery_attempts").values(attemptRow(p)))
       .with("healthy", (q) =>
-        resetFailures(q as unknown as QueryCreator<Database>, p).where("origin", "in", (eb) =>
-          eb
-            .selectFrom("sinks")
-            .select("origin")
-            .where("origin", "=", p("origin"))
-            .where("consecutive_failures", ">", sql.lit(0))
-            .forUpdate()
-            .skipLocked(),
-        ),
+        resetFailures(q as unknown as QueryCreator<Database>, p),
       ) as unknown as QueryCreator<Database>;
   const statements = {
     settle: NamedQuery.build<AttemptParam>((p) => after(p).settle),

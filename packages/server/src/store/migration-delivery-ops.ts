@@ -40,6 +40,10 @@ export const deliveryOperations: Migration = {
       .columns(["sink_origin", "id"])
       .execute();
 
+    // When a redelivery or a recovery queued a settled event again: a paused sink's retry horizon counts
+    // from then, not from its creation, so what was just asked for again does not expire at once.
+    await db.schema.alterTable("outbox").addColumn("requeued_at", "bigint").execute();
+
     await db.schema
       .createTable("webhook_secrets")
       .addColumn("id", "text", (c) => c.primaryKey())

@@ -85,7 +85,14 @@ export class OutboxRecovery {
       for (const [authorization, ids] of byAuthorization) {
         const reopen = db
           .updateTable("outbox")
-          .set({ state: "pending", attempts: 0, next_attempt_at: now, lease_until: null, settled_at: null })
+          .set({
+            state: "pending",
+            attempts: 0,
+            next_attempt_at: now,
+            lease_until: null,
+            settled_at: null,
+            requeued_at: now,
+          })
           .where("event_id", "in", ids)
           .where("state", "in", [...SETTLED_RECOVERABLE]);
         const rows = await unit.write<{ event_id: string }>(

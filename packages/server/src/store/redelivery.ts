@@ -49,7 +49,14 @@ export class OutboxRedelivery {
     return this.#commit(async (unit) => {
       const reopen = db
         .updateTable("outbox")
-        .set({ state: "pending", attempts: 0, next_attempt_at: now, lease_until: null, settled_at: null })
+        .set({
+          state: "pending",
+          attempts: 0,
+          next_attempt_at: now,
+          lease_until: null,
+          settled_at: null,
+          requeued_at: now,
+        })
         .where("event_id", "=", eventId)
         .where("state", "<>", "pending");
       const [reopened] = await unit.write<{ seq: number }>(

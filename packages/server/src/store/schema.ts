@@ -84,6 +84,8 @@ export interface OutboxTable {
    * was none or it is back for a redelivery.
    */
   credential_removed: Generated<number>;
+  /** When a redelivery or recovery last queued it again after it settled (migration 0011), else null. */
+  requeued_at: number | null;
 }
 
 export interface DeliveryAttemptsTable {

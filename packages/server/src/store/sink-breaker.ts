@@ -63,12 +63,12 @@ export const resetFailures = (qc: QueryCreator<Database>, p: (name: "origin" | "
 
 /** Whether an attempt counts against its sink: anything but a 2xx or a 410 (which has its own meaning). */
 export function countsAsFailure(result: AttemptResult): boolean {
-  return result.state !== "delivered" && result.state !== "gone";
+  return result.local !== true && result.state !== "delivered" && result.state !== "gone";
 }
 
 /** Whether an attempt's unit writes its origin's shared `sinks` row (so it is not disjoint, group-commit.ts). */
 export function writesSinkRow(result: AttemptResult): boolean {
-  return result.probe || countsAsFailure(result);
+  return result.local !== true && (result.probe || countsAsFailure(result));
 }
 
 /**
@@ -86,6 +86,8 @@ export async function breakerAfterAttempt(
 ): Promise<SinkTransition | null> {
   const { origin, attemptedAt: now } = result;
   const random = policy.random ?? Math.random;
+  // Nothing reached the sink: its breaker learns nothing (a probe so held is tried again after its lease).
+  if (result.local === true) return null;
   if (result.probe) {
     if (!countsAsFailure(result)) return resumeAfterProbe(unit, db, origin, now);
     const [row] = await unit.query<Pick<Selectable<SinksTable>, "probe_failures">>(

@@ -5,7 +5,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { CredentialSql } from "./credentials.ts";
-import { OUTBOX_CHANGED } from "./effects.ts";
+import { BOOKKEEPING } from "./effects.ts";
 import type { ClaimDialect } from "./outbox-claim.ts";
 import type { Database } from "./schema.ts";
 import type { UnitOfWork } from "./unit-of-work.ts";
@@ -49,7 +49,8 @@ export async function claimProbesIn(
         .set({ probe_at: now + request.leaseMs })
         .where("origin", "=", origin)
         .compile(),
-      OUTBOX_CHANGED,
+      // Like the claim's leases: nothing another dispatcher could do sooner; its next wake-up reads it.
+      BOOKKEEPING,
     );
   }
   return seqs;
@@ -82,7 +83,8 @@ export const EXPIRED_WHILE_PAUSED = {
  * In `unit`: the pending events of paused origins that can no longer be delivered settle as `expired`,
  * without an attempt and with their credential removed: those whose access token has expired, and
  * those queued longer ago than `horizonMs` (the retry schedule's length: a sink that stayed up but
- * failing would have had them fail by then). Events in flight (a probe) are left to their attempt.
+ * failing would have had them fail by then), counted from their creation or from when a redelivery or
+ * recovery queued them again. Events in flight (a probe) are left to their attempt.
  * Nothing else of a paused origin is ever settled.
  * @returns how many expired.
  */
@@ -115,14 +117,15 @@ export async function expirePausedIn(
       .where("token_expires_at", "<=", now)
       .returning("seq")
       .compile(),
-    OUTBOX_CHANGED,
+    // Nothing of a paused origin becomes claimable by this: no dispatcher needs waking.
+    BOOKKEEPING,
   );
   const byAge = await unit.write<{ seq: number }>(
     expire(EXPIRED_WHILE_PAUSED.horizon)
-      .where("created_at", "<=", now - request.horizonMs)
+      .where(sql`coalesce(requeued_at, created_at)`, "<=", now - request.horizonMs)
       .returning("seq")
       .compile(),
-    OUTBOX_CHANGED,
+    BOOKKEEPING,
   );
   return byToken.length + byAge.length;
 }

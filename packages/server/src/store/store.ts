@@ -17,7 +17,7 @@ import { SessionRepository } from "./sessions.ts";
 import type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
 import { SinkHealthReads } from "./sink-health.ts";
 import { backlog, expirePausedIn } from "./sink-probes.ts";
-import { type SinkRecord, SinkRepository } from "./sinks.ts";
+import { probeNowIn, type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -194,9 +194,22 @@ export class Store {
   }
 
   /** See expirePausedIn (sink-probes.ts). @returns how many events of paused origins expired. */
-  expirePausedEvents(now: number, horizonMs: number): Promise<number> {
+  async expirePausedEvents(now: number, horizonMs: number): Promise<number> {
+    // Most of the time no sink is paused: one read of a tiny table, and no commit to wake anyone.
+    const paused = await this.db
+      .selectFrom("sinks")
+      .select("origin")
+      .where("paused_by", "is not", null)
+      .limit(1)
+      .executeTakeFirst();
+    if (paused === undefined) return 0;
     const credentials = this.#engine.statements.attempts.credentials;
     return this.#commits.write((unit) => expirePausedIn(unit, this.db, credentials, { now, horizonMs }));
+  }
+
+  /** A breaker-paused origin is probed now rather than at its next probe time (probeNowIn, sinks.ts). */
+  probeSinkNow(origin: string, now: number): Promise<void> {
+    return this.#commits.write((unit) => probeNowIn(unit, this.db, origin, now));
   }
 
   /** The events still to be delivered: of origins taking attempts, and of paused ones. */

@@ -38,6 +38,11 @@ export interface AttemptResult {
   responseExcerpt: string | null;
   /** The attempt was a paused sink's probe. */
   probe: boolean;
+  /**
+   * It failed on OpenQoD's side before anything was sent (e.g. its signing secrets could not be
+   * read): it is retried like any failure, but says nothing about the sink and its breaker.
+   */
+  local?: boolean;
   attemptedAt: number;
   durationMs: number;
   statusCode: number | null;

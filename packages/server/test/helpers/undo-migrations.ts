@@ -5,6 +5,7 @@
  */
 export const UNDO_AFTER_0007: readonly string[] = [
   "drop table webhook_secrets",
+  "alter table outbox drop column requeued_at",
   "drop index delivery_attempts_origin",
   ...["sink_origin", "response_excerpt", "probe"].map(
     (column) => `alter table delivery_attempts drop column ${column}`,
