@@ -50,7 +50,7 @@ export const notificationOpsV1: FastifyPluginAsync<NotificationOpsV1Options> = a
           "Every notification of the caller's sessions (an operator's: every client's) to one sink (`sink`, its URL as the notifications show it) " +
           "or one origin (`origin`) that was never delivered, created in [since, until): failed and expired ones become pending again with a fresh retry schedule, " +
           "pending ones (waiting to retry, or paused) become due now; each session's go in order. Delivered ones are never sent again, and ones whose access token has expired are skipped. " +
-          "The window is at most 7 days (`until` defaults to now). One call takes at most 1000, oldest first; `more` and `nextSince` say where to go on. " +
+          "The window is at most 7 days (`until` defaults to now). One call takes at most 1000, oldest first; while `more` is true, send the same request again with `cursor` = `nextCursor`; a cursor that is not one this API gave is 400. " +
           "Idempotent: a second call finds the first one's notifications pending or delivered, so each is sent once. On a paused sink they wait for it to resume.",
         body: withExamples(RecoverRequest, recoverRequestExamples),
         response: {
@@ -63,6 +63,11 @@ export const notificationOpsV1: FastifyPluginAsync<NotificationOpsV1Options> = a
               message:
                 "Name exactly one of sink (a sink URL, as the notifications show it) and origin (scheme://host[:port]).",
             },
+            {
+              code: "INVALID_ARGUMENT",
+              summary: "A cursor the API did not give",
+              message: "cursor must be a nextCursor of an earlier recovery, unchanged.",
+            },
             NO_KEY,
             NOT_JSON,
           ),
@@ -70,12 +75,13 @@ export const notificationOpsV1: FastifyPluginAsync<NotificationOpsV1Options> = a
       },
     },
     async (request, reply) => {
-      const { sink, origin, since, until } = request.body;
+      const { sink, origin, since, until, cursor } = request.body;
       const outcome = await notifications.recover(callerOf(request), {
         ...(sink === undefined ? {} : { sink }),
         ...(origin === undefined ? {} : { origin }),
         since: parseTime("since", since),
         ...(until === undefined ? {} : { until: parseTime("until", until) }),
+        ...(cursor === undefined ? {} : { cursor }),
       });
       return reply.status(202).send(outcome);
     },

@@ -35,7 +35,7 @@ import { WriteTx } from "./write-tx.ts";
 export type { CommitInfo } from "./effects.ts";
 export type { WriteOptions } from "./group-commit.ts";
 export type { GuardState, NetworkCommand } from "./network-commands.ts";
-export type { RecoveryItem, RecoveryScope } from "./recovery.ts";
+export type { RecoveryItem, RecoveryPosition, RecoveryScope } from "./recovery.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
 export type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
