@@ -569,6 +569,26 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       assert.equal((await h.openqod.store.sink(origin))?.pausedBy, undefined, "nothing paused");
     });
 
+    test("resuming an origin that failed but was never paused changes nothing: 200 with its state, its retry kept", async () => {
+      receiver.respond = () => ({ status: 500 });
+      const session = await create();
+      await h.tick(); // one failed attempt: the origin has a record, active, its retry a minute out
+      const origin = new URL(receiver.url).origin;
+      const [before] = await notificationsOf(session.sessionId);
+      assert.equal(before?.state, "pending");
+      assert.ok(before?.nextAttemptAt !== undefined && Date.parse(before.nextAttemptAt) > h.clock.now());
+      for (let i = 0; i < 2; i++) {
+        const res = await h.request("POST", `${API}/sinks/resume`, { origin }, { key: operator });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.json().state, "active");
+        assert.equal(res.json().consecutiveFailures, 1, "its failures are not forgotten");
+      }
+      const [after] = await notificationsOf(session.sessionId);
+      assert.equal(after?.nextAttemptAt, before?.nextAttemptAt, "its next attempt is unchanged");
+      await h.tick();
+      assert.equal(receiver.requests.length, 1, "nothing sent ahead of its retry");
+    });
+
     test("an operator pauses an origin, and resuming sends its backlog at once; resuming an unknown one is 404", async () => {
       receiver.respond = () => ({ status: 500 });
       const session = await create();

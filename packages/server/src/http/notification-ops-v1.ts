@@ -136,7 +136,8 @@ export const notificationOpsV1: FastifyPluginAsync<NotificationOpsV1Options> = a
         summary: "Resume a paused sink origin (operators)",
         description:
           "Resumes an origin paused by hand or by its circuit breaker: its failures are forgotten and its whole backlog is due now, sent at once, each session's in order. " +
-          "404 NOT_FOUND for an origin that never failed nor was paused. Needs the scope openqod:operator.",
+          "An origin that is active already is left as it is (its failures and retry times too) and answered with its state: resuming twice is harmless. " +
+          "404 NOT_FOUND for an origin with no record (it never failed nor was paused, or not within the delivery retention). Needs the scope openqod:operator.",
         body: withExamples(SinkOriginBody, sinkOriginExamples),
         response: {
           200: success(Sink, "The sink, active", resumedSinkExamples),

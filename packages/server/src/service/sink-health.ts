@@ -115,9 +115,9 @@ export async function pauseSink(deps: Deps, caller: Caller, origin: string): Pro
 
 /**
  * An operator resumes `origin` (paused by hand or by its breaker): its failures are forgotten and its
- * whole backlog is due now, sent at once in order.
- * @throws ApiError 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404 NOT_FOUND (an origin that never
- *   failed nor was paused: nothing to resume).
+ * whole backlog is due now, sent at once in order. An active origin is answered as it is, unchanged.
+ * @throws ApiError 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404 NOT_FOUND (an origin with no
+ *   record: it never failed nor was paused, or not within the delivery retention).
  */
 export async function resumeSink(deps: Deps, caller: Caller, origin: string): Promise<SinkHealth> {
   operatorOnly(caller);

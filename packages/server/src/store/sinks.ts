@@ -70,17 +70,21 @@ export class SinkRepository {
   }
 
   /**
-   * `origin` takes attempts again, its failure record cleared, and its backlog drains at once
-   * (resumeIn). A sink that was not paused only has its failures forgotten.
+   * A paused `origin` takes attempts again, its failure record cleared, and its backlog drains at once
+   * (resumeIn). An active one is left as it is, failures and retry times included: resuming is
+   * idempotent, and a sink that merely failed once is not a backlog to rush.
+   * @returns its record after; undefined when it has none (it never failed nor was paused).
    */
   resume(origin: string, now: number): Promise<SinkRecord | undefined> {
     const db = this.#db;
     return this.#commit(async (unit) => {
-      await resumeIn(unit, db, origin, now);
       const [row] = await unit.query<Selectable<SinksTable>>(
         db.selectFrom("sinks").selectAll().where("origin", "=", origin).compile(),
       );
-      return row === undefined ? undefined : toSinkRecord(row);
+      if (row === undefined) return undefined;
+      if (row.paused_by === null) return toSinkRecord(row);
+      await resumeIn(unit, db, origin, now);
+      return readIn(unit, db, origin);
     });
   }
 }
