@@ -555,6 +555,23 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       );
     });
 
+    test("a token bound to one device does not see the client's sinks: 403 PERMISSION_DENIED", async () => {
+      receiver.respond = () => ({ status: 500 });
+      const clientId = (await h.openqod.store.getSession((await create()).sessionId))?.clientId ?? "";
+      await h.tick();
+      const own = await h.openqod.sessions.notifications.sinks({ clientId, device: null });
+      assert.equal(own.length, 1, "the client's own credential sees its sink");
+      const device = { key: "phoneNumber:+36721601234567", device: { phoneNumber: "+36721601234567" } };
+      await assert.rejects(
+        h.openqod.sessions.notifications.sinks({ clientId, device }),
+        (error: { status?: number; code?: string; message?: string }) =>
+          error.status === 403 &&
+          error.code === "PERMISSION_DENIED" &&
+          error.message ===
+            "Sinks belong to the whole API client: use its own credential, not a token bound to a device.",
+      );
+    });
+
     test("pausing and resuming need the operator scope: 403 PERMISSION_DENIED otherwise", async () => {
       const origin = new URL(receiver.url).origin;
       for (const path of ["pause", "resume"]) {

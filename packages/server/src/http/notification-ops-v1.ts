@@ -97,10 +97,16 @@ export const notificationOpsV1: FastifyPluginAsync<NotificationOpsV1Options> = a
         description:
           "Per sink origin (scheme://host[:port], what fails and pauses together), by origin, at most 500: whether it is active or paused (by its circuit breaker, or by an operator), " +
           "its next probe, its consecutive failures since its last success, its last success and failure, the share of its newest 100 attempts delivered, and the caller's backlog of pending notifications to it. " +
-          "An operator sees every origin; a client those its own notifications go to (health is the origin's, across clients; the backlog is the caller's).",
+          "An operator sees every origin; a client those its own notifications go to (health is the origin's, across clients; the backlog is the caller's). " +
+          "A token bound to one device gets 403: sinks are the whole client's.",
         response: {
           200: success(SinkList, "The sinks, by origin", sinkListExamples),
-          ...errors(NO_KEY),
+          ...errors(NO_KEY, {
+            code: "PERMISSION_DENIED",
+            summary: "A token bound to a device",
+            message:
+              "Sinks belong to the whole API client: use its own credential, not a token bound to a device.",
+          }),
         },
       },
     },
