@@ -17,7 +17,7 @@ import { SessionRepository } from "./sessions.ts";
 import type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
 import { SinkHealthReads } from "./sink-health.ts";
 import { backlog, expirePausedIn } from "./sink-probes.ts";
-import { type SinkRecord, SinkRepository } from "./sinks.ts";
+import { type PausedBy, type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -257,6 +257,16 @@ export class Store {
   /** The records of `origins`, or of every sink with one. */
   sinks(origins?: readonly string[]): Promise<SinkRecord[]> {
     return this.#sinks.list(origins);
+  }
+
+  /** How many sink origins are paused now, by whom (the openqod_sinks_paused gauge). */
+  sinksPaused(): Promise<Record<PausedBy, number>> {
+    return this.#sinks.pausedCounts();
+  }
+
+  /** Deletes up to `limit` records of active sink origins unchanged since `before` (ms); returns how many. */
+  deleteIdleSinks(before: number, limit: number): Promise<number> {
+    return this.#sinks.deleteIdle(before, limit);
   }
 
   /** An operator pauses a sink origin: no attempts and no probes until it is resumed. */
