@@ -6,6 +6,7 @@
  * on (the defaults: paused after 5 failures, probed from 5 s on, the backlog due at once on the first
  * success). The retry schedule is the default one compressed (`--schedule`), so a round takes about a
  * minute instead of five; what is measured is from the receiver's return to the last event's arrival.
+ * With the real schedule: `--schedule 0,5s,5m,30m,2h,5h,10h,10h --outage 60 --rounds 1` (about 7 min).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -24,13 +25,15 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "50" },
     outage: { type: "string", default: "20" },
     schedule: { type: "string", default: "0,2s,60s,5m" },
+    /** Seconds after the return before a setup is called failed. */
+    deadline: { type: "string", default: "420" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SESSIONS = Number(values.sessions);
 const OUTAGE_MS = Number(values.outage) * 1000;
 /** The most a setup may take after the return before the round is called failed (ms). */
-const DEADLINE_MS = 180_000;
+const DEADLINE_MS = Number(values.deadline) * 1000;
 
 function event(sessionId: string, n: number, sink: string): OutboxEvent {
   const eventId = `${sessionId}-${n}`;

@@ -49,9 +49,11 @@ export async function withAdmin<T>(
     import("@openqod/server/admin"),
     import("@openqod/server/config"),
   ]);
-  // Only the database settings matter here; the server's other variables are checked when it starts.
+  // The database settings, and the one other setting an operator command follows as the server does (a
+  // rotation's default grace); the server's other variables are checked when it starts.
+  const env = { OPENQOD_WEBHOOK_SECRET_GRACE: process.env.OPENQOD_WEBHOOK_SECRET_GRACE };
   const admin = await Promise.resolve()
-    .then(() => openAdmin(loadConfig(args, {})))
+    .then(() => openAdmin(loadConfig(args, env)))
     .catch((error: unknown) => {
       throw asCliError(error, ALL_SCOPES);
     });
@@ -77,6 +79,7 @@ function asCliError(error: unknown, allScopes: readonly string[]): unknown {
   if (error.name === "DatabaseStartError") return new CliError(error.message, 1);
   const code = (error as { code?: unknown }).code;
   if (code === "INVALID_CLIENT_NAME") return new CliError(error.message, 2);
+  if (code === "INVALID_GRACE") return new CliError(`--grace: ${error.message}`, 2);
   if (code === "CLIENT_EXISTS" || code === "CLIENT_NOT_FOUND") return new CliError(error.message, 1);
   if (code === "INVALID_SCOPES")
     return new CliError(`--scopes: ${error.message}; known scopes: ${allScopes.join(" ")}`, 2);

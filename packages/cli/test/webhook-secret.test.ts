@@ -123,6 +123,45 @@ describe("openqod clients webhook-secret", () => {
     assert.equal(bad.code, 2);
   });
 
+  test("--rotate without --grace takes OPENQOD_WEBHOOK_SECRET_GRACE, as the server's API does", async () => {
+    assert.equal((await openqod(["clients", "create", "configured", ...db])).code, 0);
+    await secretsOf(["configured", "--rotate"]);
+    const before = Date.now();
+    const run = await openqod(["clients", "webhook-secret", "configured", "--rotate", ...db, "--json"], {
+      OPENQOD_WEBHOOK_SECRET_GRACE: "3h",
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const { secrets } = JSON.parse(run.stdout) as SecretsJson;
+    const retires = Date.parse(secrets[1]?.retiresAt ?? "");
+    assert.ok(
+      retires >= before + 3 * 3_600_000 && retires <= Date.now() + 3 * 3_600_000,
+      secrets[1]?.retiresAt,
+    );
+    const bad = await openqod(["clients", "webhook-secret", "configured", ...db], {
+      OPENQOD_WEBHOOK_SECRET_GRACE: "soon",
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid setting: .*OPENQOD_WEBHOOK_SECRET_GRACE/);
+  });
+
+  test("--grace is at most 7 days, as over the API: beyond is a usage error (exit 2) and changes nothing", async () => {
+    assert.equal((await openqod(["clients", "create", "capped", ...db])).code, 0);
+    const [only] = (await secretsOf(["capped", "--rotate"])).secrets;
+    const long = await openqod(["clients", "webhook-secret", "capped", "--rotate", "--grace", "169h", ...db]);
+    assert.equal(long.code, 2, long.stderr);
+    assert.equal(
+      long.stderr.trim(),
+      "error: --grace: the grace is from 0 to 7 days (168h), as over the API; got 169h",
+    );
+    assert.deepEqual(
+      (await secretsOf(["capped"])).secrets.map((s) => s.id),
+      [only?.id],
+      "no rotation happened",
+    );
+    const week = await secretsOf(["capped", "--rotate", "--grace", "168h"]);
+    assert.equal(week.secrets.length, 2, "exactly 7 days is allowed");
+  });
+
   test("an unknown client exits 1; a bad --grace or --rotate with --off exits 2", async () => {
     const nobody = await openqod(["clients", "webhook-secret", "nobody", ...db]);
     assert.equal(nobody.code, 1);

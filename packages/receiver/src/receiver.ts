@@ -1,7 +1,7 @@
 import { bearerChecker } from "./auth.ts";
 import { parseNotification } from "./parse.ts";
 import { describeRequest } from "./refusal.ts";
-import { signatureChecker } from "./signature.ts";
+import { signatureCheckerFor } from "./signature.ts";
 import { MemoryReceiverState, type ReceiverState } from "./state.ts";
 import type { QodEvent, ReceiveResult, Refusal } from "./types.ts";
 
@@ -17,13 +17,16 @@ export interface ReceiverOptions {
    * one of them over the body's exact bytes (401 `missing-signature`, `bad-signature`,
    * `stale-timestamp` otherwise). Several let you rotate: list the new one beside the old until the
    * sender's grace period ends. With `tokens` too, both must pass; with `tokens: []`, the signature
-   * alone authenticates.
-   * @throws Error (from createReceiver) for a secret that is not base64.
+   * alone authenticates. Leave it out to check no signatures.
+   * @throws Error (from createReceiver) for a secret that is not base64 (an empty one included);
+   *   TypeError for an empty list, which would check nothing while looking as if it did.
    */
   webhookSecret?: string | readonly string[];
   /**
    * How far `webhook-timestamp` may be from this machine's clock, either way, in seconds: an older
    * request (a replay) or one from the future is refused `stale-timestamp`. @default 300
+   * @throws TypeError (from createReceiver) unless a finite number >= 0: a NaN (say,
+   *   `Number(process.env.UNSET)`) would otherwise accept any timestamp and turn replay protection off.
    */
   webhookTolerance?: number;
   /**
@@ -124,9 +127,7 @@ function unauthorized(authorization: string | undefined): Pick<Refusal, "status"
 export function createReceiver(options: ReceiverOptions): Receiver {
   const state = options.state ?? new MemoryReceiverState();
   const authorized = bearerChecker(options.tokens);
-  const secret = options.webhookSecret ?? [];
-  const secrets = typeof secret === "string" ? [secret] : secret;
-  const signed = secrets.length === 0 ? null : signatureChecker(secrets, options.webhookTolerance ?? 300);
+  const signed = signatureCheckerFor(options.webhookSecret, options.webhookTolerance);
   const ttl = options.dedupeTtlMs ?? 30 * 3_600_000;
   const onError =
     options.onError ??

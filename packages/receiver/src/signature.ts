@@ -37,12 +37,17 @@ export function webhookKey(secret: string): Buffer {
  * the secrets. Over the body's exact bytes. Constant time: every listed signature is compared with
  * every secret's, so neither which matched nor how much of one did shows in the timing.
  * @returns null when the signature holds, else why not.
+ * @throws TypeError for a tolerance that is not a finite number >= 0; Error for a secret not base64.
  */
 export function signatureChecker(
   secrets: readonly string[],
   toleranceSeconds: number,
   now: () => number = Date.now,
 ): (headers: Headers, body: string | Buffer) => SignatureProblem | null {
+  // A NaN would make every age pass the comparison below: no replay protection at all.
+  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
+    throw new TypeError(`toleranceSeconds must be a finite number >= 0; got ${toleranceSeconds}`);
+  }
   const keys = secrets.map(webhookKey);
   return (headers, body) => {
     const id = header(headers, "webhook-id");
@@ -82,4 +87,30 @@ export function signatureChecker(
       ? null
       : { reason: "bad-signature", message: "no v1 signature matches an accepted webhook secret" };
   };
+}
+
+/**
+ * The check createReceiver's `webhookSecret` and `webhookTolerance` (seconds, @default 300) ask for;
+ * null without a secret.
+ * @throws TypeError for an empty list of secrets, which would check nothing while looking as if it
+ *   did, or a tolerance that is not a finite number >= 0; Error for a secret that is not base64.
+ */
+export function signatureCheckerFor(
+  secret: string | readonly string[] | undefined,
+  toleranceSeconds: number | undefined,
+): ReturnType<typeof signatureChecker> | null {
+  const tolerance = toleranceSeconds ?? 300;
+  if (!Number.isFinite(tolerance) || tolerance < 0) {
+    throw new TypeError(
+      `webhookTolerance must be a finite number of seconds >= 0 (default 300); got ${String(toleranceSeconds)}`,
+    );
+  }
+  if (secret === undefined) return null;
+  const secrets = typeof secret === "string" ? [secret] : secret;
+  if (secrets.length === 0) {
+    throw new TypeError(
+      "webhookSecret is an empty list, which would check no signature: give at least one secret, or leave webhookSecret out",
+    );
+  }
+  return signatureChecker(secrets, tolerance);
 }

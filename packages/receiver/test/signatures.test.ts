@@ -192,6 +192,40 @@ describe("Standard Webhooks verification (webhookSecret)", () => {
     }
   });
 
+  test("a tolerance that is not a finite number >= 0 fails createReceiver with a TypeError", () => {
+    const secret = newSecret();
+    // Number(process.env.UNSET) is NaN: it must not turn replay protection off.
+    for (const bad of [Number(undefined), Number.POSITIVE_INFINITY, -1]) {
+      assert.throws(
+        () =>
+          createReceiver({
+            tokens: [],
+            webhookSecret: secret,
+            webhookTolerance: bad,
+            onEvent: () => undefined,
+          }),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message ===
+            `webhookTolerance must be a finite number of seconds >= 0 (default 300); got ${String(bad)}`,
+        String(bad),
+      );
+    }
+    assert.ok(
+      createReceiver({ tokens: [], webhookSecret: secret, webhookTolerance: 0, onEvent: () => undefined }),
+    );
+  });
+
+  test("an empty list of secrets fails createReceiver rather than checking nothing", () => {
+    assert.throws(
+      () => createReceiver({ tokens: [], webhookSecret: [], onEvent: () => undefined }),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message ===
+          "webhookSecret is an empty list, which would check no signature: give at least one secret, or leave webhookSecret out",
+    );
+  });
+
   test("OpenQoD's signer and the reference library agree both ways, over many ids, bodies and secrets", async () => {
     for (let i = 0; i < 50; i++) {
       const secret = newSecret();

@@ -49,8 +49,10 @@ export class Notifications {
    * Sends again every notification of one sink (its URL as notifications show it) or one origin that
    * was never delivered, created in [since, until) (at most 7 days; `until` defaults to now): failed
    * and expired ones are reopened, pending ones made due now. Delivered ones are never resent, so a
-   * second call sends nothing twice; it is retried like a read. At most 1000 a call: follow `nextSince`.
-   * @throws ValidationError on a target other than OpenQoD; BadRequestError (window over 7 days, a bad URL).
+   * second call sends nothing twice; it is retried like a read. At most 1000 a call: while
+   * `more` is true, call again with the same request and `cursor` = `nextCursor`.
+   * @throws ValidationError on a target other than OpenQoD; BadRequestError (window over 7 days, a bad URL,
+   *   a cursor the server did not give).
    */
   async recover(request: RecoverRequest, options: { signal?: AbortSignal } = {}): Promise<RecoverResult> {
     const base = openqodUrl(this.#ctx, "notifications.recover");

@@ -201,6 +201,8 @@ export interface RecoverRequest {
   since: string;
   /** RFC 3339, exclusive, at most 7 days after `since`. @default now */
   until?: string;
+  /** The previous answer's `nextCursor`, with the same sink or origin, `since` and `until`. */
+  cursor?: string;
 }
 
 /** What a recovery did (see `notifications.recover`). */
@@ -208,9 +210,10 @@ export interface RecoverResult {
   recovered: number;
   alreadyPending: number;
   skipped: number;
-  /** More than one call's 1000 matched: call again with `since` = `nextSince`. */
+  /** More than one call's 1000 matched: call again with the same request and `cursor` = `nextCursor`. */
   more: boolean;
-  nextSince?: string;
+  /** Opaque; present while `more` is true. */
+  nextCursor?: string;
 }
 
 /** A sink origin's health and circuit breaker (an OpenQoD extension). Times are RFC 3339. */

@@ -4,7 +4,11 @@ import { keyInfo, rotateSigningKey, type SigningKeyInfo } from "./auth/signing-k
 import { systemClock } from "./clock.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
-import { type WebhookSecret, WebhookSecretService } from "./service/webhook-secrets.ts";
+import {
+  MAX_WEBHOOK_SECRET_GRACE_MS,
+  type WebhookSecret,
+  WebhookSecretService,
+} from "./service/webhook-secrets.ts";
 import { SETTINGS } from "./settings.ts";
 import { type DatabaseSettings, openStore } from "./store/open-store.ts";
 import { SigningKeyRepository } from "./store/signing-keys.ts";
@@ -22,7 +26,8 @@ export class AdminError extends Error {
     | "CLIENT_NOT_FOUND"
     | "INVALID_CLIENT_NAME"
     | "INVALID_SCOPES"
-    | "INVALID_CLIENT_KEYS";
+    | "INVALID_CLIENT_KEYS"
+    | "INVALID_GRACE";
 
   constructor(code: AdminError["code"], message: string) {
     super(message);
@@ -112,8 +117,9 @@ export interface Admin {
     /** @throws ClientNotFoundError. */
     get(name: string): Promise<WebhookSecret[]>;
     /**
-     * A new current secret; the previous one still signs for `graceMs` (default 24 h, as the server's
-     * OPENQOD_WEBHOOK_SECRET_GRACE). @returns the secrets afterwards. @throws ClientNotFoundError.
+     * A new current secret; the previous one still signs for `graceMs` (at most 7 days, as over the
+     * API; default: `webhookSecretGraceMs` given to openAdmin, OPENQOD_WEBHOOK_SECRET_GRACE).
+     * @returns the secrets afterwards. @throws ClientNotFoundError, AdminError INVALID_GRACE.
      */
     rotate(name: string, graceMs?: number): Promise<WebhookSecret[]>;
     /** Deletes every secret: the client's notifications go out unsigned. @throws ClientNotFoundError. */
@@ -145,9 +151,12 @@ export interface Admin {
 /**
  * Opens the configured database (SQLite in `config.dataDir`, or `config.databaseUrl`) for operator
  * work. It takes no lock and frees no delivery claim, so a server may run on the same database.
+ * `config.webhookSecretGraceMs` is a rotation's default grace, as the server's (@default 24 h).
  * @throws DatabaseStartError (PostgreSQL unreachable or too old), Error (SQLite file unreadable).
  */
-export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
+export async function openAdmin(
+  config: DatabaseSettings & { webhookSecretGraceMs?: number },
+): Promise<Admin> {
   const store = await openStore(
     { ...config, databasePoolSize: Math.min(config.databasePoolSize, 2) },
     { asServer: false },
@@ -158,7 +167,7 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
   const secrets = new WebhookSecretService({
     store,
     clock: systemClock,
-    defaultGraceMs: SETTINGS.webhookSecretGraceMs.fallback,
+    defaultGraceMs: config.webhookSecretGraceMs ?? SETTINGS.webhookSecretGraceMs.fallback,
   });
   const ownerNamed = async (name: string) => {
     const client = await store.clientByName(name);
@@ -200,7 +209,15 @@ export async function openAdmin(config: DatabaseSettings): Promise<Admin> {
     },
     webhookSecrets: {
       get: async (name) => secrets.list(await ownerNamed(name)),
-      rotate: async (name, graceMs) => secrets.rotate(await ownerNamed(name), graceMs),
+      async rotate(name, graceMs) {
+        if (graceMs !== undefined && !(graceMs >= 0 && graceMs <= MAX_WEBHOOK_SECRET_GRACE_MS)) {
+          throw new AdminError(
+            "INVALID_GRACE",
+            `the grace is from 0 to 7 days (168h), as over the API; got ${graceMs / 3_600_000}h`,
+          );
+        }
+        return secrets.rotate(await ownerNamed(name), graceMs);
+      },
       delete: async (name) => secrets.delete(await ownerNamed(name)),
     },
     signingKeys: {

@@ -32,9 +32,8 @@ export function sinkMetrics(registry: Registry, store: Store, events: WorkerEven
     labelNames: ["by"],
     registers: [registry],
     async collect() {
-      const sinks = await store.sinks();
-      for (const by of ["breaker", "operator"] as const)
-        this.set({ by }, sinks.filter((s) => s.pausedBy === by).length);
+      const paused = await store.sinksPaused();
+      for (const by of ["breaker", "operator"] as const) this.set({ by }, paused[by]);
     },
   });
   const attempts = new Counter({

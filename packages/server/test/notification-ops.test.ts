@@ -395,13 +395,11 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       assert.ok(receiver.events.some((e) => e.data.sessionId === bobs));
     });
 
-    test("beyond one call's batch: more and nextSince, and following nextSince recovers the rest, each once", async () => {
+    test("beyond one call's batch: following nextCursor recovers the rest, each once, even when all share one creation time", async () => {
+      // No clock advance: all five are created in the same millisecond, more than a batch of them.
       const since = h.clock.now();
       receiver.respond = () => ({ status: 500 });
-      for (let i = 0; i < 5; i++) {
-        await create();
-        h.clock.advance(1);
-      }
+      for (let i = 0; i < 5; i++) await create();
       await h.tick();
       h.clock.advance(RETRY);
       await h.tick();
@@ -415,7 +413,7 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       let page = await recover(deps, null, request);
       pages.push(page);
       for (let n = 0; page.more && n < 5; n++) {
-        page = await recover(deps, null, { ...request, since: Date.parse(page.nextSince ?? "") });
+        page = await recover(deps, null, { ...request, cursor: page.nextCursor ?? "" });
         pages.push(page);
       }
       assert.deepEqual(
@@ -426,10 +424,37 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
           [1, false],
         ],
       );
-      assert.equal(pages[0]?.nextSince, new Date(since + 2).toISOString(), "the first one not taken");
+      assert.match(pages[0]?.nextCursor ?? "", /^[A-Za-z0-9_-]+$/, "opaque, base64url");
+      assert.equal(page.nextCursor, undefined, "no cursor once there is no more");
       await h.tick();
       assert.equal(new Set(receiver.events.map((e) => e.id)).size, 5);
       assert.equal(receiver.requests.length, 5, "each once");
+    });
+
+    test("over HTTP: more and nextCursor, the cursor goes on; a cursor the API did not give is 400", async () => {
+      const since = new Date(h.clock.now()).toISOString();
+      await failedSessions(3);
+      const origin = new URL(receiver.url).origin;
+      const deps = { store: h.openqod.store, clock: h.clock, batch: 2 };
+      const first = await recover(deps, null, { origin, since: Date.parse(since) });
+      assert.equal(first.more, true);
+      const next = await h.request(
+        "POST",
+        `${API}/recover`,
+        { origin, since, cursor: first.nextCursor },
+        { key: operator },
+      );
+      assert.equal(next.statusCode, 202, next.body);
+      assert.deepEqual(next.json(), { recovered: 1, alreadyPending: 0, skipped: 0, more: false });
+      for (const cursor of ["not a cursor", "eA", Buffer.from("12.x").toString("base64url"), ""]) {
+        const res = await h.request("POST", `${API}/recover`, { origin, since, cursor }, { key: operator });
+        assert.equal(res.statusCode, 400, `${cursor}: ${res.body}`);
+        assert.deepEqual(res.json(), {
+          status: 400,
+          code: "INVALID_ARGUMENT",
+          message: "cursor must be a nextCursor of an earlier recovery, unchanged.",
+        });
+      }
     });
 
     test("a notification whose access token has expired is skipped and not sent", async () => {
@@ -530,6 +555,23 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
       );
     });
 
+    test("a token bound to one device does not see the client's sinks: 403 PERMISSION_DENIED", async () => {
+      receiver.respond = () => ({ status: 500 });
+      const clientId = (await h.openqod.store.getSession((await create()).sessionId))?.clientId ?? "";
+      await h.tick();
+      const own = await h.openqod.sessions.notifications.sinks({ clientId, device: null });
+      assert.equal(own.length, 1, "the client's own credential sees its sink");
+      const device = { key: "phoneNumber:+36721601234567", device: { phoneNumber: "+36721601234567" } };
+      await assert.rejects(
+        h.openqod.sessions.notifications.sinks({ clientId, device }),
+        (error: { status?: number; code?: string; message?: string }) =>
+          error.status === 403 &&
+          error.code === "PERMISSION_DENIED" &&
+          error.message ===
+            "Sinks belong to the whole API client: use its own credential, not a token bound to a device.",
+      );
+    });
+
     test("pausing and resuming need the operator scope: 403 PERMISSION_DENIED otherwise", async () => {
       const origin = new URL(receiver.url).origin;
       for (const path of ["pause", "resume"]) {
@@ -542,6 +584,26 @@ describe("notifications API: operators, filters, states, recovery and sinks (man
         });
       }
       assert.equal((await h.openqod.store.sink(origin))?.pausedBy, undefined, "nothing paused");
+    });
+
+    test("resuming an origin that failed but was never paused changes nothing: 200 with its state, its retry kept", async () => {
+      receiver.respond = () => ({ status: 500 });
+      const session = await create();
+      await h.tick(); // one failed attempt: the origin has a record, active, its retry a minute out
+      const origin = new URL(receiver.url).origin;
+      const [before] = await notificationsOf(session.sessionId);
+      assert.equal(before?.state, "pending");
+      assert.ok(before?.nextAttemptAt !== undefined && Date.parse(before.nextAttemptAt) > h.clock.now());
+      for (let i = 0; i < 2; i++) {
+        const res = await h.request("POST", `${API}/sinks/resume`, { origin }, { key: operator });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.json().state, "active");
+        assert.equal(res.json().consecutiveFailures, 1, "its failures are not forgotten");
+      }
+      const [after] = await notificationsOf(session.sessionId);
+      assert.equal(after?.nextAttemptAt, before?.nextAttemptAt, "its next attempt is unchanged");
+      await h.tick();
+      assert.equal(receiver.requests.length, 1, "nothing sent ahead of its retry");
     });
 
     test("an operator pauses an origin, and resuming sends its backlog at once; resuming an unknown one is 404", async () => {

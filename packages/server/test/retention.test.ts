@@ -6,9 +6,11 @@ import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { sql } from "kysely";
+import { Registry } from "prom-client";
 import { ManualClock } from "../src/clock.ts";
 import { WorkerEvents } from "../src/events.ts";
 import { OutboxSweeper } from "../src/scheduler/outbox-sweeper.ts";
+import { sinkMetrics } from "../src/sink-metrics.ts";
 import { openPostgresStore } from "../src/store/postgres.ts";
 import { openSqliteStore } from "../src/store/sqlite.ts";
 import type { Store } from "../src/store/store.ts";
@@ -294,6 +296,60 @@ describe("outbox retention", () => {
     clock.set(T0 + RETENTION + 1);
     assert.equal((await sweeper.runOnce()).events, 10);
     assert.equal((await sweeper.runOnce()).events, 2);
+  });
+
+  async function sinkRow(origin: string, updatedAt: number, pausedBy: string | null = null) {
+    await store.db
+      .insertInto("sinks")
+      .values({
+        origin,
+        paused_by: pausedBy,
+        paused_at: pausedBy === null ? null : updatedAt,
+        consecutive_failures: 1,
+        failing_since: updatedAt,
+        probe_at: null,
+        last_success_at: null,
+        last_failure_at: updatedAt,
+        updated_at: updatedAt,
+      })
+      .execute();
+  }
+
+  const sinkOrigins = async () =>
+    (await store.db.selectFrom("sinks").select("origin").orderBy("origin").execute()).map((r) => r.origin);
+
+  test("records of active sinks unchanged for the period go, in bounded batches; paused and recent ones stay", async () => {
+    for (let i = 0; i < 7; i++) await sinkRow(`https://idle-${i}.example`, T0);
+    await sinkRow("https://breaker.example", T0, "breaker");
+    await sinkRow("https://operator.example", T0, "operator");
+    await sinkRow("https://recent.example", T0 + HOUR);
+    const sweeper = new OutboxSweeper({ store, clock, events, retentionMs: RETENTION, batchSize: 3 });
+    clock.set(T0 + RETENTION);
+    await sweeper.runOnce();
+    assert.equal((await sinkOrigins()).length, 10, "exactly the period: kept");
+    clock.advance(1);
+    await sweeper.runOnce();
+    assert.deepEqual(await sinkOrigins(), [
+      "https://breaker.example",
+      "https://operator.example",
+      "https://recent.example",
+    ]);
+    clock.set(T0 + HOUR + RETENTION + 1);
+    await sweeper.runOnce();
+    assert.deepEqual(await sinkOrigins(), ["https://breaker.example", "https://operator.example"]);
+  });
+
+  test("openqod_sinks_paused counts in the database, by who paused, without reading the rows", async () => {
+    for (let i = 0; i < 3; i++) await sinkRow(`https://b-${i}.example`, T0, "breaker");
+    await sinkRow("https://o.example", T0, "operator");
+    for (let i = 0; i < 2; i++) await sinkRow(`https://a-${i}.example`, T0);
+    const registry = new Registry();
+    sinkMetrics(registry, store, events);
+    // Every row read into memory at each scrape would grow with the table: the gauge must not list them.
+    store.sinks = () => Promise.reject(new Error("the gauge read every sink row"));
+    const text = await registry.metrics();
+    assert.match(text, /^openqod_sinks_paused\{by="breaker"\} 3$/m);
+    assert.match(text, /^openqod_sinks_paused\{by="operator"\} 1$/m);
   });
 
   test("the sweeper reports a database error and sweeps again after retryMs", async () => {

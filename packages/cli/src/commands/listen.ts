@@ -59,14 +59,17 @@ export async function startListener(options: {
   port: number;
   path: string;
   tokens: string[];
-  /** Standard Webhooks secrets: each request must be signed with one (see ReceiverOptions). */
+  /** Standard Webhooks secrets: each request must be signed with one (see ReceiverOptions); none: unchecked. */
   webhookSecrets?: string[];
   onEvent: (event: QodEvent, request: IncomingNotification) => void;
   onRefused?: (refusal: Refusal) => void;
 }): Promise<{ server: Server; url: string }> {
   const receiver = createReceiver({
     tokens: options.tokens,
-    ...(options.webhookSecrets === undefined ? {} : { webhookSecret: options.webhookSecrets }),
+    // No --webhook-secret is no signature check; the receiver refuses an empty list as a likely mistake.
+    ...(options.webhookSecrets === undefined || options.webhookSecrets.length === 0
+      ? {}
+      : { webhookSecret: options.webhookSecrets }),
     onEvent: options.onEvent,
     ...(options.onRefused === undefined ? {} : { onRefused: options.onRefused }),
   });

@@ -38,8 +38,12 @@ export function notificationsCommand(): Command {
     .option("--origin <origin>", "instead of --sink: every sink of an origin, scheme://host[:port]")
     .requiredOption("--since <time>", "RFC 3339: notifications created at or after it")
     .option("--until <time>", "RFC 3339, exclusive (default: now)")
+    .option("--cursor <cursor>", "go on after an earlier call that said more (the same other options)")
     .action(
-      async (flags: { sink?: string; origin?: string; since: string; until?: string }, command: Command) => {
+      async (
+        flags: { sink?: string; origin?: string; since: string; until?: string; cursor?: string },
+        command: Command,
+      ) => {
         if ((flags.sink === undefined) === (flags.origin === undefined)) {
           throw new CliError("give one of --sink and --origin", EXIT.usage);
         }
@@ -49,13 +53,16 @@ export function notificationsCommand(): Command {
           ...(flags.origin === undefined ? {} : { origin: flags.origin }),
           since: flags.since,
           ...(flags.until === undefined ? {} : { until: flags.until }),
+          ...(flags.cursor === undefined ? {} : { cursor: flags.cursor }),
         });
         if (options.json) json(result);
         else {
           line(
             `recovered ${result.recovered}, already pending ${result.alreadyPending} (due now), skipped ${result.skipped} (token expired or gone)`,
           );
-          if (result.more) line(`more to recover: run again with --since ${result.nextSince}`);
+          if (result.more) {
+            line(`more to recover: run again with the same options and --cursor ${result.nextCursor}`);
+          }
         }
       },
     );

@@ -9,6 +9,7 @@ type Flags = AdminFlags & { rotate?: boolean; grace?: string; off?: boolean };
 /**
  * `openqod clients webhook-secret NAME [--rotate [--grace 24h]] [--off]`: a client's Standard Webhooks
  * signing secrets, on the server's database. Secrets are shown: the client gives them to its receiver.
+ * Without --grace a rotation takes OPENQOD_WEBHOOK_SECRET_GRACE, as the server's API does.
  */
 export function webhookSecretCommand(clients: Command): void {
   withDatabaseOptions(clients.command("webhook-secret"))
@@ -19,15 +20,14 @@ export function webhookSecretCommand(clients: Command): void {
     .option("--rotate", "make a new current secret; the previous one still signs for --grace")
     .option(
       "--grace <duration>",
-      "with --rotate: how long the previous secret still signs (0: not at all)",
-      "24h",
+      "with --rotate: how long the previous secret still signs, at most 168h (0: not at all; default: the server's OPENQOD_WEBHOOK_SECRET_GRACE, 24h)",
     )
     .option("--off", "delete every secret: notifications go out unsigned")
     .action(async (name: string, flags: Flags, command: Command) => {
       if (flags.rotate && flags.off) throw new CliError("give --rotate or --off, not both", EXIT.usage);
       // Loaded here, as withAdmin loads the server: other commands start without it.
       const { parseDurationMs } = await import("@openqod/server/config");
-      const graceMs = parseDurationMs(flags.grace ?? "24h");
+      const graceMs = flags.grace === undefined ? undefined : parseDurationMs(flags.grace);
       if (graceMs === null)
         throw new CliError(
           `--grace: expected a duration such as 24h, 30m or 0; got ${flags.grace}`,

@@ -149,12 +149,31 @@ export const recoverRequestExamples: Record<string, Example> = {
     value: { sink, since: "2026-06-01T09:00:00Z", until: "2026-06-01T13:00:00Z" },
   },
   origin: { summary: "Every sink of an origin, until now", value: { origin, since: "2026-06-01T09:00:00Z" } },
+  next: {
+    summary: "The next 1000, after an answer with more: true",
+    value: {
+      sink,
+      since: "2026-06-01T09:00:00Z",
+      until: "2026-06-01T13:00:00Z",
+      cursor: "MTc4MDMwNDQwMDAwMC40MjE3",
+    },
+  },
 };
 
 export const recoverExamples: Record<string, Example> = {
   recovered: {
     summary: "Failed ones sent again, pending ones due now",
     value: { recovered: 12, alreadyPending: 3, skipped: 1, more: false },
+  },
+  more: {
+    summary: "The first 1000 of more: call again with the cursor",
+    value: {
+      recovered: 990,
+      alreadyPending: 10,
+      skipped: 0,
+      more: true,
+      nextCursor: "MTc4MDMwNDQwMDAwMC40MjE3",
+    },
   },
 };
 

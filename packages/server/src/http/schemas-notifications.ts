@@ -156,6 +156,12 @@ export const RecoverRequest = Type.Object(
         description: "Notifications created before this time; at most 7 days after `since`. Default: now.",
       }),
     ),
+    cursor: Type.Optional(
+      Type.String({
+        description:
+          "The `nextCursor` of the previous answer, with the same sink or origin, `since` and `until`: goes on after what that call took.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -169,8 +175,12 @@ export const RecoverResult = Type.Object({
     description:
       "Not sent: the access token has expired, or settling removed it and the session no longer holds one for the sink.",
   }),
-  more: Type.Boolean({ description: "More than 1000 matched: call again with `since` = `nextSince`." }),
-  nextSince: Type.Optional(Type.String({ format: "date-time" })),
+  more: Type.Boolean({
+    description: "More than 1000 matched: call again with the same request and `cursor` = `nextCursor`.",
+  }),
+  nextCursor: Type.Optional(
+    Type.String({ description: "Opaque (base64url); present while `more` is true." }),
+  ),
 });
 
 export const Sink = Type.Object({

@@ -25,7 +25,8 @@ export interface OutboxSweeperOptions {
 
 /**
  * Deletes settled events (delivered, failed, gone, expired) and their attempts once they have been
- * settled for the retention period, so the outbox stays as large as its traffic over that period.
+ * settled for the retention period, so the outbox stays as large as its traffic over that period;
+ * and the breaker records of active sink origins unchanged for as long (paused ones stay).
  * Pending events are never deleted, whatever their age or whether their session is still there.
  * Each batch is its own transaction and the loop yields between batches, so API writes queued
  * meanwhile commit in between. Several instances may sweep one PostgreSQL database: they skip each
@@ -53,6 +54,10 @@ export class OutboxSweeper {
       events.emit("retention:swept", swept);
       if (swept.events < batchSize) break;
       // The API's writes queued meanwhile go before the next batch.
+      await nextTurn();
+    }
+    for (let batch = 0; batch < maxBatches; batch++) {
+      if ((await store.deleteIdleSinks(before, batchSize)) < batchSize) break;
       await nextTurn();
     }
     return total;

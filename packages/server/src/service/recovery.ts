@@ -2,14 +2,14 @@ import type { Clock } from "../clock.ts";
 import { sinkAuthorization } from "../delivery/sink-authorization.ts";
 import type { SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
-import type { RecoveryItem, Store } from "../store/store.ts";
+import type { RecoveryItem, RecoveryPosition, Store } from "../store/store.ts";
 import { redactSink } from "./notification.ts";
 import type { Caller } from "./notification-service.ts";
 import { parseOrigin } from "./sink-health.ts";
 
 /** The widest window one recovery covers (ms): 7 days, beyond the ~28 h retry horizon. */
 export const RECOVERY_WINDOW_MS = 7 * 24 * 3_600_000;
-/** How many notifications one call takes at most; beyond, `more` and `nextSince` say where to go on. */
+/** How many notifications one call takes at most; beyond, `more` and `nextCursor` say where to go on. */
 export const RECOVERY_BATCH = 1_000;
 
 /** What to recover: one sink's (its URL as the API shows it) or one origin's, created in [since, until). */
@@ -20,6 +20,8 @@ export interface RecoveryRequest {
   since: number;
   /** ms; @default now */
   until?: number;
+  /** A previous answer's `nextCursor` (with the same target and window): go on after what it took. */
+  cursor?: string;
 }
 
 /** What a recovery did. */
@@ -30,12 +32,31 @@ export interface RecoveryOutcome {
   alreadyPending: number;
   /** Not sent: the access token has expired, or settling removed it and the session holds none for the sink. */
   skipped: number;
-  /** More notifications of the window follow: call again with `since` = nextSince. */
+  /** More notifications of the window follow: call again with `cursor` = nextCursor. */
   more: boolean;
-  nextSince?: string;
+  /** Opaque (base64url); present while `more` is true. */
+  nextCursor?: string;
 }
 
 const invalid = (message: string) => new ApiError("INVALID_ARGUMENT", message);
+
+/**
+ * The cursor names the last event a call took by (created_at, seq), the order candidates are read in.
+ * A time alone would not do: more than a batch created in one millisecond (one scheduler pass) would
+ * send every call back to the same first batch.
+ */
+function encodeCursor(after: RecoveryPosition): string {
+  return Buffer.from(`${after.createdAt}.${after.seq}`).toString("base64url");
+}
+
+/** @throws ApiError 400 INVALID_ARGUMENT for anything but a cursor encodeCursor made. */
+function decodeCursor(cursor: string): RecoveryPosition {
+  const match = /^(\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString("latin1"));
+  if (match === null || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw invalid("cursor must be a nextCursor of an earlier recovery, unchanged.");
+  }
+  return { createdAt: Number(match[1]), seq: Number(match[2]) };
+}
 
 /** The origin the request names, and the sink URL to match exactly when it named one. */
 function target(request: RecoveryRequest): { origin: string; sink?: string } {
@@ -65,9 +86,9 @@ function target(request: RecoveryRequest): { origin: string; sink?: string } {
  * every client's), oldest first, at most `deps.batch` (@default RECOVERY_BATCH) a call, in one
  * transaction. Delivered ones are never sent again, and a second call finds the first one's still
  * pending and only makes them due now again: each is sent once. A 410 ("gone") is the sink's own
- * refusal and is not recovered.
+ * refusal and is not recovered. Beyond the batch, `nextCursor` goes on after the last one taken.
  * @throws ApiError 400 INVALID_ARGUMENT (no or two targets, a bad URL, until not after since, a window
- *   over RECOVERY_WINDOW_MS).
+ *   over RECOVERY_WINDOW_MS, a cursor this function did not make).
  */
 export async function recover(
   deps: { store: Store; clock: Clock; batch?: number },
@@ -84,14 +105,17 @@ export async function recover(
       "The window from since to until is at most 7 days: recover a longer outage in several calls.",
     );
   }
+  const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
   const found = await store.recovery.candidates({
     origin,
     ...(caller === null ? {} : { clientId: caller.clientId }),
     since: request.since,
     until,
+    ...(after === undefined ? {} : { after }),
     limit: batch + 1,
   });
-  const next = found[batch];
+  const more = found.length > batch;
+  const last = found[batch - 1];
   const rows = found.slice(0, batch).filter((r) => sink === undefined || redactSink(r.sink) === sink);
   const sessions = new Map<string, SessionRecord | undefined>();
   for (const id of new Set(rows.map((r) => r.sessionId))) sessions.set(id, await store.getSession(id));
@@ -127,7 +151,7 @@ export async function recover(
     recovered: reopened.size,
     alreadyPending,
     skipped: skipped + (settled - reopened.size),
-    more: next !== undefined,
-    ...(next === undefined ? {} : { nextSince: new Date(next.createdAt).toISOString() }),
+    more,
+    ...(more && last !== undefined ? { nextCursor: encodeCursor(last) } : {}),
   };
 }

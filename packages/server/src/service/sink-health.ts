@@ -63,8 +63,16 @@ async function healthOf(store: Store, origin: string, record: SinkRecord | undef
  * The health of every sink origin the caller's notifications go to (an operator's: every origin with
  * notifications or a breaker record), by origin, at most MAX_SINKS. Health is the origin's, across
  * clients (a host down is down for all); the backlog is the caller's own.
+ * @throws ApiError 403 PERMISSION_DENIED for a token bound to a device: sinks and their backlog are
+ *   the whole client's, and a user's consent for one device does not reach the others' notifications.
  */
 export async function listSinks(deps: Deps, caller: Caller): Promise<SinkHealth[]> {
+  if (caller?.device != null) {
+    throw new ApiError(
+      "PERMISSION_DENIED",
+      "Sinks belong to the whole API client: use its own credential, not a token bound to a device.",
+    );
+  }
   const origins = await deps.store.sinkHealth.origins(caller?.clientId, MAX_SINKS);
   const records = new Map((await deps.store.sinks(origins)).map((r) => [r.origin, r]));
   return Promise.all(origins.map((o) => healthOf(deps.store, o, records.get(o), caller)));
@@ -115,9 +123,9 @@ export async function pauseSink(deps: Deps, caller: Caller, origin: string): Pro
 
 /**
  * An operator resumes `origin` (paused by hand or by its breaker): its failures are forgotten and its
- * whole backlog is due now, sent at once in order.
- * @throws ApiError 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404 NOT_FOUND (an origin that never
- *   failed nor was paused: nothing to resume).
+ * whole backlog is due now, sent at once in order. An active origin is answered as it is, unchanged.
+ * @throws ApiError 400 INVALID_ARGUMENT, 403 PERMISSION_DENIED, 404 NOT_FOUND (an origin with no
+ *   record: it never failed nor was paused, or not within the delivery retention).
  */
 export async function resumeSink(deps: Deps, caller: Caller, origin: string): Promise<SinkHealth> {
   operatorOnly(caller);

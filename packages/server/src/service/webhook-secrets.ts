@@ -20,6 +20,9 @@ export interface WebhookSecret {
   retiresAt?: string;
 }
 
+/** The longest grace a rotation may give the previous secret (ms): 7 days, as the API's graceSeconds. */
+export const MAX_WEBHOOK_SECRET_GRACE_MS = 7 * 24 * 3_600_000;
+
 /** Who holds the secrets: an API client, by a two-legged credential or the admin command (`clientId` alone). */
 export type SecretOwner = Pick<Owner, "clientId"> & Partial<Pick<Owner, "device">>;
 

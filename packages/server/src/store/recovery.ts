@@ -14,8 +14,16 @@ export interface RecoveryScope {
   clientId?: string;
   since: number;
   until: number;
+  /** Only events after this one in (created_at, seq) order: where the previous page ended. */
+  after?: RecoveryPosition;
   /** At most this many, oldest first. */
   limit: number;
+}
+
+/** An event's place in the order recovery reads candidates in. */
+export interface RecoveryPosition {
+  createdAt: number;
+  seq: number;
 }
 
 /** One event to recover and the `Authorization` it regains when settling removed its own (else null). */
@@ -46,10 +54,10 @@ export class OutboxRecovery {
 
   /**
    * The undelivered events in `scope` (pending, failed or expired), oldest first by creation then
-   * seq, up to `scope.limit`. Read through outbox_pending_origin for pending ones; settled ones of an
+   * seq, after `scope.after` when given, up to `scope.limit`. Read through outbox_pending_origin for pending ones; settled ones of an
    * origin are few, as the sweeper deletes them after OPENQOD_DELIVERY_RETENTION.
    */
-  async candidates(scope: RecoveryScope): Promise<OutboxRow[]> {
+  async candidates(scope: RecoveryScope): Promise<Array<OutboxRow & RecoveryPosition>> {
     let query = this.#db
       .selectFrom("outbox")
       .selectAll()
@@ -58,8 +66,17 @@ export class OutboxRecovery {
       .where("created_at", ">=", scope.since)
       .where("created_at", "<", scope.until);
     if (scope.clientId !== undefined) query = query.where("client_id", "=", scope.clientId);
+    const after = scope.after;
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("created_at", ">", after.createdAt),
+          eb.and([eb("created_at", "=", after.createdAt), eb("seq", ">", after.seq)]),
+        ]),
+      );
+    }
     const rows = await query.orderBy("created_at").orderBy("seq").limit(scope.limit).execute();
-    return rows.map(toOutboxRow);
+    return rows.map((r) => ({ ...toOutboxRow(r), seq: Number(r.seq) }));
   }
 
   /**

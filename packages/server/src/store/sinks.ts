@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import { OUTBOX_CHANGED } from "./effects.ts";
+import { BOOKKEEPING, OUTBOX_CHANGED } from "./effects.ts";
 import type { Commit } from "./group-commit.ts";
 import type { Database, SinksTable } from "./schema.ts";
 import type { UnitOfWork } from "./unit-of-work.ts";
@@ -52,6 +52,56 @@ export class SinkRepository {
     return (await query.execute()).map(toSinkRecord);
   }
 
+  /** How many origins are paused now, by whom: counted by the database, whatever the number of rows. */
+  async pausedCounts(): Promise<Record<PausedBy, number>> {
+    const rows = await this.#db
+      .selectFrom("sinks")
+      .select((eb) => ["paused_by", eb.fn.countAll().as("n")])
+      .where("paused_by", "is not", null)
+      .groupBy("paused_by")
+      .execute();
+    const counts: Record<PausedBy, number> = { breaker: 0, operator: 0 };
+    for (const r of rows) {
+      if (r.paused_by === "breaker" || r.paused_by === "operator") counts[r.paused_by] = Number(r.n);
+    }
+    return counts;
+  }
+
+  /**
+   * Deletes up to `limit` rows of active origins last changed before `before` (ms), in one
+   * transaction: an origin that failed once and then went quiet (or away) would otherwise keep its row
+   * forever, and clients name new hosts at will. Paused rows are never deleted.
+   * @returns how many went.
+   */
+  deleteIdle(before: number, limit: number): Promise<number> {
+    const db = this.#db;
+    return this.#commit(
+      async (unit) => {
+        // The conditions again on the delete itself: on PostgreSQL a row an attempt updated meanwhile
+        // is checked anew (its updated_at is now recent) rather than deleted by the subquery's stale pick.
+        const rows = await unit.write<{ origin: string }>(
+          db
+            .deleteFrom("sinks")
+            .where("origin", "in", (eb) =>
+              eb
+                .selectFrom("sinks")
+                .select("origin")
+                .where("paused_by", "is", null)
+                .where("updated_at", "<", before)
+                .limit(limit),
+            )
+            .where("paused_by", "is", null)
+            .where("updated_at", "<", before)
+            .returning("origin")
+            .compile(),
+          BOOKKEEPING,
+        );
+        return rows.length;
+      },
+      { bookkeeping: true },
+    );
+  }
+
   /** An operator pauses `origin`: nothing is attempted there (no probe either) until it is resumed. */
   pause(origin: string, now: number): Promise<SinkRecord> {
     const db = this.#db;
@@ -70,17 +120,21 @@ export class SinkRepository {
   }
 
   /**
-   * `origin` takes attempts again, its failure record cleared, and its backlog drains at once
-   * (resumeIn). A sink that was not paused only has its failures forgotten.
+   * A paused `origin` takes attempts again, its failure record cleared, and its backlog drains at once
+   * (resumeIn). An active one is left as it is, failures and retry times included: resuming is
+   * idempotent, and a sink that merely failed once is not a backlog to rush.
+   * @returns its record after; undefined when it has none (it never failed nor was paused).
    */
   resume(origin: string, now: number): Promise<SinkRecord | undefined> {
     const db = this.#db;
     return this.#commit(async (unit) => {
-      await resumeIn(unit, db, origin, now);
       const [row] = await unit.query<Selectable<SinksTable>>(
         db.selectFrom("sinks").selectAll().where("origin", "=", origin).compile(),
       );
-      return row === undefined ? undefined : toSinkRecord(row);
+      if (row === undefined) return undefined;
+      if (row.paused_by === null) return toSinkRecord(row);
+      await resumeIn(unit, db, origin, now);
+      return readIn(unit, db, origin);
     });
   }
 }

@@ -17,7 +17,7 @@ import { SessionRepository } from "./sessions.ts";
 import type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
 import { SinkHealthReads } from "./sink-health.ts";
 import { backlog, expirePausedIn } from "./sink-probes.ts";
-import { probeNowIn, type SinkRecord, SinkRepository } from "./sinks.ts";
+import { type PausedBy, probeNowIn, type SinkRecord, SinkRepository } from "./sinks.ts";
 import type {
   AttemptResult,
   ClaimedDelivery,
@@ -35,7 +35,7 @@ import { WriteTx } from "./write-tx.ts";
 export type { CommitInfo } from "./effects.ts";
 export type { WriteOptions } from "./group-commit.ts";
 export type { GuardState, NetworkCommand } from "./network-commands.ts";
-export type { RecoveryItem, RecoveryScope } from "./recovery.ts";
+export type { RecoveryItem, RecoveryPosition, RecoveryScope } from "./recovery.ts";
 export type { RedeliveryRequest } from "./redelivery.ts";
 export type { SweptRows } from "./retention.ts";
 export type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
@@ -270,6 +270,16 @@ export class Store {
   /** The records of `origins`, or of every sink with one. */
   sinks(origins?: readonly string[]): Promise<SinkRecord[]> {
     return this.#sinks.list(origins);
+  }
+
+  /** How many sink origins are paused now, by whom (the openqod_sinks_paused gauge). */
+  sinksPaused(): Promise<Record<PausedBy, number>> {
+    return this.#sinks.pausedCounts();
+  }
+
+  /** Deletes up to `limit` records of active sink origins unchanged since `before` (ms); returns how many. */
+  deleteIdleSinks(before: number, limit: number): Promise<number> {
+    return this.#sinks.deleteIdle(before, limit);
   }
 
   /** An operator pauses a sink origin: no attempts and no probes until it is resumed. */
