@@ -1,37 +1,22 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { KNOWN_SCOPES } from "../../server/src/auth/scopes.ts";
-import { type ServerProcess, startServerProcess } from "../../server/test/helpers/process.ts";
-import { TestReceiver } from "../../server/test/helpers/receiver.ts";
+import type { TestReceiver } from "../../server/test/helpers/receiver.ts";
 import { openqod } from "./run-cli.ts";
+import { type SandboxWithReceiver, sandboxWithReceiver } from "./sandbox-with-receiver.ts";
 
 const KEY = "cli-delivery-ops-key-0123456789";
 
 describe("openqod notifications recover, openqod sinks list|pause|resume", () => {
+  let sandbox: SandboxWithReceiver;
   let dataDir: string;
-  let server: ServerProcess;
   let receiver: TestReceiver;
   let env: Record<string, string>;
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "openqod-cli-delivery-"));
-    receiver = await TestReceiver.start();
-    // One attempt per notification, so a refused one is `failed` at once.
-    server = await startServerProcess({
-      OPENQOD_DATA_DIR: dataDir,
-      OPENQOD_SANDBOX_KEY: KEY,
-      OPENQOD_RETRY_SCHEDULE: "0",
-    });
-    env = { OPENQOD_URL: server.url, OPENQOD_TOKEN: KEY };
+    sandbox = await sandboxWithReceiver("delivery", KEY);
+    ({ dataDir, receiver, env } = sandbox);
   });
-  after(async () => {
-    server.child.kill("SIGTERM");
-    await server.exited;
-    await receiver.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => sandbox.close());
 
   test("a failed notification is recovered once; sinks show it; pausing needs an operator", async () => {
     const since = new Date(Date.now() - 1_000).toISOString();

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { freePort, type ServerProcess, startServerProcess } from "../../server/test/helpers/process.ts";
-import { TestReceiver } from "../../server/test/helpers/receiver.ts";
+import { freePort, type ServerProcess } from "../../server/test/helpers/process.ts";
+import type { TestReceiver } from "../../server/test/helpers/receiver.ts";
 import { openqod } from "./run-cli.ts";
+import { type SandboxWithReceiver, sandboxWithReceiver } from "./sandbox-with-receiver.ts";
 
 const KEY = "cli-operations-key-0123456789";
 
@@ -42,27 +40,16 @@ interface NotificationJson {
 }
 
 describe("openqod operations: notifications, sandbox, sessions of every device, clients, deliveries", () => {
+  let sandbox: SandboxWithReceiver;
   let dataDir: string;
   let server: ServerProcess;
   let receiver: TestReceiver;
   let env: Record<string, string>;
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "openqod-cli-ops-"));
-    receiver = await TestReceiver.start();
-    // One attempt per notification, so a refused one is `failed` at once.
-    server = await startServerProcess({
-      OPENQOD_DATA_DIR: dataDir,
-      OPENQOD_SANDBOX_KEY: KEY,
-      OPENQOD_RETRY_SCHEDULE: "0",
-    });
-    env = { OPENQOD_URL: server.url, OPENQOD_TOKEN: KEY };
+    sandbox = await sandboxWithReceiver("ops", KEY);
+    ({ dataDir, server, receiver, env } = sandbox);
   });
-  after(async () => {
-    server.child.kill("SIGTERM");
-    await server.exited;
-    await receiver.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => sandbox.close());
 
   test("a failed notification is listed with its attempt, and redelivered now reaches the receiver", async () => {
     receiver.respond = () => ({ status: 500 });
