@@ -45,7 +45,7 @@ export async function withAdmin<T>(
   ];
   // Loaded only here, and only the database part: the other commands start without the server's
   // dependencies, and these without its HTTP stack.
-  const [{ openAdmin, ALL_SCOPES }, { loadConfig }] = await Promise.all([
+  const [{ openAdmin, ALL_SCOPES, KNOWN_SCOPES }, { loadConfig }] = await Promise.all([
     import("@openqod/server/admin"),
     import("@openqod/server/config"),
   ]);
@@ -55,11 +55,11 @@ export async function withAdmin<T>(
   const admin = await Promise.resolve()
     .then(() => openAdmin(loadConfig(args, env)))
     .catch((error: unknown) => {
-      throw asCliError(error, ALL_SCOPES);
+      throw asCliError(error, KNOWN_SCOPES);
     });
   try {
     return await work(admin, { allScopes: ALL_SCOPES }).catch((error: unknown) => {
-      throw asCliError(error, ALL_SCOPES);
+      throw asCliError(error, KNOWN_SCOPES);
     });
   } finally {
     await admin.close();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, generateKeyPair } from "jose";
-import { ALL_SCOPES } from "../../server/src/auth/scopes.ts";
+import { ALL_SCOPES, KNOWN_SCOPES } from "../../server/src/auth/scopes.ts";
 import { type ServerProcess, startServerProcess } from "../../server/test/helpers/process.ts";
 import { openqod } from "./run-cli.ts";
 
@@ -109,7 +109,7 @@ describe("openqod clients: secrets, scopes and keys; OAuth2 client credentials o
     assert.equal(unknown.code, 2);
     assert.equal(
       unknown.stderr.trim(),
-      `error: --scopes: unknown scope: nope:write; known scopes: ${ALL_SCOPES.join(" ")}`,
+      `error: --scopes: unknown scope: nope:write; known scopes: ${KNOWN_SCOPES.join(" ")}`,
     );
 
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });

@@ -15,7 +15,7 @@ import { SigningKeyRepository } from "./store/signing-keys.ts";
 import type { ClientRecord, JwksDocument } from "./store/types.ts";
 
 /** Every scope a client may be given (`clients create --scopes`); a client made without scopes has all. */
-export { ALL_SCOPES } from "./auth/scopes.ts";
+export { ALL_SCOPES, KNOWN_SCOPES } from "./auth/scopes.ts";
 export type { WebhookSecret } from "./service/webhook-secrets.ts";
 export type { JwksDocument } from "./store/types.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
-import { ALL_SCOPES } from "../src/auth/scopes.ts";
+import { ALL_SCOPES, KNOWN_SCOPES } from "../src/auth/scopes.ts";
 import { clientAssertion, clientKey, JwksServer } from "./helpers/client-keys.ts";
 import { createHarness, type Harness, sessionBody } from "./helpers/harness.ts";
 import { accessToken, basic, newOAuthClient, TOKEN_URL, tokenRequest } from "./helpers/oauth.ts";
@@ -376,7 +376,8 @@ describe("discovery and JWKS", () => {
       "ES256",
       "EdDSA",
     ]);
-    assert.deepEqual(doc.scopes_supported, [...ALL_SCOPES, "openid"]);
+    // The operator role is supported (granted by name), though no client has it without asking.
+    assert.deepEqual(doc.scopes_supported, [...KNOWN_SCOPES, "openid"]);
     assert.deepEqual(doc.response_types_supported, []);
   });
 

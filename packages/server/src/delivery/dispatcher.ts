@@ -4,11 +4,12 @@ import type { WorkerEvents } from "../events.ts";
 import { FailureBackoff } from "../failure-backoff.ts";
 import { type BreakerPolicy, DEFAULT_BREAKER } from "../store/sink-breaker.ts";
 import type { Store } from "../store/store.ts";
-import type { AttemptResult, ClaimedDelivery } from "../store/types.ts";
+import type { ClaimedDelivery } from "../store/types.ts";
 import { Wakeup } from "../wakeup.ts";
-import { nextAttemptAt, parseRetryAfter, type RetryPolicy } from "./retry-policy.ts";
+import { parseRetryAfter, type RetryPolicy } from "./retry-policy.ts";
 import type { Sender } from "./sender.ts";
 import { type NotificationSigner, UNSIGNED } from "./signer.ts";
+import { verdict } from "./verdict.ts";
 
 export interface DispatcherOptions {
   store: Store;
@@ -225,16 +226,8 @@ export class Dispatcher {
       }
       const durationMs = Math.round(performance.now() - t0);
       const now = clock.now();
-      const result = this.#judge(d, {
-        statusCode,
-        error,
-        retryAfterMs,
-        now,
-        startedAt,
-        durationMs,
-        responseExcerpt,
-      });
-      if (local) result.local = true;
+      const outcome = { statusCode, error, retryAfterMs, now, startedAt, durationMs, responseExcerpt, local };
+      const result = verdict(d, outcome, this.#o.policy, this.#o.random);
       await store.recordAttempt(result, this.#o.breaker);
       events.emit("delivery:attempt", {
         eventId: d.eventId,
@@ -252,48 +245,6 @@ export class Dispatcher {
       // The attempt could not be recorded; the lease runs out and the event is tried again.
       events.emit("worker:error", { worker: "dispatcher", error: e });
     }
-  }
-
-  #judge(
-    d: ClaimedDelivery,
-    r: {
-      statusCode: number | null;
-      error: string | null;
-      retryAfterMs: number | null;
-      now: number;
-      startedAt: number;
-      durationMs: number;
-      responseExcerpt: string | null;
-    },
-  ): AttemptResult {
-    const base = {
-      eventId: d.eventId,
-      sink: d.sink,
-      origin: d.origin,
-      responseExcerpt: r.responseExcerpt,
-      probe: d.probe,
-      attemptedAt: r.startedAt,
-      durationMs: r.durationMs,
-      statusCode: r.statusCode,
-    };
-    if (r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300) {
-      return { ...base, error: null, outcome: "delivered", state: "delivered", nextAttemptAt: null };
-    }
-    if (r.statusCode === 410) {
-      return {
-        ...base,
-        error: "sink answered 410 Gone",
-        outcome: "gone",
-        state: "gone",
-        nextAttemptAt: null,
-      };
-    }
-    const error = r.error ?? `sink answered HTTP ${r.statusCode}`;
-    // A failed probe keeps the event where it was in its schedule: the sink failed, not the event.
-    if (d.probe) return { ...base, error, outcome: "retry", state: "pending", nextAttemptAt: null };
-    const next = nextAttemptAt(this.#o.policy, d.attempts + 1, r.now, r.retryAfterMs, this.#o.random);
-    if (next === null) return { ...base, error, outcome: "failed", state: "failed", nextAttemptAt: null };
-    return { ...base, error, outcome: "retry", state: "pending", nextAttemptAt: next };
   }
 }
 
