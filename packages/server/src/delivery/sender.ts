@@ -49,7 +49,11 @@ export class UndiciSender implements Sender {
       bodyTimeout: timeoutMs,
     });
     // Reading the body to its end also gives the connection back to the pool.
-    const excerpt = await readExcerpt(response.body, credentialsIn(url, headers));
+    // Most answers have no body (204): drained as before, with nothing to excerpt.
+    const empty = response.statusCode === 204 || response.headers["content-length"] === "0";
+    const excerpt = empty
+      ? await response.body.dump().then(() => null)
+      : await readExcerpt(response.body, credentialsIn(url, headers));
     const retryAfter = response.headers["retry-after"];
     return {
       statusCode: response.statusCode,
