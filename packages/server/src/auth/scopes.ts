@@ -30,6 +30,19 @@ export const OPERATION_SCOPES = {
   simulateNetworkEvent: "openqod:sandbox",
   simulateNetworkLoss: "openqod:sandbox",
   simulateSessionExpiry: "openqod:sandbox",
+  // The dashboard's reads (http/notifications-v1.ts and neighbours).
+  streamSessionEvents: "openqod:notifications:read",
+  getSessionTimeline: "openqod:notifications:read",
+  getDeliveryStats: "openqod:notifications:read",
+  // The sandbox's device registry, per client (http/sandbox-devices.ts).
+  listSandboxDevices: "openqod:sandbox",
+  setSandboxDevice: "openqod:sandbox",
+  deleteSandboxDevice: "openqod:sandbox",
+  // API clients over HTTP (http/clients-v1.ts): only operators.
+  listClients: "openqod:operator",
+  createClient: "openqod:operator",
+  rotateClientCredentials: "openqod:operator",
+  revokeClient: "openqod:operator",
 } as const satisfies Record<string, string>;
 
 export type Scope = (typeof OPERATION_SCOPES)[keyof typeof OPERATION_SCOPES];

@@ -1,29 +1,11 @@
 // Over 300 lines: the schema's history, one numbered migration after another, only ever appended.
-import {
-  type ColumnDefinitionBuilder,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  sql,
-} from "kysely";
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import type { EngineKind } from "./engine.ts";
 import { cibaRequests } from "./migration-ciba.ts";
+import { dashboardMigration } from "./migration-dashboard.ts";
 import { deliveryOperations } from "./migration-delivery-ops.ts";
 import { sinkOrigin } from "./outbox-claim.ts";
-
-/**
- * An auto-numbered primary key: SQLite's `integer primary key autoincrement`, PostgreSQL's identity
- * column (bigint: an outbox outlives 2^31 events). The same schema, in each engine's words.
- */
-function serialKey(engine: EngineKind) {
-  const postgres = engine === "postgres";
-  return {
-    type: postgres ? ("bigint" as const) : ("integer" as const),
-    build: (c: ColumnDefinitionBuilder) =>
-      postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement(),
-  };
-}
+import { serialKey } from "./serial-key.ts";
 
 /**
  * Numbered migrations, applied in order at start, in the words of the engine they run on. Only ever
@@ -292,6 +274,7 @@ const migrations = (engine: EngineKind): Record<string, Migration> => ({
   },
   "0010_ciba_requests": cibaRequests,
   "0011_delivery_operations": deliveryOperations,
+  "0012_dashboard": dashboardMigration(engine),
 });
 
 /**

@@ -12,6 +12,8 @@ export interface Database {
   assertion_jtis: AssertionJtisTable;
   sinks: SinksTable;
   webhook_secrets: WebhookSecretsTable;
+  session_events: SessionEventsTable;
+  sandbox_devices: SandboxDevicesTable;
 }
 
 export interface ClientsTable {
@@ -198,4 +200,30 @@ export interface WebhookSecretsTable {
   created_at: number;
   /** null: the current secret. */
   retires_at: number | null;
+}
+
+/** One step of a session's story (migration 0012), written with the change it tells of. */
+export interface SessionEventsTable {
+  seq: Generated<number>;
+  session_id: string;
+  client_id: string;
+  at: number;
+  kind: "created" | "granted" | "refused" | "extended" | "ended" | "deleted" | "removed";
+  qos_status: string;
+  status_info: string | null;
+  /** The session's duration after the change (s). */
+  duration: number | null;
+  /** Why, in words, when the status does not say it (e.g. the network's refusal). */
+  detail: string | null;
+}
+
+/** One rule of a client's own sandbox device registry (migration 0012). */
+export interface SandboxDevicesTable {
+  id: string;
+  client_id: string;
+  identifier_kind: "phoneNumber" | "networkAccessIdentifier" | "ipv4Address" | "ipv6Address";
+  identifier: string;
+  outcome: "GRANT" | "REFUSE" | "NOT_FOUND" | "SERVICE_NOT_APPLICABLE" | "PENDING";
+  activation_delay_ms: number | null;
+  created_at: number;
 }

@@ -4,6 +4,9 @@
  * statement per entry. Newest first: a migration added later goes at the top.
  */
 export const UNDO_AFTER_0007: readonly string[] = [
+  "drop table sandbox_devices",
+  "drop table session_events",
+  "delete from openqod_migrations where name = '0012_dashboard'",
   "drop table webhook_secrets",
   "alter table outbox drop column requeued_at",
   "drop index delivery_attempts_origin",
