@@ -1,4 +1,5 @@
 import swagger from "@fastify/swagger";
+import { dashboardDist as defaultDashboardDist } from "@openqod/dashboard";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.ts";
@@ -10,6 +11,7 @@ import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
 import { answerClientError, answerConnect } from "./http/client-errors.ts";
 import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
+import { dashboardRoutes } from "./http/dashboard.ts";
 import { TAGS } from "./http/docs.ts";
 import { answerFrameworkError, installErrorHandling } from "./http/error-handler.ts";
 import { frontDoor } from "./http/front-door.ts";
@@ -61,6 +63,8 @@ export interface AppDeps {
   oauth?: { server: AuthorizationServer; rateLimit: RateLimit; ciba?: Ciba | null } | null;
   /** Per-client and per-address limits (429), and the proxies trusted to name a caller's address. @default none */
   rateLimits?: RateLimits;
+  /** The built dashboard served at /dashboard/; null: not served. @default the @openqod/dashboard package's */
+  dashboardDist?: string | null;
 }
 
 /** Builds the HTTP application. It never listens: main.ts does, and tests use `inject()`. */
@@ -125,6 +129,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     new BearerAuthenticator(deps.apiKeys, oauth === null ? [] : [oauth.server.verifier]);
   const afterAuth = deps.rateLimits?.afterAuth;
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
+  const dashboardDist = deps.dashboardDist === undefined ? defaultDashboardDist : deps.dashboardDist;
+  if (dashboardDist !== null) await app.register(dashboardRoutes, { dist: dashboardDist });
   await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
   if (oauth !== null) {
     // Not bearer-authenticated (no requireAuth): the token endpoint authenticates clients itself.

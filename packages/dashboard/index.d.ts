@@ -1,0 +1,2 @@
+/** The built dashboard (vite build), which the OpenQoD server serves at /dashboard/. */
+export declare const dashboardDist: string;

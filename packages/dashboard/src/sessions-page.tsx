@@ -1,0 +1,125 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { messageOf } from "./api.ts";
+import { useApi, useNow } from "./context.ts";
+import { CreateSessionForm } from "./create-form.tsx";
+import { deviceLabel, flowLabel, timeLeft } from "./format.ts";
+import { streamSessionEvents } from "./sse.ts";
+import type { QosStatus, SessionInfo, SessionList } from "./wire.ts";
+
+const STATUSES: readonly QosStatus[] = ["REQUESTED", "AVAILABLE", "UNAVAILABLE"];
+
+/** The client's sessions, kept up to date by the session-events stream, with filters and a create form. */
+export function SessionsPage() {
+  const api = useApi();
+  const now = useNow();
+  const [sessions, setSessions] = useState<Map<string, SessionInfo>>(new Map());
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<"" | QosStatus>("");
+  const [phone, setPhone] = useState("");
+
+  const reload = useCallback(async () => {
+    try {
+      const list = await api.get<SessionList>("/notifications/v1/sessions?limit=100");
+      setSessions(new Map(list.sessions.map((s) => [s.sessionId, s])));
+      setError(null);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void reload();
+    return streamSessionEvents(() => api.headers(), {
+      onEvent: (event) =>
+        setSessions((before) => {
+          const next = new Map(before);
+          if (event.session === null) next.delete(event.sessionId);
+          else next.set(event.sessionId, event.session);
+          return next;
+        }),
+      onState: setLive,
+      onReconnected: () => void reload(),
+      onUnauthorized: () => setError("The credential was refused: sign in again."),
+    });
+  }, [api, reload]);
+
+  const shown = [...sessions.values()]
+    .filter((s) => status === "" || s.qosStatus === status)
+    .filter((s) => phone.trim() === "" || (s.device?.phoneNumber ?? "").includes(phone.trim()))
+    .reverse();
+
+  return (
+    <>
+      <div class="title-row">
+        <h1>Sessions</h1>
+        <span role="status" class={live ? "live on" : "live off"}>
+          {live ? "Live" : "Reconnecting…"}
+        </span>
+      </div>
+      {error !== null && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <div class="filters">
+        <label>
+          Status
+          <select value={status} onChange={(e) => setStatus(e.currentTarget.value as "" | QosStatus)}>
+            <option value="">All</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Phone number filter
+          <input type="search" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} />
+        </label>
+      </div>
+      <div class="table-wrap">
+        <table aria-label="Sessions">
+          <thead>
+            <tr>
+              <th scope="col">Session</th>
+              <th scope="col">Status</th>
+              <th scope="col">Device</th>
+              <th scope="col">Profile</th>
+              <th scope="col">Flow</th>
+              <th scope="col">Time left</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.length === 0 && (
+              <tr>
+                <td colSpan={6}>
+                  No sessions{status !== "" || phone !== "" ? " match the filters" : " yet"}.
+                </td>
+              </tr>
+            )}
+            {shown.map((s) => (
+              <tr key={s.sessionId}>
+                <td>
+                  <a href={`#/sessions/${encodeURIComponent(s.sessionId)}`} class="mono">
+                    {s.sessionId}
+                  </a>
+                </td>
+                <td>
+                  <span class={`badge ${s.qosStatus.toLowerCase()}`}>{s.qosStatus}</span>
+                  {s.statusInfo !== undefined && <span class="reason"> {s.statusInfo}</span>}
+                </td>
+                <td>{deviceLabel(s.device)}</td>
+                <td>{s.qosProfile}</td>
+                <td>{flowLabel(s)}</td>
+                <td>{timeLeft(s, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <CreateSessionForm onCreated={(s) => setSessions((before) => new Map(before).set(s.sessionId, s))} />
+    </>
+  );
+}
