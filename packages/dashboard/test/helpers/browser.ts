@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** Where every page's screenshot goes (gitignored; CI keeps the folder as an artefact). */
+export const ARTIFACTS = join(ROOT, "test-artifacts", "dashboard");
+/** Bounds one browser test from launch to close, so a stuck page fails instead of hanging the run. */
+export const TEST_TIMEOUT_MS = 60_000;
+/** Bounds each wait for something on the page. */
+export const UI_TIMEOUT_MS = 5_000;
+
+/** Debian's chromium, or PLAYWRIGHT_CHROMIUM_PATH; never a browser downloaded by `playwright install`. */
+export function chromiumPath(): string | undefined {
+  const candidates = [process.env.PLAYWRIGHT_CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  return candidates.find((path): path is string => path !== undefined && path !== "" && existsSync(path));
+}
+
+/**
+ * The `skip` option for node:test: a reason when there is no chromium, false otherwise. With
+ * OPENQOD_TEST_REQUIRE_BROWSER=1 (CI) a missing browser is not skipped: the test runs and fails at launch.
+ */
+export function skipWithoutBrowser(): string | false {
+  if (chromiumPath() !== undefined || process.env.OPENQOD_TEST_REQUIRE_BROWSER === "1") return false;
+  return "no chromium at /usr/bin/chromium (apt-get install chromium, or set PLAYWRIGHT_CHROMIUM_PATH)";
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = chromiumPath();
+  if (executablePath === undefined) {
+    throw new Error("OPENQOD_TEST_REQUIRE_BROWSER=1 but no chromium: apt-get install chromium");
+  }
+  // As root (CI containers) chromium refuses to start with its sandbox on.
+  return chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"], timeout: 30_000 });
+}
+
+/** Opens a page at `width`×800, runs `fn` on it, and closes the browser whatever happens. */
+export async function withPage<T>(fn: (page: Page) => Promise<T>, width = 1280): Promise<T> {
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    return await fn(page);
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown }>;
+}
+
+let axeSource: string | undefined;
+
+/** Runs axe-core (the package's axe.min.js, injected) on the page; answers its serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run()).violations;
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
+
+/** Whether the document is wider than the window (a horizontal scrollbar on the page itself). */
+export async function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+}
+
+/** Signs in on the sign-in page with an API key. */
+export async function signInWithKey(page: Page, url: string, key: string): Promise<void> {
+  await page.goto(`${url}/dashboard/`);
+  await page.getByRole("heading", { name: "Sign in to OpenQoD" }).waitFor();
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in with API key" }).click();
+  await page.getByRole("navigation", { name: "Main" }).waitFor();
+}
