@@ -3,7 +3,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 /** Where every page's screenshot goes (gitignored; CI keeps the folder as an artefact). */
@@ -37,14 +37,19 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"], timeout: 30_000 });
 }
 
+/** A fresh page (its own cookies and sessionStorage, so signed out) at `width`×800 in `browser`. */
+export async function newPage(browser: Browser, width = 1280): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  return page;
+}
+
 /** Opens a page at `width`×800, runs `fn` on it, and closes the browser whatever happens. */
 export async function withPage<T>(fn: (page: Page) => Promise<T>, width = 1280): Promise<T> {
   const browser = await launchBrowser();
   try {
-    const context = await browser.newContext({ viewport: { width, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    return await fn(page);
+    return await fn(await newPage(browser, width));
   } finally {
     await browser.close();
   }
@@ -82,6 +87,17 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 /** Whether the document is wider than the window (a horizontal scrollbar on the page itself). */
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+}
+
+/** Clicks `button`, then "Confirm" if the page asks for a confirmation step. */
+export async function clickConfirming(page: Page, button: Locator): Promise<void> {
+  await button.click();
+  const confirm = page.getByRole("button", { name: "Confirm", exact: true });
+  const asked = await confirm.waitFor({ state: "visible", timeout: 1_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (asked) await confirm.click();
 }
 
 /** Signs in on the sign-in page with an API key. */

@@ -32,6 +32,8 @@ export interface Sandbox {
   api(method: string, path: string, body?: unknown, key?: string): Promise<ApiAnswer>;
   /** Creates a session through the API (not the page) whose notifications go to the receiver. */
   createSession(overrides?: Record<string, unknown>): Promise<{ sessionId: string; qosStatus: string }>;
+  /** Cuts every open HTTP connection to the server (the dashboard's live stream among them). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,9 @@ export async function startSandbox(env: Record<string, string> = {}): Promise<Sa
       );
       if (res.status !== 201) throw new Error(`createSession: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as { sessionId: string; qosStatus: string };
+    },
+    dropConnections() {
+      openqod.app.server.closeAllConnections();
     },
     async close() {
       await openqod.close();
