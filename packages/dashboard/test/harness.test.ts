@@ -1,33 +1,38 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { seriousViolations, skipWithoutBrowser, TEST_TIMEOUT_MS, withPage } from "./helpers/browser.ts";
+import { BROWSER_TEST, seriousViolations, withPage } from "./helpers/browser.ts";
 import { type Sandbox, startSandbox } from "./helpers/server.ts";
 
 // The harness the dashboard's browser tests stand on: a real server, a real sink, a real chromium.
-describe("dashboard test harness", { skip: skipWithoutBrowser(), timeout: TEST_TIMEOUT_MS }, () => {
+describe("dashboard test harness", () => {
   let sandbox: Sandbox;
   before(async () => {
+    if (BROWSER_TEST.skip) return;
     sandbox = await startSandbox();
   });
   after(() => sandbox?.close());
 
-  test("a session created through the API notifies the loopback receiver", async () => {
+  test("a session created through the API notifies the loopback receiver", BROWSER_TEST, async () => {
     const { sessionId } = await sandbox.createSession();
     await sandbox.receiver.waitFor(1);
     assert.equal(sandbox.receiver.events[0]?.data.sessionId, sessionId);
     assert.equal(sandbox.receiver.events[0]?.data.qosStatus, "AVAILABLE");
   });
 
-  test("chromium opens the server's front page, and axe-core reports an unlabelled field", async () => {
-    await withPage(async (page) => {
-      const res = await page.goto(`${sandbox.url}/`);
-      assert.equal(res?.status(), 200);
-      await page.setContent('<html lang="en"><title>t</title><main><input type="text"></main></html>');
-      const violations = await seriousViolations(page);
-      assert.ok(
-        violations.some((v) => v.startsWith("label ")),
-        violations.join("\n"),
-      );
-    });
-  });
+  test(
+    "chromium opens the server's front page, and axe-core reports an unlabelled field",
+    BROWSER_TEST,
+    async () => {
+      await withPage(async (page) => {
+        const res = await page.goto(`${sandbox.url}/`);
+        assert.equal(res?.status(), 200);
+        await page.setContent('<html lang="en"><title>t</title><main><input type="text"></main></html>');
+        const violations = await seriousViolations(page);
+        assert.ok(
+          violations.some((v) => v.startsWith("label ")),
+          violations.join("\n"),
+        );
+      });
+    },
+  );
 });

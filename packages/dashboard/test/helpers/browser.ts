@@ -15,8 +15,10 @@ export const UI_TIMEOUT_MS = 5_000;
 
 /** Debian's chromium, or PLAYWRIGHT_CHROMIUM_PATH; never a browser downloaded by `playwright install`. */
 export function chromiumPath(): string | undefined {
-  const candidates = [process.env.PLAYWRIGHT_CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-  return candidates.find((path): path is string => path !== undefined && path !== "" && existsSync(path));
+  const chosen = process.env.PLAYWRIGHT_CHROMIUM_PATH;
+  // A path someone chose is the only one tried, so a wrong one is noticed instead of quietly replaced.
+  const candidates = chosen ? [chosen] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  return candidates.find((path) => existsSync(path));
 }
 
 /**
@@ -25,8 +27,15 @@ export function chromiumPath(): string | undefined {
  */
 export function skipWithoutBrowser(): string | false {
   if (chromiumPath() !== undefined || process.env.OPENQOD_TEST_REQUIRE_BROWSER === "1") return false;
-  return "no chromium at /usr/bin/chromium (apt-get install chromium, or set PLAYWRIGHT_CHROMIUM_PATH)";
+  const where = process.env.PLAYWRIGHT_CHROMIUM_PATH || "/usr/bin/chromium";
+  return `no chromium at ${where} (apt-get install chromium, or set PLAYWRIGHT_CHROMIUM_PATH)`;
 }
+
+/**
+ * Options for each browser test: bounded, and skipped (counted as skipped, not as missing) without chromium.
+ * The skip goes on each test rather than the suite, since a skipped suite reports no tests at all.
+ */
+export const BROWSER_TEST = { skip: skipWithoutBrowser(), timeout: TEST_TIMEOUT_MS };
 
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = chromiumPath();
