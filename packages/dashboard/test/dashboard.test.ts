@@ -179,6 +179,58 @@ describe("dashboard in a real browser", () => {
     },
   );
 
+  test("Expire now on the page ends the session with DURATION_EXPIRED", BROWSER_TEST, async () => {
+    const { sessionId } = await sandbox.createSession();
+    const page = await signedIn();
+    await page.goto(`${sandbox.url}/dashboard/#/sessions/${sessionId}`);
+    await page.getByRole("heading", { level: 1, name: `Session ${sessionId}` }).waitFor();
+    await clickConfirming(page, page.getByRole("button", { name: "Expire now" }));
+    await page.getByRole("main").getByText("UNAVAILABLE", { exact: true }).first().waitFor();
+    const res = await sandbox.api("GET", `${QOD}/sessions/${sessionId}`);
+    assert.equal((res.body as { statusInfo?: string }).statusInfo, "DURATION_EXPIRED");
+    await page.context().close();
+  });
+
+  test("Extend adds the seconds asked for; Delete session removes it", BROWSER_TEST, async () => {
+    const { sessionId } = await sandbox.createSession({ duration: 600 });
+    const page = await signedIn();
+    await page.goto(`${sandbox.url}/dashboard/#/sessions/${sessionId}`);
+    await page.getByRole("heading", { level: 1, name: `Session ${sessionId}` }).waitFor();
+    await page.getByLabel("Additional seconds").fill("120");
+    await clickConfirming(page, page.getByRole("button", { name: "Extend" }));
+    let deadline = Date.now() + 5_000;
+    let duration = 0;
+    while (Date.now() < deadline && duration !== 720) {
+      duration = ((await sandbox.api("GET", `${QOD}/sessions/${sessionId}`)).body as { duration: number })
+        .duration;
+      if (duration !== 720) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(duration, 720);
+    await clickConfirming(page, page.getByRole("button", { name: "Delete session" }));
+    deadline = Date.now() + 5_000;
+    let status = 200;
+    while (Date.now() < deadline && status !== 404) {
+      status = (await sandbox.api("GET", `${QOD}/sessions/${sessionId}`)).status;
+      if (status !== 404) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status, 404);
+    await page.context().close();
+  });
+
+  test("the first Tab stop is Skip to content, which moves focus into main", BROWSER_TEST, async () => {
+    const page = await signedIn();
+    await live(page);
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    assert.equal(first, "Skip to content");
+    await page.keyboard.press("Enter");
+    const inMain = await page.evaluate(() =>
+      document.getElementById("content")?.contains(document.activeElement),
+    );
+    assert.equal(inMain, true);
+    await page.context().close();
+  });
+
   test(
     "the create form shows the API's message next to the field it is about (duration 0)",
     BROWSER_TEST,
