@@ -24,7 +24,6 @@ function messageOf(body: unknown): string {
 describe("dashboard in a real browser", () => {
   let sandbox: Sandbox;
   let browser: Browser;
-  const pages: Page[] = [];
   before(async () => {
     if (BROWSER_TEST.skip) return;
     sandbox = await startSandbox();
@@ -37,7 +36,6 @@ describe("dashboard in a real browser", () => {
 
   async function signedIn(width = 1280): Promise<Page> {
     const page = await newPage(browser, width);
-    pages.push(page);
     await signInWithKey(page, sandbox.url, SANDBOX_KEY);
     return page;
   }
