@@ -26,6 +26,7 @@ import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import type { RateLimits } from "./http/rate-limits.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
+import { type SandboxSignIn, sandboxSignInRoutes } from "./http/sandbox-sign-in.ts";
 import { documentScopes, securitySchemes } from "./http/security-docs.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
@@ -53,6 +54,8 @@ export interface AppDeps {
   strictProperties?: boolean;
   /** Mount the simulator controls at /sandbox/v1. @default false */
   sandbox?: boolean;
+  /** The sandbox client for the dashboard's one-click sign-in (/sandbox/v1/sign-in); not served without it. */
+  sandboxSignIn?: SandboxSignIn | null;
   /** Replaces API-key authentication (the seam for OAuth2). */
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
@@ -189,6 +192,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
     });
+    // Outside sandboxRoutes, whose every route needs a key: this one hands a key out.
+    if (deps.sandboxSignIn != null && deps.network instanceof NetworkSimulator) {
+      await app.register(sandboxSignInRoutes, { prefix: "/sandbox/v1", signIn: deps.sandboxSignIn });
+    }
   }
   return app;
 }

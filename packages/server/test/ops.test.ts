@@ -64,6 +64,8 @@ describe("operations endpoints", () => {
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",
       "rotateWebhookSecret",
+      // The one-click sign-in is the simulator's sandbox only.
+      ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "signInAsSandbox"]),
       // In front of a real network the simulator's moves are not mounted; network-terminate stays.
       ...(NETWORK === "nef" ? [] : ["simulateNetworkEvent", "simulateNetworkLoss"]),
       "simulateNetworkTermination",
