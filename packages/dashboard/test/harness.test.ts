@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { BROWSER_TEST, seriousViolations, withPage } from "./helpers/browser.ts";
-import { type Sandbox, startSandbox } from "./helpers/server.ts";
+import { SANDBOX_KEY, type Sandbox, startSandbox } from "./helpers/server.ts";
 
 // The harness the dashboard's browser tests stand on: a real server, a real sink, a real chromium.
 describe("dashboard test harness", () => {
@@ -17,6 +17,18 @@ describe("dashboard test harness", () => {
     await sandbox.receiver.waitFor(1);
     assert.equal(sandbox.receiver.events[0]?.data.sessionId, sessionId);
     assert.equal(sandbox.receiver.events[0]?.data.qosStatus, "AVAILABLE");
+  });
+
+  test("the server offers the one-click sandbox sign-in to a loopback caller", BROWSER_TEST, async () => {
+    const available = await fetch(`${sandbox.url}/sandbox/v1/sign-in`);
+    assert.deepEqual(await available.json(), { available: true });
+    const signIn = await fetch(`${sandbox.url}/sandbox/v1/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    assert.equal(signIn.status, 200);
+    assert.equal(((await signIn.json()) as { apiKey: string }).apiKey, SANDBOX_KEY);
   });
 
   test(
