@@ -10,6 +10,7 @@ import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
 import { answerClientError, answerConnect } from "./http/client-errors.ts";
 import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
+import { deliveryStatsV1 } from "./http/delivery-stats-v1.ts";
 import { TAGS } from "./http/docs.ts";
 import { answerFrameworkError, installErrorHandling } from "./http/error-handler.ts";
 import { frontDoor } from "./http/front-door.ts";
@@ -28,6 +29,7 @@ import type { RateLimits } from "./http/rate-limits.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
 import { type SandboxSignIn, sandboxSignInRoutes } from "./http/sandbox-sign-in.ts";
 import { documentScopes, securitySchemes } from "./http/security-docs.ts";
+import { sessionEventsV1 } from "./http/session-events-v1.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
 import { EXPECTED } from "./http/validation-messages.ts";
@@ -164,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticator,
     afterAuth,
   });
-  for (const plugin of [notificationsV1, notificationOpsV1]) {
+  for (const plugin of [notificationsV1, notificationOpsV1, sessionEventsV1, deliveryStatsV1]) {
     await app.register(plugin, {
       prefix: "/notifications/v1",
       sessions: deps.sessions,

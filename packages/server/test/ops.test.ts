@@ -46,10 +46,12 @@ describe("operations endpoints", () => {
       "extendQosSessionDuration",
       "extendSessionV0",
       "getAuthorizationServerMetadata",
+      "getDeliveryStats",
       "getJwks",
       "getOpenIdConfiguration",
       "getQosProfile",
       "getSession",
+      "getSessionTimeline",
       "getSessionV0",
       "getWebhookSecrets",
       "listSessionNotifications",
@@ -70,6 +72,7 @@ describe("operations endpoints", () => {
       ...(NETWORK === "nef" ? [] : ["simulateNetworkEvent", "simulateNetworkLoss"]),
       "simulateNetworkTermination",
       "simulateSessionExpiry",
+      "streamSessionEvents",
     ]);
   });
 });

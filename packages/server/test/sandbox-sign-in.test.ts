@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { KNOWN_SCOPES } from "../src/auth/scopes.ts";
+import { dropDatabase } from "./helpers/engine.ts";
 import { createHarness, type Harness, SANDBOX_KEY } from "./helpers/harness.ts";
 
 const JSON_TYPE = { "content-type": "application/json" };
@@ -121,5 +125,29 @@ describe("sign-in on a sandbox bound to every address", () => {
     const res = await h.request("POST", "/notifications/v1/sinks/pause", { origin: "https://example.com" });
     assert.equal(res.statusCode, 403, res.body);
     assert.equal(res.json().code, "PERMISSION_DENIED");
+  });
+});
+
+describe("the sandbox client's operator role follows the address of every start", () => {
+  test("served on loopback it is an operator; the same data served on 0.0.0.0 next, it is not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "openqod-sign-in-"));
+    const pause = (h: Harness) =>
+      h.request("POST", "/notifications/v1/sinks/pause", { origin: "https://example.com" });
+    const onLoopback = await createHarness({ OPENQOD_HOST: "127.0.0.1" }, dir);
+    try {
+      assert.equal((await pause(onLoopback)).statusCode, 200);
+    } finally {
+      await onLoopback.close();
+    }
+    const everywhere = await createHarness({ OPENQOD_HOST: "0.0.0.0" }, dir);
+    try {
+      const res = await pause(everywhere);
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal(res.json().code, "PERMISSION_DENIED");
+    } finally {
+      await everywhere.close();
+      await rm(dir, { recursive: true, force: true });
+      await dropDatabase(dir);
+    }
   });
 });
