@@ -32,6 +32,35 @@ describe("dashboard test harness", () => {
   });
 
   test(
+    "the live stream sends a session's event, and dropConnections ends the stream",
+    BROWSER_TEST,
+    async () => {
+      const res = await fetch(`${sandbox.url}/notifications/v1/session-events`, {
+        headers: { authorization: `Bearer ${SANDBOX_KEY}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.equal(res.status, 200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const { sessionId } = await sandbox.createSession();
+      let text = "";
+      while (!text.includes(sessionId)) {
+        const chunk = await reader.read();
+        assert.equal(chunk.done, false, "the stream ended before the session's event");
+        text += new TextDecoder().decode(chunk.value);
+      }
+      assert.match(text, /event: session/);
+      sandbox.dropConnections();
+      let ended = false;
+      while (!ended)
+        ended = await reader.read().then(
+          (chunk) => chunk.done,
+          () => true,
+        );
+      assert.equal(ended, true);
+    },
+  );
+
+  test(
     "chromium opens the server's front page, and axe-core reports an unlabelled field",
     BROWSER_TEST,
     async () => {
