@@ -80,7 +80,11 @@ describe("openqod notifications recover, openqod sinks list|pause|resume", () =>
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`^${origin}  active  0 failing  50% of 2  backlog 0$`, "m"));
 
-    const denied = await openqod(["sinks", "pause", origin], env);
+    // The sandbox client of a loopback-bound sandbox is an operator: another client is not.
+    const plain = await openqod(["clients", "create", "plain", "--data-dir", dataDir, "--json"]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const nonOperator = { ...env, OPENQOD_TOKEN: (JSON.parse(plain.stdout) as { api_key: string }).api_key };
+    const denied = await openqod(["sinks", "pause", origin], nonOperator);
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /openqod:operator/);
 

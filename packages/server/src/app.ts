@@ -12,6 +12,7 @@ import { answerClientError, answerConnect } from "./http/client-errors.ts";
 import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
 import { dashboardRoutes } from "./http/dashboard.ts";
+import { deliveryStatsV1 } from "./http/delivery-stats-v1.ts";
 import { TAGS } from "./http/docs.ts";
 import { answerFrameworkError, installErrorHandling } from "./http/error-handler.ts";
 import { frontDoor } from "./http/front-door.ts";
@@ -28,7 +29,9 @@ import { opsRoutes } from "./http/ops.ts";
 import { qosProfilesV1 } from "./http/qos-profiles-v1.ts";
 import type { RateLimits } from "./http/rate-limits.ts";
 import { sandboxRoutes } from "./http/sandbox.ts";
+import { type SandboxSignIn, sandboxSignInRoutes } from "./http/sandbox-sign-in.ts";
 import { documentScopes, securitySchemes } from "./http/security-docs.ts";
+import { sessionEventsV1 } from "./http/session-events-v1.ts";
 import { sessionsV0 } from "./http/sessions-v0.ts";
 import { sessionsV1 } from "./http/sessions-v1.ts";
 import { EXPECTED } from "./http/validation-messages.ts";
@@ -55,6 +58,8 @@ export interface AppDeps {
   strictProperties?: boolean;
   /** Mount the simulator controls at /sandbox/v1. @default false */
   sandbox?: boolean;
+  /** The sandbox client for the dashboard's one-click sign-in (/sandbox/v1/sign-in); not served without it. */
+  sandboxSignIn?: SandboxSignIn | null;
   /** Replaces API-key authentication (the seam for OAuth2). */
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
@@ -167,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authenticator,
     afterAuth,
   });
-  for (const plugin of [notificationsV1, notificationOpsV1]) {
+  for (const plugin of [notificationsV1, notificationOpsV1, sessionEventsV1, deliveryStatsV1]) {
     await app.register(plugin, {
       prefix: "/notifications/v1",
       sessions: deps.sessions,
@@ -195,6 +200,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
     });
+    // Outside sandboxRoutes, whose every route needs a key: this one hands a key out.
+    if (deps.sandboxSignIn != null && deps.network instanceof NetworkSimulator) {
+      await app.register(sandboxSignInRoutes, { prefix: "/sandbox/v1", signIn: deps.sandboxSignIn });
+    }
   }
   return app;
 }

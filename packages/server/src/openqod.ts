@@ -20,7 +20,7 @@ import type { NetworkAdapter } from "./network/adapter.ts";
 import type { DeviceRegistry } from "./network/device-registry.ts";
 import { createNefAdapter } from "./network/nef/create.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
-import { ensureSandboxClient } from "./sandbox-client.ts";
+import { ensureSandboxClient, type SandboxClient, sandboxSignIn } from "./sandbox-client.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
@@ -214,8 +214,7 @@ async function wire(
     ...(options.externalIdp === undefined ? {} : { externalIdp: options.externalIdp }),
   });
   let closing: Promise<void> | null = null;
-  let sandbox: Awaited<ReturnType<typeof ensureSandboxClient>> | null;
-  let app: FastifyInstance;
+  let sandbox: SandboxClient | null, app: FastifyInstance;
   try {
     // The first signing key is made (or found) now, so a broken key table fails the start, not a request.
     await authorizationServer?.keys.reload();
@@ -232,6 +231,7 @@ async function wire(
       ready: async () => closing === null && (await store.ping().then(() => true)),
       strictProperties: config.strictProperties,
       sandbox: config.sandbox,
+      sandboxSignIn: sandbox === null ? null : sandboxSignIn(sandbox, config),
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
       oauth,

@@ -1,8 +1,11 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ApiKeys, hashKey } from "./auth/api-keys.ts";
+import { ALL_SCOPES, KNOWN_SCOPES } from "./auth/scopes.ts";
 import type { Clock } from "./clock.ts";
 import { type Config, ConfigError } from "./config.ts";
+import { isLoopbackHost } from "./domain/ip.ts";
+import type { SandboxSignIn } from "./http/sandbox-sign-in.ts";
 import type { Store } from "./store/store.ts";
 
 const SANDBOX_CLIENT = "sandbox";
@@ -13,6 +16,26 @@ export interface SandboxClient {
   key: string;
   /** Its OAuth2 client secret; null when instances share a database and no OPENQOD_SANDBOX_SECRET says which. */
   secret: string | null;
+  /** What it may do: every scope, the operator role included, on a loopback-bound sandbox; else null (all but operator). */
+  scopes: string[] | null;
+}
+
+/**
+ * On a sandbox only its own machine can reach, the sandbox client is an operator, so the dashboard's
+ * one-click sign-in sees the operations page; anywhere else it must not be.
+ */
+export function sandboxScopes(config: Pick<Config, "host">): string[] | null {
+  return isLoopbackHost(config.host) ? [...KNOWN_SCOPES] : null;
+}
+
+/** What the dashboard's one-click sign-in hands out (http/sandbox-sign-in.ts). */
+export function sandboxSignIn(client: SandboxClient, config: Pick<Config, "host">): SandboxSignIn {
+  return {
+    clientId: client.clientId,
+    apiKey: client.key,
+    scopes: client.scopes ?? ALL_SCOPES,
+    boundToLoopback: isLoopbackHost(config.host),
+  };
 }
 
 /**
@@ -29,7 +52,11 @@ export async function ensureSandboxClient(
   const { key, secret } = await ensureKey(apiKeys, store, config, clock);
   const client = await store.clientByName(SANDBOX_CLIENT);
   if (client === undefined) throw new Error("the sandbox client is missing right after it was made");
+  // Set at every start: the same data folder may be served on 0.0.0.0 next time.
+  const scopes = sandboxScopes(config);
+  await apiKeys.setScopes(SANDBOX_CLIENT, scopes);
   return {
+    scopes,
     clientId: client.id,
     key,
     secret: await ensureSecret(apiKeys, store, config, { clientId: client.id, made: secret }),

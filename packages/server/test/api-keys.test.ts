@@ -19,6 +19,7 @@ describe("API key verification cache", () => {
       replaceClientKey: (name, hash, now) => store.replaceClientKey(name, hash, now),
       replaceClientSecret: (name, hash, now, unusable) =>
         store.replaceClientSecret(name, hash, now, unusable),
+      updateClient: (name, change) => store.updateClient(name, change),
       clientByKeyHash: (hash) => {
         lookups++;
         return store.clientByKeyHash(hash);

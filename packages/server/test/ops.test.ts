@@ -46,10 +46,12 @@ describe("operations endpoints", () => {
       "extendQosSessionDuration",
       "extendSessionV0",
       "getAuthorizationServerMetadata",
+      "getDeliveryStats",
       "getJwks",
       "getOpenIdConfiguration",
       "getQosProfile",
       "getSession",
+      "getSessionTimeline",
       "getSessionV0",
       "getWebhookSecrets",
       "listSessionNotifications",
@@ -64,10 +66,13 @@ describe("operations endpoints", () => {
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",
       "rotateWebhookSecret",
+      // The one-click sign-in is the simulator's sandbox only.
+      ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "signInAsSandbox"]),
       // In front of a real network the simulator's moves are not mounted; network-terminate stays.
       ...(NETWORK === "nef" ? [] : ["simulateNetworkEvent", "simulateNetworkLoss"]),
       "simulateNetworkTermination",
       "simulateSessionExpiry",
+      "streamSessionEvents",
     ]);
   });
 });

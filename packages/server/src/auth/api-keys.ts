@@ -42,7 +42,7 @@ export interface NewClientOptions {
 /** What ApiKeys needs of the store. */
 export type ClientStore = Pick<
   Store,
-  "insertClient" | "replaceClientKey" | "replaceClientSecret" | "clientByKeyHash"
+  "insertClient" | "replaceClientKey" | "replaceClientSecret" | "clientByKeyHash" | "updateClient"
 >;
 
 /** How long a verification is trusted, on each instance: a revoked or rotated key stops working within this (ms). */
@@ -117,6 +117,12 @@ export class ApiKeys {
     this.#valid.clear();
     this.#failed.clear();
     return key;
+  }
+
+  /** Sets what a client may do (null: every scope but operator); this instance sees it at once, others within cacheMs. */
+  async setScopes(name: string, scopes: string[] | null): Promise<void> {
+    await this.#store.updateClient(name, { scopes });
+    this.#valid.clear();
   }
 
   async verify(key: string): Promise<Principal | null> {

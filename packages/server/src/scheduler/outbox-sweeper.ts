@@ -60,6 +60,11 @@ export class OutboxSweeper {
       if ((await store.deleteIdleSinks(before, batchSize)) < batchSize) break;
       await nextTurn();
     }
+    // Sessions' stories are kept as long as their notifications.
+    for (let batch = 0; batch < maxBatches; batch++) {
+      if ((await store.sessionEvents.deleteBefore(before, batchSize)) < batchSize) break;
+      await nextTurn();
+    }
     return total;
   }
 

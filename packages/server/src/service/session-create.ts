@@ -120,6 +120,7 @@ async function insertGranted(
       dueAt: now + (decided?.afterMs ?? deps.grantTimeoutMs),
     };
     await tx.insertSession(inserted);
+    await deps.writer.tell(tx, null, inserted, now);
   }
   if (earlyEvent === null) return inserted;
   // The network spoke before the session committed (a NEF's notification racing its own 201).

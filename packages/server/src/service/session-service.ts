@@ -11,6 +11,7 @@ import { applyNetworkEvent } from "./network-events.ts";
 import { NotificationService } from "./notification-service.ts";
 import { deviceOf, type Owner, owned } from "./owner.ts";
 import { asApiError, provisionSession } from "./session-create.ts";
+import { SessionEventService } from "./session-events.ts";
 import type {
   CreateSessionInput,
   ExtensionPolicy,
@@ -18,6 +19,7 @@ import type {
   SessionServiceOptions,
 } from "./session-inputs.ts";
 import { listSessions, type SessionListing, type SessionPage } from "./session-listing.ts";
+import { storyLine } from "./session-story.ts";
 import { isLive, TransitionWriter } from "./transitions.ts";
 
 export type { CreateSessionInput, ExtensionPolicy, NotificationRenderer, SessionServiceOptions };
@@ -30,11 +32,14 @@ export class SessionService {
   readonly #o: SessionServiceOptions;
   /** The sessions' notifications and their delivery (same store and clock). */
   readonly notifications: NotificationService;
+  /** The sessions' stories: timelines, the live stream, delivery statistics. */
+  readonly events: SessionEventService;
   readonly #writer: TransitionWriter;
 
   constructor(options: SessionServiceOptions) {
     this.#o = options;
     this.notifications = new NotificationService({ store: options.store, clock: options.clock });
+    this.events = new SessionEventService({ store: options.store, clock: options.clock });
     this.#writer = new TransitionWriter(options.renderers);
   }
 
@@ -167,8 +172,10 @@ export class SessionService {
       throw asApiError(error);
     });
     const extended = await this.#o.store.write(async (tx) => {
-      const fresh = extendOf(owned(await tx.getSession(sessionId), owner));
+      const current = owned(await tx.getSession(sessionId), owner);
+      const fresh = extendOf(current);
       await tx.updateSession(fresh);
+      await this.#writer.tell(tx, current, fresh, this.#o.clock.now());
       return fresh;
     });
     // The network may hold longer than the session (its release ends it at the session's end), never
@@ -191,9 +198,9 @@ export class SessionService {
     const now = this.#o.clock.now();
     await this.#o.store.write(async (tx) => {
       const session = owned(await tx.getSession(sessionId), owner);
-      if (session.qosStatus === "AVAILABLE") {
-        await this.#writer.notify(tx, end(session, now, "DELETE_REQUESTED", 0), now);
-      }
+      const ended = session.qosStatus === "AVAILABLE" ? end(session, now, "DELETE_REQUESTED", 0) : null;
+      if (ended !== null) await this.#writer.notify(tx, ended, now);
+      await tx.recordSessionEvent(storyLine(ended?.session ?? session, "deleted", now));
       if (isLive(session)) await tx.queueRelease(sessionId, session.networkRef, now);
       await tx.deleteSession(sessionId);
     });
@@ -263,6 +270,7 @@ export class SessionService {
         const transition = whenDue(session, now, this.#o.retentionMs);
         if (transition === "remove") {
           await tx.deleteSession(session.id);
+          await tx.recordSessionEvent(storyLine(session, "removed", now));
           continue;
         }
         await this.#writer.write(tx, session, transition, now);

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { SessionRecord } from "../domain/types.ts";
 import { ClientRepository } from "./clients.ts";
 import { AttemptRepository } from "./delivery-attempts.ts";
+import { DeliveryStatsReads } from "./delivery-stats.ts";
 import type { CommitInfo } from "./effects.ts";
 import type { Engine } from "./engine.ts";
 import { GroupCommit, type WriteOptions } from "./group-commit.ts";
@@ -13,6 +14,7 @@ import { OutboxRecovery } from "./recovery.ts";
 import { OutboxRedelivery, type RedeliveryRequest } from "./redelivery.ts";
 import { RetentionRepository, type SweptRows } from "./retention.ts";
 import type { Database } from "./schema.ts";
+import { SessionEventRepository } from "./session-events.ts";
 import { SessionRepository } from "./sessions.ts";
 import type { BreakerPolicy, SinkTransition } from "./sink-breaker.ts";
 import { SinkHealthReads } from "./sink-health.ts";
@@ -55,6 +57,10 @@ export class Store {
   readonly recovery: OutboxRecovery;
   /** Per-sink health reads: origins, recent attempts, backlog. */
   readonly sinkHealth: SinkHealthReads;
+  /** Every session's story (timeline, live stream, retention). */
+  readonly sessionEvents: SessionEventRepository;
+  /** The dashboard's charts: sessions by status, attempts per minute. */
+  readonly deliveryStats: DeliveryStatsReads;
   readonly #engine: Engine;
   readonly #commits: GroupCommit;
   readonly #sessions: SessionRepository;
@@ -97,6 +103,8 @@ export class Store {
     this.#sinks = new SinkRepository(db, commit);
     this.recovery = new OutboxRecovery({ db, commit, credentials: statements.attempts.credentials });
     this.sinkHealth = new SinkHealthReads(db);
+    this.sessionEvents = new SessionEventRepository(db, commit);
+    this.deliveryStats = new DeliveryStatsReads(db);
     this.#webhookSecrets = new WebhookSecretRepository(db);
     // Other instances' (or, on SQLite, other processes') commits wake this store's workers too.
     engine.listen(this.#announce);
@@ -139,7 +147,14 @@ export class Store {
   write<T>(work: (tx: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return this.#commits.write(
       (unit) =>
-        work(new WriteTx(unit, { sessions: this.#sessions, outbox: this.#outbox, network: this.#network })),
+        work(
+          new WriteTx(unit, {
+            sessions: this.#sessions,
+            outbox: this.#outbox,
+            network: this.#network,
+            events: this.sessionEvents,
+          }),
+        ),
       options,
     );
   }

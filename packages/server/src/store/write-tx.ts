@@ -1,6 +1,7 @@
 import type { SessionRecord } from "../domain/types.ts";
 import type { GuardState, NetworkCommandRepository } from "./network-commands.ts";
 import type { OutboxRepository } from "./outbox.ts";
+import type { NewSessionEvent, SessionEventRepository } from "./session-events.ts";
 import type { SessionRepository } from "./sessions.ts";
 import type { OutboxEvent } from "./types.ts";
 import type { UnitOfWork } from "./unit-of-work.ts";
@@ -14,6 +15,7 @@ export class WriteTx {
   readonly #sessions: SessionRepository;
   readonly #outbox: OutboxRepository;
   readonly #network: NetworkCommandRepository;
+  readonly #events: SessionEventRepository;
 
   constructor(
     unit: UnitOfWork,
@@ -21,12 +23,14 @@ export class WriteTx {
       sessions: SessionRepository;
       outbox: OutboxRepository;
       network: NetworkCommandRepository;
+      events: SessionEventRepository;
     },
   ) {
     this.#unit = unit;
     this.#sessions = repositories.sessions;
     this.#outbox = repositories.outbox;
     this.#network = repositories.network;
+    this.#events = repositories.events;
   }
 
   /** The session, locked against other instances' writes until this unit's transaction ends. */
@@ -68,6 +72,11 @@ export class WriteTx {
   /** Queues a notification; `clientId` owns it (the session's client), so only they see it over the API. */
   enqueue(event: OutboxEvent, clientId: string | null = null): Promise<void> {
     return this.#outbox.enqueue(this.#unit, event, clientId);
+  }
+
+  /** Appends a line of a session's story (session_events), committed with the change it tells of. */
+  recordSessionEvent(event: NewSessionEvent): Promise<void> {
+    return this.#events.append(this.#unit, event);
   }
 
   // ---- commands to the network (network-commands.ts) ------------------------------------------------

@@ -58,6 +58,9 @@ export async function createHarness(
     const config = loadConfig([], {
       OPENQOD_DATA_DIR: dir,
       OPENQOD_SANDBOX_KEY: SANDBOX_KEY,
+      // Not bound to loopback, so the sandbox client is not an operator: tests of "another client's"
+      // answers use it. sandbox-sign-in.test.ts binds to 127.0.0.1.
+      OPENQOD_HOST: "0.0.0.0",
       // Off unless a test sets them: on a manual clock that seldom moves, a suite's 201st request or
       // 31st 401 would be refused. rate-limits.test.ts turns them on.
       OPENQOD_RATE_LIMIT: "0",
