@@ -15,11 +15,23 @@ const LABELS: Record<Field, string> = {
   token: "Notification auth token",
 };
 
+/** The CAMARA codes that are about one field whatever their message says. */
+const FIELD_OF_CODE: readonly [RegExp, Field][] = [
+  [/DURATION/, "duration"],
+  [/QOS_PROFILE/, "profile"],
+  [/IDENTIFIER/, "phone"],
+  [/INVALID_CREDENTIAL|INVALID_TOKEN/, "token"],
+  [/INVALID_SINK/, "sink"],
+];
+
 /**
- * Which field an API message is about: CAMARA messages name the field first (`device.phoneNumber must
- * be …`, `duration must be …`), so the error goes next to that field rather than in a general alert.
+ * Which field an API error is about, so it goes next to that field rather than in a general alert: by
+ * its code (`QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE`), else by its message, which names the field first
+ * for a schema violation (`device.phoneNumber must be …`).
  */
-export function fieldOf(message: string): Field | null {
+export function fieldOf(code: string, message: string): Field | null {
+  const byCode = FIELD_OF_CODE.find(([pattern]) => pattern.test(code));
+  if (byCode !== undefined) return byCode[1];
   const path = /^([A-Za-z][\w.[\]]*)/.exec(message)?.[1] ?? "";
   if (path.startsWith("device.phoneNumber")) return "phone";
   if (path.startsWith("device.ipv4Address")) return "deviceIpv4";
@@ -84,7 +96,7 @@ export function CreateSessionForm({ onCreated }: { onCreated: (session: SessionI
       setCreated(session.sessionId);
       onCreated(session);
     } catch (e) {
-      const field = e instanceof ApiError ? fieldOf(e.message) : null;
+      const field = e instanceof ApiError ? fieldOf(e.code, e.message) : null;
       if (field !== null) setFieldError({ field, message: messageOf(e) });
       else setError(messageOf(e));
     } finally {

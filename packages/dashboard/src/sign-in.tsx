@@ -38,7 +38,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
       )}
       {sandbox && (
         <section aria-labelledby="sandbox-heading" class="card">
-          <h2 id="sandbox-heading">Sandbox</h2>
+          <h2 id="sandbox-heading">This sandbox</h2>
           <p>This server is a sandbox on this machine: sign in as its sandbox client.</p>
           <button type="button" disabled={busy} onClick={() => attempt(signInAsSandbox)}>
             Sign in as the sandbox client
@@ -47,13 +47,12 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
       )}
       <form
         class="card"
-        aria-labelledby="key-heading"
         onSubmit={(e) => {
           e.preventDefault();
           void attempt(() => signInWithKey(key));
         }}
       >
-        <h2 id="key-heading">API key</h2>
+        <h2 id="key-heading">With an API key</h2>
         <label for="api-key">API key</label>
         <input
           id="api-key"
@@ -69,13 +68,12 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
       </form>
       <form
         class="card"
-        aria-labelledby="client-heading"
         onSubmit={(e) => {
           e.preventDefault();
           void attempt(() => signInWithClient(clientId, secret));
         }}
       >
-        <h2 id="client-heading">OAuth2 client credentials</h2>
+        <h2 id="client-heading">With OAuth2 client credentials</h2>
         <label for="client-id">Client ID</label>
         <input
           id="client-id"

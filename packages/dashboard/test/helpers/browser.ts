@@ -48,7 +48,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A fresh page (its own cookies and sessionStorage, so signed out) at `width`×800 in `browser`. */
 export async function newPage(browser: Browser, width = 1280): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  // bypassCSP only lets the test inject axe-core; the page itself runs under the server's CSP.
+  const context = await browser.newContext({ viewport: { width, height: 800 }, bypassCSP: true });
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   return page;
