@@ -65,26 +65,29 @@ export function DeliveriesLastHour({ stats }: { stats: DeliveryStats | null }) {
       <p>
         {delivered} delivered, {failed} failed attempts.
       </p>
-      <table class="visually-hidden" aria-label="Deliveries per minute">
-        <thead>
-          <tr>
-            <th scope="col">Minute</th>
-            <th scope="col">Delivered</th>
-            <th scope="col">Failed</th>
-          </tr>
-        </thead>
-        <tbody>
-          {buckets
-            .filter((b) => b.delivered + b.failed > 0)
-            .map((b) => (
-              <tr key={b.start}>
-                <td>{new Date(b.start).toLocaleTimeString()}</td>
-                <td>{b.delivered}</td>
-                <td>{b.failed}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      {/* A wrapper: `overflow` does not clip a table box itself. */}
+      <div class="visually-hidden">
+        <table aria-label="Deliveries per minute">
+          <thead>
+            <tr>
+              <th scope="col">Minute</th>
+              <th scope="col">Delivered</th>
+              <th scope="col">Failed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {buckets
+              .filter((b) => b.delivered + b.failed > 0)
+              .map((b) => (
+                <tr key={b.start}>
+                  <td>{new Date(b.start).toLocaleTimeString()}</td>
+                  <td>{b.delivered}</td>
+                  <td>{b.failed}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
