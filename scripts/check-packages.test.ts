@@ -1,5 +1,5 @@
 /**
- * The packages as a user gets them: `npm pack` of @openqod/sdk, receiver, server and cli, installed from
+ * The packages as a user gets them: `npm pack` of @openqod/sdk, receiver, dashboard, server and cli, installed from
  * the tarballs into a throwaway app outside the repository, then used there — an ESM import of the SDK
  * and the receiver, a TypeScript file type-checked against the installed types, `openqod --help` and
  * `openqod demo` from the installed bin. Each step is one test; after a failed step the rest are skipped.
@@ -18,13 +18,15 @@ import { describeRun, run } from "./process.ts";
 import { steps } from "./steps.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["sdk", "receiver", "server", "cli"] as const;
+const PACKAGES = ["sdk", "receiver", "dashboard", "server", "cli"] as const;
 type PackageDir = (typeof PACKAGES)[number];
 
 /** What each tarball must hold (besides package.json), and nothing of src/ or test/. */
 const REQUIRED_FILES: Record<PackageDir, string[]> = {
   sdk: ["dist/index.js", "dist/index.d.ts"],
   receiver: ["dist/index.js", "dist/index.d.ts"],
+  // The server serves the built dashboard from its package: the page must be in the tarball.
+  dashboard: ["index.js", "index.d.ts", "dist/index.html"],
   server: ["dist/index.js", "dist/index.d.ts", "dist/store/migrations.js"],
   cli: ["bin/openqod.js", "dist/main.js"],
 };
@@ -158,7 +160,7 @@ describe("the packed packages, installed into an app outside the repository", ()
     }
   });
 
-  step("npm install of the four tarballs takes every @openqod package from them", async () => {
+  step("npm install of the tarballs takes every @openqod package from them", async () => {
     const typesNode = await readJson<Manifest>(join(ROOT, "node_modules/@types/node/package.json"));
     await writeFile(
       join(app, "package.json"),

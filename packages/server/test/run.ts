@@ -20,6 +20,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const SQLITE_ONLY = new Set([
   "domain.test.ts",
   "excerpt.test.ts",
+  "dashboard.test.ts",
   "config.test.ts",
   "oauth-external-settings.test.ts",
   "oauth-external-claims.test.ts",
