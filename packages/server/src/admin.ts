@@ -1,7 +1,13 @@
 import { ApiKeys } from "./auth/api-keys.ts";
-import { unknownScopes } from "./auth/scopes.ts";
 import { keyInfo, rotateSigningKey, type SigningKeyInfo } from "./auth/signing-keys.ts";
 import { systemClock } from "./clock.ts";
+import {
+  AdminError,
+  ClientNotFoundError,
+  ClientService,
+  type ClientSettings,
+  type CreatedClient,
+} from "./service/clients.ts";
 import type { Notification } from "./service/notification.ts";
 import { NotificationService } from "./service/notification-service.ts";
 import {
@@ -12,68 +18,23 @@ import {
 import { SETTINGS } from "./settings.ts";
 import { type DatabaseSettings, openStore } from "./store/open-store.ts";
 import { SigningKeyRepository } from "./store/signing-keys.ts";
-import type { ClientRecord, JwksDocument } from "./store/types.ts";
+import type { ClientRecord } from "./store/types.ts";
 
 /** Every scope a client may be given (`clients create --scopes`); a client made without scopes has all. */
 export { ALL_SCOPES, KNOWN_SCOPES } from "./auth/scopes.ts";
+export {
+  AdminError,
+  CLIENT_NAME,
+  ClientExistsError,
+  ClientNotFoundError,
+  type ClientSettings,
+  type CreatedClient,
+} from "./service/clients.ts";
 export type { WebhookSecret } from "./service/webhook-secrets.ts";
 export type { JwksDocument } from "./store/types.ts";
 
-/** Why an operator function refused: the client name is taken, unknown, or not a valid name. */
-export class AdminError extends Error {
-  readonly code:
-    | "CLIENT_EXISTS"
-    | "CLIENT_NOT_FOUND"
-    | "INVALID_CLIENT_NAME"
-    | "INVALID_SCOPES"
-    | "INVALID_CLIENT_KEYS"
-    | "INVALID_GRACE";
-
-  constructor(code: AdminError["code"], message: string) {
-    super(message);
-    this.name = "AdminError";
-    this.code = code;
-  }
-}
-
-/** `clients.create` of a name that already exists (rotate gives it a new key). */
-export class ClientExistsError extends AdminError {
-  constructor(name: string) {
-    super("CLIENT_EXISTS", `client ${name} already exists; rotate its key for a new one`);
-    this.name = "ClientExistsError";
-  }
-}
-
-/** `clients.rotate` of a name no client has. */
-export class ClientNotFoundError extends AdminError {
-  constructor(name: string) {
-    super("CLIENT_NOT_FOUND", `no client ${name}`);
-    this.name = "ClientNotFoundError";
-  }
-}
-
-/** A client name is 1 to 64 letters, digits, "_", "." or "-". */
-export const CLIENT_NAME = /^[\w.-]{1,64}$/;
-
 /** An API client as operators see it; its key is never stored, only its hash. Times: ms since the epoch. */
 export type AdminClient = ClientRecord;
-
-/** What a client may do and how it may prove itself with a key pair (private_key_jwt). */
-export interface ClientSettings {
-  /** The scopes it may use (auth/scopes.ts); null = every scope. */
-  scopes?: string[] | null;
-  /** Its public keys, a JWKS; never a private key. */
-  jwks?: JwksDocument | null;
-  /** Where it publishes that JWKS (https://, or http:// on loopback). */
-  jwksUri?: string | null;
-}
-
-/** A client's credentials, shown once: its OAuth2 client_id and secret, and its API key. */
-export interface CreatedClient {
-  clientId: string;
-  key: string;
-  secret: string;
-}
 
 /** Operator functions on a server's database, opened directly (beside a running server, or with none). */
 export interface Admin {
@@ -161,7 +122,7 @@ export async function openAdmin(
     { ...config, databasePoolSize: Math.min(config.databasePoolSize, 2) },
     { asServer: false },
   );
-  const keys = new ApiKeys(store);
+  const clients = new ClientService(new ApiKeys(store), systemClock);
   const notifications = new NotificationService({ store, clock: systemClock });
   const signingKeys = new SigningKeyRepository(store.db);
   const secrets = new WebhookSecretService({
@@ -176,37 +137,7 @@ export async function openAdmin(
   };
   let closed: Promise<void> | null = null;
   return {
-    clients: {
-      async create(name, settings = {}) {
-        if (!CLIENT_NAME.test(name)) {
-          throw new AdminError(
-            "INVALID_CLIENT_NAME",
-            `"${name}" is not a client name: 1 to 64 letters, digits, "_", "." or "-"`,
-          );
-        }
-        checkSettings(settings);
-        if (await store.clientByName(name)) throw new ClientExistsError(name);
-        return keys.create(name, Date.now(), settings);
-      },
-      list: () => store.listClients(),
-      async rotate(name) {
-        if (!(await store.clientByName(name))) throw new ClientNotFoundError(name);
-        return keys.rotate(name);
-      },
-      async rotateSecret(name) {
-        if (!(await store.clientByName(name))) throw new ClientNotFoundError(name);
-        return keys.rotateSecret(name);
-      },
-      async update(name, settings) {
-        checkSettings(settings);
-        if (!(await store.clientByName(name))) throw new ClientNotFoundError(name);
-        await store.updateClient(name, settings);
-        const updated = await store.clientByName(name);
-        if (updated === undefined) throw new ClientNotFoundError(name);
-        return updated;
-      },
-      revoke: (name) => store.revokeClient(name, Date.now()),
-    },
+    clients,
     webhookSecrets: {
       get: async (name) => secrets.list(await ownerNamed(name)),
       async rotate(name, graceMs) {
@@ -234,49 +165,4 @@ export async function openAdmin(
       return closed;
     },
   };
-}
-
-/** A key member that only a private JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
-const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"];
-
-/** @throws AdminError INVALID_SCOPES, INVALID_CLIENT_KEYS. */
-function checkSettings(settings: ClientSettings): void {
-  if (settings.scopes != null) {
-    const unknown = unknownScopes(settings.scopes);
-    if (unknown.length > 0 || settings.scopes.length === 0) {
-      throw new AdminError(
-        "INVALID_SCOPES",
-        settings.scopes.length === 0
-          ? "a client needs at least one scope"
-          : `unknown scope${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`,
-      );
-    }
-  }
-  if (settings.jwks != null) {
-    const keys: unknown = settings.jwks.keys;
-    if (!Array.isArray(keys) || keys.length === 0)
-      throw new AdminError("INVALID_CLIENT_KEYS", 'a JWKS is {"keys": [ … ]} with at least one key');
-    for (const key of keys as unknown[]) {
-      if (typeof key !== "object" || key === null || typeof (key as { kty?: unknown }).kty !== "string")
-        throw new AdminError("INVALID_CLIENT_KEYS", "every key of the JWKS needs a kty");
-      const secret = PRIVATE_MEMBERS.filter((m) => Object.hasOwn(key, m));
-      if (secret.length > 0)
-        throw new AdminError(
-          "INVALID_CLIENT_KEYS",
-          `the JWKS holds a private or symmetric key (member ${secret.join(", ")}): register only public keys`,
-        );
-    }
-  }
-  if (settings.jwksUri != null) {
-    let url: URL | null = null;
-    try {
-      url = new URL(settings.jwksUri);
-    } catch {}
-    const loopback = url !== null && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
-    if (url === null || !(url.protocol === "https:" || (url.protocol === "http:" && loopback)))
-      throw new AdminError(
-        "INVALID_CLIENT_KEYS",
-        `the JWKS URL must be https:// (or http:// on loopback); got ${JSON.stringify(settings.jwksUri)}`,
-      );
-  }
 }

@@ -5,10 +5,12 @@ import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.ts";
 import type { AuthorizationServer } from "./auth/authorization-server.ts";
 import type { Ciba } from "./auth/ciba.ts";
+import { systemClock } from "./clock.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
 import { answerClientError, answerConnect } from "./http/client-errors.ts";
+import { clientsV1 } from "./http/clients-v1.ts";
 import { installClosingAnswer } from "./http/closing.ts";
 import { installCorrelator } from "./http/correlator.ts";
 import { dashboardRoutes } from "./http/dashboard.ts";
@@ -42,6 +44,7 @@ import type { NetworkAdapter } from "./network/adapter.ts";
 import { NefAdapter } from "./network/nef/nef-adapter.ts";
 import { NetworkSimulator } from "./network/simulator.ts";
 import type { RateLimit } from "./rate-limiter.ts";
+import { ClientService } from "./service/clients.ts";
 import type { SessionService } from "./service/session-service.ts";
 import type { WebhookSecretService } from "./service/webhook-secrets.ts";
 
@@ -188,6 +191,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       afterAuth,
     });
   }
+  // The clients' own ApiKeys, so a revoked or rotated key stops working on this server at once.
+  await app.register(clientsV1, {
+    prefix: "/admin/v1",
+    clients: new ClientService(deps.apiKeys, systemClock),
+    authenticator,
+    afterAuth,
+  });
   if (deps.network instanceof NefAdapter) {
     const nef = deps.network;
     await app.register(nefCallback, { callbacks: nef.callbacks, sink: () => nef.sink });

@@ -20,6 +20,9 @@ describe("API key verification cache", () => {
       replaceClientSecret: (name, hash, now, unusable) =>
         store.replaceClientSecret(name, hash, now, unusable),
       updateClient: (name, change) => store.updateClient(name, change),
+      clientByName: (name) => store.clientByName(name),
+      listClients: () => store.listClients(),
+      revokeClient: (name, now) => store.revokeClient(name, now),
       clientByKeyHash: (hash) => {
         lookups++;
         return store.clientByKeyHash(hash);

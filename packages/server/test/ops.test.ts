@@ -38,6 +38,7 @@ describe("operations endpoints", () => {
       .sort();
     assert.deepEqual(operations, [
       "backchannelAuthentication",
+      "createClient",
       "createSession",
       "createSessionV0",
       "deleteSession",
@@ -54,6 +55,7 @@ describe("operations endpoints", () => {
       "getSessionTimeline",
       "getSessionV0",
       "getWebhookSecrets",
+      "listClients",
       "listSessionNotifications",
       "listSessions",
       "listSinks",
@@ -65,6 +67,8 @@ describe("operations endpoints", () => {
       "retrieveQoSProfiles",
       "retrieveSessionsByDevice",
       "retrieveSessionsV0",
+      "revokeClient",
+      "rotateClientCredentials",
       "rotateWebhookSecret",
       // The one-click sign-in is the simulator's sandbox only.
       ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "signInAsSandbox"]),

@@ -42,7 +42,14 @@ export interface NewClientOptions {
 /** What ApiKeys needs of the store. */
 export type ClientStore = Pick<
   Store,
-  "insertClient" | "replaceClientKey" | "replaceClientSecret" | "clientByKeyHash" | "updateClient"
+  | "insertClient"
+  | "replaceClientKey"
+  | "replaceClientSecret"
+  | "clientByKeyHash"
+  | "updateClient"
+  | "clientByName"
+  | "listClients"
+  | "revokeClient"
 >;
 
 /** How long a verification is trusted, on each instance: a revoked or rotated key stops working within this (ms). */
@@ -123,6 +130,32 @@ export class ApiKeys {
   async setScopes(name: string, scopes: string[] | null): Promise<void> {
     await this.#store.updateClient(name, { scopes });
     this.#valid.clear();
+  }
+
+  /** Changes a client's scopes or private_key_jwt keys (a field left out stays); this instance sees it at once. */
+  async update(name: string, change: Parameters<ClientStore["updateClient"]>[1]): Promise<void> {
+    await this.#store.updateClient(name, change);
+    this.#valid.clear();
+  }
+
+  /** The client of that name, revoked or not. */
+  byName(name: string): Promise<ClientRecord | undefined> {
+    return this.#store.clientByName(name);
+  }
+
+  /** Every client, oldest first, revoked ones included. */
+  list(): Promise<ClientRecord[]> {
+    return this.#store.listClients();
+  }
+
+  /**
+   * Revokes a client: its key stops working on this instance at once, elsewhere within cacheMs.
+   * @returns false when there is no active client of that name.
+   */
+  async revoke(name: string): Promise<boolean> {
+    const revoked = await this.#store.revokeClient(name, this.#clock.now());
+    this.#valid.clear();
+    return revoked;
   }
 
   async verify(key: string): Promise<Principal | null> {

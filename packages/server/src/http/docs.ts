@@ -151,6 +151,11 @@ export const TAGS = [
       "The built-in authorization server: discovery, the JWKS of its token signing keys, and the token endpoint (client credentials; JWT access tokens with per-operation scopes).",
   },
   {
+    name: "Administration",
+    description:
+      "Operators' work on the server (scope openqod:operator): the API clients, as `openqod clients` does.",
+  },
+  {
     name: "Sandbox",
     description:
       "Simulator controls, only in a sandbox: make the network do what a real network does on its own.",
