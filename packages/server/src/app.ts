@@ -1,9 +1,11 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Kysely } from "kysely";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.ts";
 import type { AuthorizationServer } from "./auth/authorization-server.ts";
 import type { Ciba } from "./auth/ciba.ts";
+import type { Clock } from "./clock.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
@@ -40,6 +42,8 @@ import { NetworkSimulator } from "./network/simulator.ts";
 import type { RateLimit } from "./rate-limiter.ts";
 import type { SessionService } from "./service/session-service.ts";
 import type { WebhookSecretService } from "./service/webhook-secrets.ts";
+import { SandboxDeviceRepository } from "./store/sandbox-devices.ts";
+import type { Database } from "./store/schema.ts";
 
 export interface AppDeps {
   sessions: SessionService;
@@ -56,6 +60,8 @@ export interface AppDeps {
   sandbox?: boolean;
   /** The sandbox client for the dashboard's one-click sign-in (/sandbox/v1/sign-in); not served without it. */
   sandboxSignIn?: SandboxSignIn | null;
+  /** The database and clock of each client's sandbox device rules (/sandbox/v1/devices); not served without them. */
+  sandboxDevices?: { db: Kysely<Database>; clock: Clock };
   /** Replaces API-key authentication (the seam for OAuth2). */
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
@@ -191,6 +197,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       authenticator,
       afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
+      devices:
+        deps.sandboxDevices === undefined
+          ? null
+          : {
+              devices: new SandboxDeviceRepository(deps.sandboxDevices.db),
+              clock: deps.sandboxDevices.clock,
+            },
     });
     // Outside sandboxRoutes, whose every route needs a key: this one hands a key out.
     if (deps.sandboxSignIn != null && deps.network instanceof NetworkSimulator) {

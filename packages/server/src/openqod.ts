@@ -231,6 +231,7 @@ async function wire(
       ready: async () => closing === null && (await store.ping().then(() => true)),
       strictProperties: config.strictProperties,
       sandbox: config.sandbox,
+      sandboxDevices: { db: store.db, clock },
       sandboxSignIn: sandbox === null ? null : sandboxSignIn(sandbox, config),
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,
