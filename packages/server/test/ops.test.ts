@@ -40,6 +40,8 @@ describe("operations endpoints", () => {
       "backchannelAuthentication",
       "createSession",
       "createSessionV0",
+      // The device registry per client is the simulator's sandbox only.
+      ...(NETWORK === "nef" ? [] : ["deleteSandboxDevice"]),
       "deleteSession",
       "deleteSessionV0",
       "deleteWebhookSecrets",
@@ -52,6 +54,7 @@ describe("operations endpoints", () => {
       "getSession",
       "getSessionV0",
       "getWebhookSecrets",
+      ...(NETWORK === "nef" ? [] : ["listSandboxDevices"]),
       "listSessionNotifications",
       "listSessions",
       "listSinks",
@@ -65,7 +68,7 @@ describe("operations endpoints", () => {
       "retrieveSessionsV0",
       "rotateWebhookSecret",
       // The one-click sign-in is the simulator's sandbox only.
-      ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "signInAsSandbox"]),
+      ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "setSandboxDevice", "signInAsSandbox"]),
       // In front of a real network the simulator's moves are not mounted; network-terminate stays.
       ...(NETWORK === "nef" ? [] : ["simulateNetworkEvent", "simulateNetworkLoss"]),
       "simulateNetworkTermination",
