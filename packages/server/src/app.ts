@@ -56,12 +56,13 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   /** Unknown request properties are a 400 INVALID_ARGUMENT; when false they are dropped. @default true */
   strictProperties?: boolean;
-  /** Mount the simulator controls at /sandbox/v1. @default false */
-  sandbox?: boolean;
+  /**
+   * Mount the simulator controls at /sandbox/v1; given the database (and clock) of each client's device
+   * rules, /sandbox/v1/devices too. @default false
+   */
+  sandbox?: boolean | { devices: Kysely<Database>; clock: Clock };
   /** The sandbox client for the dashboard's one-click sign-in (/sandbox/v1/sign-in); not served without it. */
   sandboxSignIn?: SandboxSignIn | null;
-  /** The database and clock of each client's sandbox device rules (/sandbox/v1/devices); not served without them. */
-  sandboxDevices?: { db: Kysely<Database>; clock: Clock };
   /** Replaces API-key authentication (the seam for OAuth2). */
   authenticator?: Authenticator;
   logger?: FastifyServerOptions["logger"];
@@ -134,7 +135,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     new BearerAuthenticator(deps.apiKeys, oauth === null ? [] : [oauth.server.verifier]);
   const afterAuth = deps.rateLimits?.afterAuth;
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
-  await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
+  await app.register(frontDoor, {
+    publicUrl,
+    sandbox: deps.sandbox !== undefined && deps.sandbox !== false,
+    version: serverVersion(),
+  });
   if (oauth !== null) {
     // Not bearer-authenticated (no requireAuth): the token endpoint authenticates clients itself.
     await app.register(oauthDiscovery, { server: oauth.server });
@@ -190,7 +195,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const nef = deps.network;
     await app.register(nefCallback, { callbacks: nef.callbacks, sink: () => nef.sink });
   }
-  if (deps.sandbox === true) {
+  if (deps.sandbox !== undefined && deps.sandbox !== false) {
+    const rules = deps.sandbox === true ? null : deps.sandbox;
     await app.register(sandboxRoutes, {
       prefix: "/sandbox/v1",
       sessions: deps.sessions,
@@ -198,12 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
       devices:
-        deps.sandboxDevices === undefined
-          ? null
-          : {
-              devices: new SandboxDeviceRepository(deps.sandboxDevices.db),
-              clock: deps.sandboxDevices.clock,
-            },
+        rules === null ? null : { devices: new SandboxDeviceRepository(rules.devices), clock: rules.clock },
     });
     // Outside sandboxRoutes, whose every route needs a key: this one hands a key out.
     if (deps.sandboxSignIn != null && deps.network instanceof NetworkSimulator) {

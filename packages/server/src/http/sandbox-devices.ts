@@ -79,7 +79,7 @@ const RuleList = Type.Object(
   { additionalProperties: false },
 );
 
-const RuleIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const RuleIdParams = Type.Object({ ruleId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 type WireDevice = Static<typeof DeviceIdentifier>;
 
@@ -219,7 +219,7 @@ export const sandboxDeviceRoutes: FastifyPluginAsync<SandboxDevicesOptions> = as
   );
 
   app.delete<{ Params: Static<typeof RuleIdParams> }>(
-    "/devices/:id",
+    "/devices/:ruleId",
     {
       schema: {
         operationId: "deleteSandboxDevice",
@@ -236,7 +236,7 @@ export const sandboxDeviceRoutes: FastifyPluginAsync<SandboxDevicesOptions> = as
       },
     },
     async (request, reply) => {
-      if (!(await devices.delete(request.owner.clientId, request.params.id))) {
+      if (!(await devices.delete(request.owner.clientId, request.params.ruleId))) {
         throw new ApiError("NOT_FOUND", NO_RULE.message);
       }
       return reply.status(204).send();
