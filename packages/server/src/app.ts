@@ -1,11 +1,12 @@
 import swagger from "@fastify/swagger";
 import { dashboardDist as defaultDashboardDist } from "@openqod/dashboard";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Kysely } from "kysely";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.ts";
 import type { AuthorizationServer } from "./auth/authorization-server.ts";
 import type { Ciba } from "./auth/ciba.ts";
-import { systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { ProfileCatalogue } from "./domain/profiles.ts";
 import { installApiReference } from "./http/api-reference.ts";
 import { type Authenticator, BearerAuthenticator } from "./http/auth.ts";
@@ -47,6 +48,8 @@ import type { RateLimit } from "./rate-limiter.ts";
 import { ClientService } from "./service/clients.ts";
 import type { SessionService } from "./service/session-service.ts";
 import type { WebhookSecretService } from "./service/webhook-secrets.ts";
+import { SandboxDeviceRepository } from "./store/sandbox-devices.ts";
+import type { Database } from "./store/schema.ts";
 
 export interface AppDeps {
   sessions: SessionService;
@@ -59,8 +62,11 @@ export interface AppDeps {
   ready: () => Promise<boolean>;
   /** Unknown request properties are a 400 INVALID_ARGUMENT; when false they are dropped. @default true */
   strictProperties?: boolean;
-  /** Mount the simulator controls at /sandbox/v1. @default false */
-  sandbox?: boolean;
+  /**
+   * Mount the simulator controls at /sandbox/v1; given the database (and clock) of each client's device
+   * rules, /sandbox/v1/devices too. @default false
+   */
+  sandbox?: boolean | { devices: Kysely<Database>; clock: Clock };
   /** The sandbox client for the dashboard's one-click sign-in (/sandbox/v1/sign-in); not served without it. */
   sandboxSignIn?: SandboxSignIn | null;
   /** Replaces API-key authentication (the seam for OAuth2). */
@@ -139,7 +145,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, { metrics: deps.metrics, ready: deps.ready });
   const dashboardDist = deps.dashboardDist === undefined ? defaultDashboardDist : deps.dashboardDist;
   if (dashboardDist !== null) await app.register(dashboardRoutes, { dist: dashboardDist });
-  await app.register(frontDoor, { publicUrl, sandbox: deps.sandbox === true, version: serverVersion() });
+  await app.register(frontDoor, {
+    publicUrl,
+    sandbox: deps.sandbox !== undefined && deps.sandbox !== false,
+    version: serverVersion(),
+  });
   if (oauth !== null) {
     // Not bearer-authenticated (no requireAuth): the token endpoint authenticates clients itself.
     await app.register(oauthDiscovery, { server: oauth.server });
@@ -202,13 +212,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const nef = deps.network;
     await app.register(nefCallback, { callbacks: nef.callbacks, sink: () => nef.sink });
   }
-  if (deps.sandbox === true) {
+  if (deps.sandbox !== undefined && deps.sandbox !== false) {
+    const rules = deps.sandbox === true ? null : deps.sandbox;
     await app.register(sandboxRoutes, {
       prefix: "/sandbox/v1",
       sessions: deps.sessions,
       authenticator,
       afterAuth,
       simulator: deps.network instanceof NetworkSimulator ? deps.network : null,
+      devices:
+        rules === null ? null : { devices: new SandboxDeviceRepository(rules.devices), clock: rules.clock },
     });
     // Outside sandboxRoutes, whose every route needs a key: this one hands a key out.
     if (deps.sandboxSignIn != null && deps.network instanceof NetworkSimulator) {

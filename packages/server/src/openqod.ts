@@ -230,7 +230,7 @@ async function wire(
       // A trivial query, not a count: probes come every few seconds from every orchestrator.
       ready: async () => closing === null && (await store.ping().then(() => true)),
       strictProperties: config.strictProperties,
-      sandbox: config.sandbox,
+      sandbox: config.sandbox && { devices: store.db, clock },
       sandboxSignIn: sandbox === null ? null : sandboxSignIn(sandbox, config),
       logger: options.logger ?? false,
       publicUrl: config.publicUrl,

@@ -89,7 +89,7 @@ const HIDDEN: Operation[] = [
   "/openapi.json",
 ].map((path) => ({ method: "GET", path }));
 
-const PARAMS = ["sessionId", "name", "notificationId", "file"];
+const PARAMS = ["sessionId", "name", "notificationId", "file", "ruleId"];
 const ODD_METHODS = [
   "FOO",
   "get",

@@ -41,6 +41,8 @@ describe("operations endpoints", () => {
       "createClient",
       "createSession",
       "createSessionV0",
+      // The device registry per client is the simulator's sandbox only.
+      ...(NETWORK === "nef" ? [] : ["deleteSandboxDevice"]),
       "deleteSession",
       "deleteSessionV0",
       "deleteWebhookSecrets",
@@ -56,6 +58,7 @@ describe("operations endpoints", () => {
       "getSessionV0",
       "getWebhookSecrets",
       "listClients",
+      ...(NETWORK === "nef" ? [] : ["listSandboxDevices"]),
       "listSessionNotifications",
       "listSessions",
       "listSinks",
@@ -71,7 +74,7 @@ describe("operations endpoints", () => {
       "rotateClientCredentials",
       "rotateWebhookSecret",
       // The one-click sign-in is the simulator's sandbox only.
-      ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "signInAsSandbox"]),
+      ...(NETWORK === "nef" ? [] : ["sandboxSignInAvailable", "setSandboxDevice", "signInAsSandbox"]),
       // In front of a real network the simulator's moves are not mounted; network-terminate stays.
       ...(NETWORK === "nef" ? [] : ["simulateNetworkEvent", "simulateNetworkLoss"]),
       "simulateNetworkTermination",

@@ -6,6 +6,7 @@ import { type AfterAuth, type Authenticator, requireAuth } from "./auth.ts";
 import { BAD_SESSION_ID, errors, NO_KEY, NO_SESSION, NOT_YOURS, success } from "./docs.ts";
 import { ALREADY_ENDED, expiredSessionExamples } from "./notification-examples.ts";
 import { asSeenBy } from "./owner.ts";
+import { type SandboxDevicesOptions, sandboxDeviceRoutes } from "./sandbox-devices.ts";
 import { sandboxNetworkRoutes } from "./sandbox-network.ts";
 import { SessionIdParams, SessionInfo } from "./schemas.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
@@ -17,6 +18,8 @@ export interface SandboxOptions {
   afterAuth?: AfterAuth | undefined;
   /** The simulated network, whose moves are mounted too; null in front of a real network (then only network-terminate). */
   simulator: NetworkSimulator | null;
+  /** Each client's device rules (/sandbox/v1/devices); served only with the simulator. */
+  devices?: SandboxDevicesOptions | null | undefined;
 }
 
 /**
@@ -25,10 +28,15 @@ export interface SandboxOptions {
  */
 export const sandboxRoutes: FastifyPluginAsync<SandboxOptions> = async (
   app,
-  { sessions, authenticator, afterAuth, simulator },
+  { sessions, authenticator, afterAuth, simulator, devices },
 ) => {
   app.addHook("onRequest", requireAuth(authenticator, afterAuth));
   await app.register(sandboxNetworkRoutes, { sessions, simulator });
+  if (simulator !== null && devices != null) {
+    // The session owner's own rules come first in what the simulated network answers.
+    simulator.useClientRules((clientId) => devices.devices.rulesOf(clientId));
+    await app.register(sandboxDeviceRoutes, devices);
+  }
 
   app.post<{ Params: Static<typeof SessionIdParams> }>(
     "/sessions/:sessionId/expire",

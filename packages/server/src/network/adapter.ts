@@ -14,6 +14,8 @@ export interface DeviceCheck {
 export interface NetworkSessionRequest {
   /** OpenQoD's session id: the network echoes it in reservations() and in every event. */
   sessionId: string;
+  /** The session owner's client id: the sandbox's simulator answers by that client's own device rules. */
+  clientId?: string;
   device: ChosenDevice;
   flow: Flow;
   qosProfile: string;
@@ -90,7 +92,8 @@ export interface NetworkAdapter {
    * @default false
    */
   readonly inProcess?: boolean;
-  checkDevice(device: ChosenDevice): Promise<DeviceCheck>;
+  /** `clientId` is the caller's (the sandbox's simulator answers by that client's own device rules). */
+  checkDevice(device: ChosenDevice, clientId?: string): Promise<DeviceCheck>;
   /**
    * The longest a create may take to answer or fail, retries and token fetches included (ms). A create
    * is guarded that long (and 10 s more) before its guard releases what a dead server left.

@@ -10,7 +10,15 @@ import type {
   NetworkSessionRequest,
   Reservation,
 } from "./adapter.ts";
-import { behaviourOf, type DeviceBehaviour, type DeviceRegistry } from "./device-registry.ts";
+import {
+  behaviourOf,
+  type DeviceBehaviour,
+  type DeviceRegistry,
+  type DeviceRule,
+} from "./device-registry.ts";
+
+/** A client's own device rules (the sandbox's registry per client, store/sandbox-devices.ts). */
+export type ClientRules = (clientId: string) => Promise<readonly DeviceRule[]>;
 
 export type { DeviceOutcome, DeviceRule } from "./device-registry.ts";
 export { TEST_DEVICES } from "./device-registry.ts";
@@ -51,6 +59,7 @@ export class NetworkSimulator implements NetworkAdapter {
   readonly #options: SimulatorOptions;
   readonly #held = new Map<string, SimulatedReservation>();
   #sink: NetworkEventSink | null = null;
+  #clientRules: ClientRules | null = null;
 
   constructor(options: Partial<SimulatorOptions> = {}) {
     this.#options = {
@@ -64,20 +73,30 @@ export class NetworkSimulator implements NetworkAdapter {
     };
   }
 
-  /** What the registry says of the device. */
-  behaviourOf(device: ChosenDevice): DeviceBehaviour {
-    return behaviourOf(this.#options, device, this.#options);
+  /**
+   * Where each client's own rules come from; they are checked before the devices file's and the test
+   * identifiers. Read at every check (no cache), so a rule just set applies on every instance at once.
+   */
+  useClientRules(rules: ClientRules): void {
+    this.#clientRules = rules;
   }
 
-  async checkDevice(device: ChosenDevice): Promise<DeviceCheck> {
-    const { outcome, profiles } = this.behaviourOf(device);
+  /** What the registry says of the device: the client's own rules first, when a client is named. */
+  async behaviourOf(device: ChosenDevice, clientId?: string): Promise<DeviceBehaviour> {
+    const own = clientId === undefined || this.#clientRules === null ? [] : await this.#clientRules(clientId);
+    const rules = own.length === 0 ? this.#options.rules : [...own, ...this.#options.rules];
+    return behaviourOf({ ...this.#options, rules }, device, this.#options);
+  }
+
+  async checkDevice(device: ChosenDevice, clientId?: string): Promise<DeviceCheck> {
+    const { outcome, profiles } = await this.behaviourOf(device, clientId);
     const status = outcome === "NOT_FOUND" || outcome === "SERVICE_NOT_APPLICABLE" ? outcome : "KNOWN";
     return { status, profiles };
   }
 
   /** @throws ApiError 404 IDENTIFIER_NOT_FOUND, 422 SERVICE_NOT_APPLICABLE, as checkDevice says. */
   async create(request: NetworkSessionRequest): Promise<CreateOutcome> {
-    const { outcome, activationDelayMs: afterMs } = this.behaviourOf(request.device);
+    const { outcome, activationDelayMs: afterMs } = await this.behaviourOf(request.device, request.clientId);
     if (outcome === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (outcome === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
     const { sessionId, qosProfile, duration } = request;

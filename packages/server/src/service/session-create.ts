@@ -62,6 +62,7 @@ export async function provisionSession(
   }
   const request: NetworkSessionRequest = {
     sessionId: id,
+    clientId: requested.clientId,
     device: { device: requested.device, key: requested.deviceKey },
     flow,
     qosProfile: requested.qosProfile,

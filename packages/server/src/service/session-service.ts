@@ -85,7 +85,7 @@ export class SessionService {
         ? checkSink(input.sink, input.sinkCredential, this.#o.sinkPolicy, now)
         : { ...checkSink(input.sink, undefined, this.#o.sinkPolicy, now), token: input.sinkToken };
     const device = deviceOf(owner, input.device, chooseDeviceIdentifier);
-    const check = await network.checkDevice(device);
+    const check = await network.checkDevice(device, owner.clientId);
     if (check.status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (check.status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
     checkProfileForDevice(profile.name, check.profiles);
@@ -212,7 +212,7 @@ export class SessionService {
    */
   async retrieve(owner: Owner, device: Device | undefined): Promise<SessionRecord[]> {
     const chosen = deviceOf(owner, device, chooseDeviceIdentifier);
-    const { status } = await this.#o.network.checkDevice(chosen);
+    const { status } = await this.#o.network.checkDevice(chosen, owner.clientId);
     if (status === "NOT_FOUND") throw new ApiError("IDENTIFIER_NOT_FOUND");
     if (status === "SERVICE_NOT_APPLICABLE") throw new ApiError("SERVICE_NOT_APPLICABLE");
     return this.#o.store.sessionsOfDevice(owner.clientId, chosen.key);
