@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { messageOf } from "./api.ts";
 import { useApi } from "./context.ts";
 import { when } from "./format.ts";
@@ -36,11 +37,7 @@ export function ClientsSection() {
   return (
     <section class="card" aria-labelledby="clients-heading">
       <h2 id="clients-heading">API clients</h2>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {issued !== null && (
         <section aria-label="Shown once" class="once">
           <p>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { ApiError, messageOf } from "./api.ts";
 import { useApi } from "./context.ts";
 import type { QosProfile, SessionInfo } from "./wire.ts";
@@ -130,11 +131,7 @@ export function CreateSessionForm({ onCreated }: { onCreated: (session: SessionI
   return (
     <section aria-labelledby="create-heading" class="card">
       <h2 id="create-heading">Create a session</h2>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {created !== null && (
         <p role="status" class="ok">
           Created session <a href={`#/sessions/${created}`}>{created}</a>.

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { messageOf } from "./api.ts";
 import { DeliveriesLastHour, SessionsByStatus } from "./charts.tsx";
 import { ClientsSection } from "./clients-section.tsx";
@@ -43,11 +44,7 @@ export function OperationsPage() {
   return (
     <>
       <h1>Operations</h1>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <ClientsSection />
       <section class="card" aria-labelledby="sinks-heading">
         <h2 id="sinks-heading">Sinks</h2>

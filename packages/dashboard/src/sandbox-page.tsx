@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { messageOf } from "./api.ts";
 import { useApi } from "./context.ts";
 import { deviceLabel } from "./format.ts";
@@ -65,11 +66,7 @@ export function SandboxPage() {
         What the simulated network does for your devices. A session's own page has "Network-terminate" and
         "Expire now".
       </p>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <form
         class="card grid"
         aria-labelledby="rule-heading"

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { messageOf } from "./api.ts";
 import { useApi, useNow } from "./context.ts";
 import { deviceLabel, flowLabel, statusLabel, timeLeft, when } from "./format.ts";
@@ -81,11 +82,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         <a href="#/sessions">← All sessions</a>
       </p>
       <h1 class="mono-title">Session {sessionId}</h1>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {notice !== null && (
         <p role="status" class="ok">
           {notice}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import { messageOf } from "./api.ts";
 import { useApi, useNow } from "./context.ts";
 import { CreateSessionForm } from "./create-form.tsx";
@@ -57,11 +58,7 @@ export function SessionsPage() {
           {live ? "Live" : "Reconnecting…"}
         </span>
       </div>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div class="filters">
         <label>
           Status

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { Alert } from "./alert.tsx";
 import type { Credentials } from "./api.ts";
 import { messageOf } from "./api.ts";
 import { sandboxSignInAvailable, signInAsSandbox, signInWithClient, signInWithKey } from "./credentials.ts";
@@ -31,11 +32,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (credentials: Credentials) 
   return (
     <main id="content" class="sign-in">
       <h1>Sign in to OpenQoD</h1>
-      {error !== null && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {sandbox && (
         <section aria-labelledby="sandbox-heading" class="card">
           <h2 id="sandbox-heading">This sandbox</h2>
