@@ -79,7 +79,11 @@ export function OperationsPage() {
                   </td>
                   <td>{sink.pausedBy ?? "—"}</td>
                   <td>{sink.consecutiveFailures}</td>
-                  <td>{sink.successRate === undefined ? "—" : `${Math.round(sink.successRate * 100)} %`}</td>
+                  <td>
+                    {sink.recentSuccessRate === undefined
+                      ? "—"
+                      : `${Math.round(sink.recentSuccessRate * 100)} %`}
+                  </td>
                   <td>{sink.backlog ?? 0}</td>
                   <td>{when(sink.lastSuccessAt)}</td>
                   <td>

@@ -8,6 +8,7 @@ import { streamSessionEvents } from "./sse.ts";
 import type { QosStatus, SessionInfo, SessionList } from "./wire.ts";
 
 const STATUSES: readonly QosStatus[] = ["REQUESTED", "AVAILABLE", "UNAVAILABLE"];
+const MAX_PAGES = 50;
 
 /** The client's sessions, kept up to date by the session-events stream, with filters and a create form. */
 export function SessionsPage() {
@@ -19,10 +20,19 @@ export function SessionsPage() {
   const [status, setStatus] = useState<"" | QosStatus>("");
   const [phone, setPhone] = useState("");
 
+  // The whole list, page after page (oldest first), up to MAX_PAGES pages of 100.
   const reload = useCallback(async () => {
     try {
-      const list = await api.get<SessionList>("/notifications/v1/sessions?limit=100");
-      setSessions(new Map(list.sessions.map((s) => [s.sessionId, s])));
+      const all: SessionInfo[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const query = cursor === undefined ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+        const list = await api.get<SessionList>(`/notifications/v1/sessions?limit=100${query}`);
+        all.push(...list.sessions);
+        cursor = list.nextCursor;
+        if (cursor === undefined) break;
+      }
+      setSessions(new Map(all.map((s) => [s.sessionId, s])));
       setError(null);
     } catch (e) {
       setError(messageOf(e));
@@ -30,6 +40,7 @@ export function SessionsPage() {
   }, [api]);
 
   useEffect(() => {
+    // At once too, so the list shows even while the stream cannot connect.
     void reload();
     return streamSessionEvents(() => api.headers(), {
       onEvent: (event) =>
@@ -40,7 +51,9 @@ export function SessionsPage() {
           return next;
         }),
       onState: setLive,
-      onReconnected: () => void reload(),
+      // Read the list once the stream is open (first time and after every reconnection), so no change
+      // falls between the list and the stream; the stream's events then keep it current.
+      onConnected: () => void reload(),
       onUnauthorized: () => setError("The credential was refused: sign in again."),
     });
   }, [api, reload]);

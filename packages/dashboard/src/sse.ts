@@ -4,13 +4,18 @@ export interface StreamHandlers {
   onEvent: (event: SessionEvent) => void;
   /** Connected (true) or lost and trying again (false). */
   onState: (live: boolean) => void;
-  /** After a reconnection, whatever the stream missed may be worth reading again in full. */
-  onReconnected: () => void;
+  /** The stream is open (the first time and after each reconnection): read the full state now. */
+  onConnected: () => void;
   /** The credential was refused: stop, and sign in again. */
   onUnauthorized: () => void;
 }
 
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
+/**
+ * The server pings every 15 s: this long without a byte (a laptop that slept, a dropped network that
+ * never closed the connection) means the stream is dead, though the socket does not say so.
+ */
+const SILENCE_MS = 45_000;
 
 /**
  * Reads GET /notifications/v1/session-events with fetch rather than EventSource, which cannot send an
@@ -26,7 +31,6 @@ export function streamSessionEvents(
   let controller: AbortController | null = null;
   let lastId: string | null = null;
   let failures = 0;
-  let connectedBefore = false;
 
   const run = async (): Promise<void> => {
     while (!stopped) {
@@ -47,12 +51,16 @@ export function streamSessionEvents(
         if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
         failures = 0;
         handlers.onState(true);
-        if (connectedBefore) handlers.onReconnected();
-        connectedBefore = true;
-        await read(response.body, (id, data) => {
-          if (id !== null) lastId = id;
-          handlers.onEvent(JSON.parse(data) as SessionEvent);
-        });
+        handlers.onConnected();
+        const current = controller;
+        await read(
+          response.body,
+          (id, data) => {
+            if (id !== null) lastId = id;
+            handlers.onEvent(JSON.parse(data) as SessionEvent);
+          },
+          () => current.abort(),
+        );
       } catch {
         // lost: try again below
       }
@@ -70,17 +78,20 @@ export function streamSessionEvents(
   };
 }
 
-/** Feeds each complete `session` event of the stream to `onEvent` until it ends. */
+/** Feeds each complete `session` event of the stream to `onEvent` until it ends or falls silent. */
 async function read(
   body: ReadableStream<Uint8Array>,
   onEvent: (id: string | null, data: string) => void,
+  onSilence: () => void,
 ): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  let timer = setTimeout(onSilence, SILENCE_MS);
   for (;;) {
-    const { value, done } = await reader.read();
+    const { value, done } = await reader.read().finally(() => clearTimeout(timer));
     if (done) return;
+    timer = setTimeout(onSilence, SILENCE_MS);
     buffer += decoder.decode(value, { stream: true });
     let end = buffer.search(/\r?\n\r?\n/);
     while (end >= 0) {

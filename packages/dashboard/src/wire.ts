@@ -89,7 +89,8 @@ export interface Sink {
   consecutiveFailures: number;
   lastSuccessAt?: string;
   lastFailureAt?: string;
-  successRate?: number;
+  /** The share of its newest 100 attempts delivered, 0 to 1. */
+  recentSuccessRate?: number;
   backlog?: number;
 }
 

@@ -138,4 +138,15 @@ describe("API clients over HTTP (/admin/v1/clients, operators only)", () => {
     assert.equal(revoke.statusCode, 404);
     assert.equal(revoke.json().code, "NOT_FOUND");
   });
+
+  test("the sandbox client is not rotated or revoked over HTTP (409 CONFLICT): its key stays the one sign-in hands out", async () => {
+    const rotate = await h.request("POST", `${ADMIN}/clients/sandbox/rotate`, {}, { key: operator });
+    assert.equal(rotate.statusCode, 409);
+    assert.equal(rotate.json().code, "CONFLICT");
+    const revoke = await h.request("DELETE", `${ADMIN}/clients/sandbox`, undefined, { key: operator });
+    assert.equal(revoke.statusCode, 409);
+    assert.equal(revoke.json().code, "CONFLICT");
+    const still = await h.request("GET", SESSIONS);
+    assert.equal(still.statusCode, 200);
+  });
 });

@@ -77,6 +77,14 @@ describe("one-click sign-in as the sandbox client, on a sandbox bound to loopbac
     assert.equal(res.json().code, "NOT_FOUND");
   });
 
+  test("a request a proxy forwarded (nginx in front of the sandbox) is 404 NOT_FOUND, from loopback too", async () => {
+    for (const header of ["x-forwarded-for", "forwarded", "x-real-ip", "via"]) {
+      const res = await signIn({ host: "127.0.0.1:9091", [header]: "203.0.113.9", ...JSON_TYPE });
+      assert.equal(res.statusCode, 404, header);
+      assert.equal(res.json().code, "NOT_FOUND");
+    }
+  });
+
   test("another method is 405 METHOD_NOT_ALLOWED", async () => {
     const res = await h.openqod.app.inject({
       method: "DELETE",

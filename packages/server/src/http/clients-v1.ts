@@ -66,6 +66,21 @@ const EXISTS: ErrorExample = {
   code: "CONFLICT",
   message: "client acme-ci already exists; rotate its key for a new one",
 };
+const SANDBOX_CLIENT = "sandbox";
+const SANDBOX_KEPT_MESSAGE =
+  "the sandbox client's key is the one this server was started with (OPENQOD_SANDBOX_KEY or DATA_DIR/sandbox-key); " +
+  "change that and restart instead";
+const SANDBOX_KEPT: ErrorExample = { code: "CONFLICT", message: SANDBOX_KEPT_MESSAGE };
+
+/**
+ * The sandbox client's key is what the server reads at start and the one-click sign-in hands out: a
+ * rotation or revocation over HTTP would leave both with a dead key (and a shared database's next start
+ * with a key file that no longer verifies).
+ */
+function keepSandboxClient(name: string): void {
+  if (name === SANDBOX_CLIENT) throw new ApiError("CONFLICT", SANDBOX_KEPT_MESSAGE);
+}
+
 const BAD_NAME: ErrorExample = {
   code: "INVALID_ARGUMENT",
   message: '"acme ci" is not a client name: 1 to 64 letters, digits, "_", "." or "-"',
@@ -215,12 +230,13 @@ export const clientsV1: FastifyPluginAsync<ClientsV1Options> = async (
               },
             },
           }),
-          ...errors(NOT_FOUND, NO_KEY, NOT_OPERATOR, NOT_JSON),
+          ...errors(NOT_FOUND, SANDBOX_KEPT, NO_KEY, NOT_OPERATOR, NOT_JSON),
         },
       },
     },
     async (request) => {
       const { name } = request.params;
+      keepSandboxClient(name);
       const client = await clients.named(name).catch(refused);
       const apiKey = request.body.apiKey === false ? undefined : await clients.rotate(name);
       const clientSecret = request.body.clientSecret === false ? undefined : await clients.rotateSecret(name);
@@ -246,12 +262,13 @@ export const clientsV1: FastifyPluginAsync<ClientsV1Options> = async (
         params: NameParam,
         response: {
           204: Type.Null({ "x-response-description": "Revoked" }),
-          ...errors(NOT_FOUND, NO_KEY, NOT_OPERATOR),
+          ...errors(NOT_FOUND, SANDBOX_KEPT, NO_KEY, NOT_OPERATOR),
         },
       },
     },
     async (request, reply) => {
       const { name } = request.params;
+      keepSandboxClient(name);
       if (!(await clients.revoke(name))) throw new ApiError("NOT_FOUND", `no active client ${name}`);
       return reply.status(204).send();
     },

@@ -46,10 +46,18 @@ function hostName(host: string | undefined): string | null {
 }
 
 /**
+ * Headers a proxy adds: a request that went through one (nginx in front of a loopback sandbox) comes
+ * from loopback too, but from anywhere behind it, so it is never given the key.
+ */
+const PROXIED = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
+
+/**
  * Loopback on both ends: the server listens only there, the socket comes from there, and the `Host`
- * names it (a page served from another name that resolves to 127.0.0.1 is DNS rebinding).
+ * names it (a page served from another name that resolves to 127.0.0.1 is DNS rebinding); and no proxy
+ * says it forwarded the request.
  */
 function fromThisMachine(request: FastifyRequest, signIn: SandboxSignIn): boolean {
+  if (PROXIED.some((header) => request.headers[header] !== undefined)) return false;
   const name = hostName(request.headers.host);
   const peer = request.raw.socket.remoteAddress ?? "";
   const bare = peer.startsWith("::ffff:") ? peer.slice("::ffff:".length) : peer;
