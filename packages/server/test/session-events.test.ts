@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { sql } from "kysely";
 import pg from "pg";
+import { wholeClient } from "../src/service/session-events.ts";
 import { databaseEnv, TEST_ENGINE } from "./helpers/engine.ts";
 import { bearer, createHarness, type Harness, SANDBOX_KEY, sessionBody } from "./helpers/harness.ts";
 import { TestReceiver } from "./helpers/receiver.ts";
@@ -175,6 +176,25 @@ describe("session events: timeline, live stream, statistics", () => {
       ["granted", null],
       ["deleted", "DELETE_REQUESTED"],
     ]);
+  });
+
+  test("a token bound to one device gets 403 PERMISSION_DENIED for what spans its client: stats, the stream, a gone session's timeline", async () => {
+    const { sessionId } = await create();
+    const clientId = (await h.openqod.store.getSession(sessionId))?.clientId ?? "";
+    assert.equal((await h.request("DELETE", `${QOD}/sessions/${sessionId}`)).statusCode, 204);
+    const events = h.openqod.sessions.events;
+    assert.equal(
+      (await events.timeline({ clientId, device: null }, sessionId)).length,
+      3,
+      "the client's own credential",
+    );
+    const device = { key: `phoneNumber:+${phone}`, device: { phoneNumber: `+${phone}` } };
+    const denied = (error: { status?: number; code?: string }) =>
+      error.status === 403 && error.code === "PERMISSION_DENIED";
+    await assert.rejects(events.timeline({ clientId, device }, sessionId), denied);
+    await assert.rejects(events.stats({ clientId, device }), denied);
+    assert.throws(() => wholeClient({ clientId, device }), denied);
+    assert.doesNotThrow(() => wholeClient({ clientId, device: null }));
   });
 
   test("another client's session is 403 PERMISSION_DENIED, an unknown one 404 NOT_FOUND; an operator sees any", async () => {

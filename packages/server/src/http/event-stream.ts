@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../errors.ts";
 import type { SessionEventService } from "../service/session-events.ts";
+import { wholeClient } from "../service/session-events.ts";
 import type { SessionEventRow } from "../store/session-events.ts";
 import { asSeenBy, callerOf } from "./owner.ts";
 import { toSessionInfo } from "./session-info-v1.ts";
@@ -47,6 +48,7 @@ export class EventStreams {
     }
     const lastId = lastEventId(request.headers["last-event-id"]);
     const caller = callerOf(request);
+    wholeClient(caller);
     this.#perClient.set(clientId, open + 1);
     reply.hijack();
     const res = reply.raw;

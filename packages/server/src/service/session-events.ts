@@ -51,7 +51,8 @@ export class SessionEventService {
     }
     if (caller !== null) {
       if (session !== undefined) owned(session, caller);
-      else if (events[0]?.client_id !== caller.clientId) {
+      else if (events[0]?.client_id !== caller.clientId || caller.device != null) {
+        // A session that is gone cannot say which device it was for: a device-bound token is refused.
         throw new ApiError("PERMISSION_DENIED", "This session belongs to another API client.");
       }
     }
@@ -75,6 +76,7 @@ export class SessionEventService {
 
   /** Sessions by status now, and attempts in each of the last 60 minutes (the current one last). */
   async stats(caller: Caller): Promise<DeliveryStats> {
+    wholeClient(caller);
     const to = (Math.floor(this.#clock.now() / MINUTE_MS) + 1) * MINUTE_MS;
     const from = to - 60 * MINUTE_MS;
     const clientId = caller?.clientId ?? null;
@@ -93,5 +95,19 @@ export class SessionEventService {
       UNAVAILABLE: byStatus.get("UNAVAILABLE") ?? 0,
     };
     return { from, to, bucketSeconds: 60, sessions, deliveries };
+  }
+}
+
+/**
+ * Refuses a token bound to one device what spans all of its client's sessions (the stream, the
+ * statistics): the user's consent for one device does not reach the others.
+ * @throws ApiError 403 PERMISSION_DENIED
+ */
+export function wholeClient(caller: Caller): void {
+  if (caller?.device != null) {
+    throw new ApiError(
+      "PERMISSION_DENIED",
+      "This spans every session of the API client: use its own credential, not a token bound to a device.",
+    );
   }
 }
