@@ -21,6 +21,7 @@ const SQLITE_ONLY = new Set([
   "domain.test.ts",
   "excerpt.test.ts",
   "dashboard.test.ts",
+  "session-event-feed.test.ts",
   "config.test.ts",
   "oauth-external-settings.test.ts",
   "oauth-external-claims.test.ts",

@@ -80,17 +80,14 @@ export class EventStreams {
     // Live events wait while the missed ones are read, so none is lost or sent twice in between.
     const waiting: SessionEventRow[] | null = [];
     let held: SessionEventRow[] | null = waiting;
-    const unsubscribe = await this.#sessions.feed.subscribe((row) => {
-      if (!this.#sessions.sees(caller, row)) return;
-      if (held !== null) held.push(row);
-      else send(row);
-    });
+    let unsubscribe: (() => void) | null = null;
     const ping = setInterval(() => res.write(": ping\n\n"), this.#pingMs);
     ping.unref();
+    // Set up before anything is awaited: a client gone meanwhile still gives back its slot.
     const close = (): void => {
       if (!this.#open.delete(close)) return;
       clearInterval(ping);
-      unsubscribe();
+      unsubscribe?.();
       this.#perClient.set(clientId, (this.#perClient.get(clientId) ?? 1) - 1);
       if (!res.writableEnded) res.end();
     };
@@ -98,11 +95,25 @@ export class EventStreams {
     res.on("close", close);
 
     const replayed = new Set<number>();
-    if (lastId !== null) {
-      for (const row of await this.#sessions.missed(caller, lastId)) {
-        replayed.add(row.seq);
-        send(row);
+    try {
+      const stop = await this.#sessions.feed.subscribe((row) => {
+        if (!this.#sessions.sees(caller, row)) return;
+        if (held !== null) held.push(row);
+        else send(row);
+      });
+      if (!this.#open.has(close)) return stop();
+      unsubscribe = stop;
+      if (lastId !== null) {
+        for (const row of await this.#sessions.missed(caller, lastId)) {
+          replayed.add(row.seq);
+          send(row);
+        }
       }
+    } catch {
+      // The database failed us after the 200 went out: end the stream, and the client reconnects
+      // with its Last-Event-ID rather than waiting on a stream that will never speak.
+      close();
+      return;
     }
     held = null;
     for (const row of waiting) {

@@ -47,7 +47,14 @@ export class SessionEventFeed {
     this.#listeners.add(listener);
     if (this.#timer === null) {
       this.#starting ??= this.#start();
-      await this.#starting;
+      try {
+        await this.#starting;
+      } catch (error) {
+        // A failed start is not kept: the next subscriber tries again.
+        this.#starting = null;
+        this.#listeners.delete(listener);
+        throw error;
+      }
     }
     return () => {
       this.#listeners.delete(listener);
