@@ -19,6 +19,7 @@ OpenQoD sandbox is running.
   Base URL:     ${baseUrl}
   API key:      ${key}
   Data:         ${dataDir}
+  Dashboard:    ${baseUrl}/dashboard/
   APIs:         ${baseUrl}/quality-on-demand/v1  ${baseUrl}/qos-profiles/v1  (OpenAPI: ${baseUrl}/openapi.json)
 
 Create a QoD session:

@@ -310,6 +310,7 @@ describe("configuration", () => {
         await new Promise((r) => setTimeout(r, 50));
       assert.ok(server.output().includes(`Authorization: Bearer ${key}`));
       assert.ok(server.output().includes(`${server.url}/quality-on-demand/v1/sessions`));
+      assert.ok(server.output().includes(`Dashboard:    ${server.url}/dashboard/`));
       const res = await fetch(`${server.url}/qos-profiles/v1/qos-profiles/QOS_E`, {
         headers: { authorization: `Bearer ${key}` },
       });
