@@ -17,8 +17,6 @@ export interface Credentials {
   bearer: string;
   /** What to show: the client's name or id. */
   label: string;
-  /** Client credentials, kept to fetch a new access token when the current one expires. */
-  client?: { id: string; secret: string };
 }
 
 function isErrorInfo(value: unknown): value is ErrorInfo {

@@ -38,14 +38,16 @@ export async function signInWithKey(key: string): Promise<Credentials> {
 
 /** OAuth2 client credentials (RFC 6749 §4.4) at the built-in authorization server. */
 export async function signInWithClient(id: string, secret: string): Promise<Credentials> {
+  // client_secret_post, not Basic: a 401 to a Basic header carries `WWW-Authenticate: Basic`, and the
+  // browser would answer a wrong secret with its own login prompt instead of the page's message.
   const response = await fetch("/oauth2/v1/token", {
     method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      accept: "application/json",
-      authorization: `Basic ${btoa(`${encodeURIComponent(id.trim())}:${encodeURIComponent(secret.trim())}`)}`,
-    },
-    body: new URLSearchParams({ grant_type: "client_credentials" }).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: id.trim(),
+      client_secret: secret.trim(),
+    }).toString(),
   });
   const body = (await response.json().catch(() => ({}))) as {
     access_token?: string;
@@ -56,7 +58,8 @@ export async function signInWithClient(id: string, secret: string): Promise<Cred
   if (!response.ok || body.access_token === undefined) {
     throw new Error(body.error_description ?? body.message ?? body.error ?? `HTTP ${response.status}`);
   }
-  return { bearer: body.access_token, label: `client ${id.trim()}`, client: { id: id.trim(), secret } };
+  // Only the token is kept, never the secret: when it expires (401) the page asks to sign in again.
+  return { bearer: body.access_token, label: `client ${id.trim()}` };
 }
 
 /** Whether this server offers the one-click sandbox sign-in (a sandbox on loopback). */

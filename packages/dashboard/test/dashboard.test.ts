@@ -84,6 +84,29 @@ describe("dashboard in a real browser", () => {
   });
 
   test(
+    "OAuth2 client credentials sign in (a wrong secret shows the token endpoint's message); the page then reads the API",
+    BROWSER_TEST,
+    async () => {
+      const made = await sandbox.api("POST", "/admin/v1/clients", { name: "dash-oauth" });
+      assert.equal(made.status, 201);
+      const { clientId, clientSecret } = made.body as { clientId: string; clientSecret: string };
+      const page = await newPage(browser);
+      await page.goto(`${sandbox.url}/dashboard/`);
+      await page.getByLabel("Client ID").fill(clientId);
+      await page.getByLabel("Client secret").fill("oqs_wrong");
+      await page.getByRole("button", { name: "Sign in with client credentials" }).click();
+      await page.getByRole("alert").waitFor();
+      assert.match((await page.getByRole("alert").textContent()) ?? "", /\S/);
+      await page.getByLabel("Client secret").fill(clientSecret);
+      await page.getByRole("button", { name: "Sign in with client credentials" }).click();
+      await page.getByRole("navigation", { name: "Main" }).waitFor();
+      await page.getByRole("table", { name: "Sessions" }).waitFor();
+      assert.ok(!page.url().includes(clientSecret), "the secret is never in the URL");
+      await page.context().close();
+    },
+  );
+
+  test(
     "a session created through the API appears in the table within 2 s, without reload",
     BROWSER_TEST,
     async () => {
