@@ -1,0 +1,147 @@
+import type { BoundedChild } from "./bounded-child.ts";
+import { runIperfClient, startIperfServer } from "./iperf.ts";
+import { probeRtt, type RttReport, startUdpEcho } from "./udp-probe.ts";
+
+/**
+ * The measured scenario of the lab (design of issue 17): from the server side to the device, a bulk
+ * transfer of several TCP streams competes with one app flow at the router's bottleneck. Only the two
+ * namespaces' names and the device's address are needed; a LabTopology fits.
+ */
+export interface TrafficEnds {
+  device: { netns: string; ipv4: string };
+  server: { netns: string };
+}
+
+export interface ScenarioOptions {
+  /** Measured seconds of each transfer (after the warm-up). @default 5 */
+  seconds?: number;
+  /** Warm-up seconds left out (slow start). @default 2 */
+  omitSeconds?: number;
+  /** Parallel TCP streams of the bulk transfer. @default 8 */
+  bulkStreams?: number;
+  /** The device's port of the bulk transfer. @default 5201 */
+  bulkPort?: number;
+}
+
+/** One run of the app flow against the bulk, as received at the device, in bits per second. */
+export interface AppFlowReport {
+  appBps: number;
+  bulkBps: number;
+  /** What the app flow would get if the link were split evenly among all streams: total / (streams + 1). */
+  fairShareBps: number;
+}
+
+/** What the app flow's own server and client need to be killed for, past the run's length. */
+const SERVER_SLACK_MS = 20_000;
+
+async function withServers<T>(starts: (() => Promise<BoundedChild>)[], body: () => Promise<T>): Promise<T> {
+  const started: BoundedChild[] = [];
+  try {
+    for (const start of starts) started.push(await start());
+    return await body();
+  } finally {
+    // Reaped whatever happened: a one-shot iperf3 server whose client failed would wait for the next one.
+    await Promise.all(started.map((child) => child.stop()));
+  }
+}
+
+/**
+ * Both results, once both have settled: a failure of one never leaves the other running past this call.
+ * @throws the first failure
+ */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === "rejected") throw ra.reason;
+  if (rb.status === "rejected") throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/**
+ * Runs the bulk (`bulkStreams` streams to bulkPort) and one app flow (one stream to `appPort`) at the
+ * same time, server -> device, and reports what the device received of each.
+ * @param appPort the device's port of the app flow (the port a QoD session names)
+ * @throws IperfError when either transfer fails
+ */
+export async function measureAppFlow(
+  ends: TrafficEnds,
+  appPort: number,
+  options: ScenarioOptions = {},
+): Promise<AppFlowReport> {
+  const seconds = options.seconds ?? 5;
+  const omitSeconds = options.omitSeconds ?? 2;
+  const streams = options.bulkStreams ?? 8;
+  const bulkPort = options.bulkPort ?? 5201;
+  const bound = (seconds + omitSeconds) * 1000 + SERVER_SLACK_MS;
+  const { device, server } = ends;
+  return withServers(
+    [
+      () => startIperfServer(device.netns, bulkPort, bound),
+      () => startIperfServer(device.netns, appPort, bound),
+    ],
+    async () => {
+      const client = { netns: server.netns, host: device.ipv4, seconds, omitSeconds };
+      const [bulk, app] = await both(
+        runIperfClient({ ...client, port: bulkPort, streams }),
+        runIperfClient({ ...client, port: appPort }),
+      );
+      return {
+        appBps: app.receivedBps,
+        bulkBps: bulk.receivedBps,
+        fairShareBps: (app.receivedBps + bulk.receivedBps) / (streams + 1),
+      };
+    },
+  );
+}
+
+/** Round-trip times of an app's small packets while the bulk fills the link. */
+export interface LatencyReport extends RttReport {
+  /** What the bulk got meanwhile, in bits per second (so a run without load is visible). */
+  bulkBps: number;
+}
+
+/**
+ * Probes a UDP echo on the device's `echoPort` from the server side every 20 ms while the bulk runs,
+ * starting after the bulk's warm-up and ending before it does.
+ * @throws IperfError or Error when the bulk or the prober fails
+ */
+export async function measureLatencyUnderLoad(
+  ends: TrafficEnds,
+  echoPort: number,
+  options: ScenarioOptions = {},
+): Promise<LatencyReport> {
+  const seconds = options.seconds ?? 5;
+  const omitSeconds = options.omitSeconds ?? 2;
+  const bulkPort = options.bulkPort ?? 5201;
+  const bound = (seconds + omitSeconds) * 1000 + SERVER_SLACK_MS;
+  const { device, server } = ends;
+  const intervalMs = 20;
+  return withServers(
+    [
+      () => startIperfServer(device.netns, bulkPort, bound),
+      () => startUdpEcho(device.netns, { host: device.ipv4, port: echoPort }, bound),
+    ],
+    async () => {
+      const bulk = runIperfClient({
+        netns: server.netns,
+        host: device.ipv4,
+        port: bulkPort,
+        seconds,
+        omitSeconds,
+        streams: options.bulkStreams ?? 8,
+      });
+      // Probing starts once the queue has built up and stops a second before the bulk ends.
+      const probing = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, omitSeconds * 1000));
+        return probeRtt({
+          netns: server.netns,
+          host: device.ipv4,
+          port: echoPort,
+          count: Math.max(10, Math.floor(((seconds - 1) * 1000) / intervalMs)),
+          intervalMs,
+        });
+      })();
+      const [load, rtt] = await both(bulk, probing);
+      return { ...rtt, bulkBps: load.receivedBps };
+    },
+  );
+}
