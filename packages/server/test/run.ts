@@ -35,6 +35,7 @@ const SQLITE_ONLY = new Set([
   "nef-emulator.test.ts",
   "nef-emulator-faults.test.ts",
   "tc-proof.test.ts",
+  "lab-traffic.test.ts",
 ]);
 /**
  * The files that run again in front of the NEF emulator: sessions over both API dialects, their
