@@ -31,8 +31,12 @@ export interface AppFlowReport {
   fairShareBps: number;
 }
 
-/** What the app flow's own server and client need to be killed for, past the run's length. */
+/** How long the servers may outlive the run's own length before they are killed. */
 const SERVER_SLACK_MS = 20_000;
+/** Seconds the bulk runs before the app flow starts, and after it ends. */
+const HEAD_START_S = 1;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function withServers<T>(starts: (() => Promise<BoundedChild>)[], body: () => Promise<T>): Promise<T> {
   const started: BoundedChild[] = [];
@@ -71,7 +75,7 @@ export async function measureAppFlow(
   const omitSeconds = options.omitSeconds ?? 2;
   const streams = options.bulkStreams ?? 8;
   const bulkPort = options.bulkPort ?? 5201;
-  const bound = (seconds + omitSeconds) * 1000 + SERVER_SLACK_MS;
+  const bound = (seconds + omitSeconds + 2 * HEAD_START_S) * 1000 + SERVER_SLACK_MS;
   const { device, server } = ends;
   return withServers(
     [
@@ -79,15 +83,23 @@ export async function measureAppFlow(
       () => startIperfServer(device.netns, appPort, bound),
     ],
     async () => {
-      const client = { netns: server.netns, host: device.ipv4, seconds, omitSeconds };
-      const [bulk, app] = await both(
-        runIperfClient({ ...client, port: bulkPort, streams }),
-        runIperfClient({ ...client, port: appPort }),
+      const client = { netns: server.netns, host: device.ipv4, omitSeconds };
+      // The bulk starts first and ends last, so that the app flow's measured seconds all compete with it
+      // (8 connections can take a while to open on a busy machine: the app flow had the link to itself).
+      const bulk = runIperfClient({
+        ...client,
+        port: bulkPort,
+        streams,
+        seconds: seconds + 2 * HEAD_START_S,
+      });
+      const app = delay(HEAD_START_S * 1000).then(() =>
+        runIperfClient({ ...client, port: appPort, seconds }),
       );
+      const [bulkReport, appReport] = await both(bulk, app);
       return {
-        appBps: app.receivedBps,
-        bulkBps: bulk.receivedBps,
-        fairShareBps: (app.receivedBps + bulk.receivedBps) / (streams + 1),
+        appBps: appReport.receivedBps,
+        bulkBps: bulkReport.receivedBps,
+        fairShareBps: (appReport.receivedBps + bulkReport.receivedBps) / (streams + 1),
       };
     },
   );
@@ -131,7 +143,7 @@ export async function measureLatencyUnderLoad(
       });
       // Probing starts once the queue has built up and stops a second before the bulk ends.
       const probing = (async () => {
-        await new Promise((resolve) => setTimeout(resolve, omitSeconds * 1000));
+        await delay(omitSeconds * 1000);
         return probeRtt({
           netns: server.netns,
           host: device.ipv4,
