@@ -116,6 +116,20 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     assertFairShare(deleted, "after DELETE");
   });
 
+  test("once its QOS_L session expires, the app flow is back to its fair share", {
+    timeout: 30_000,
+  }, async (t) => {
+    const id = await createSession("QOS_L", APP_PORT);
+    h.clock.advance(120_000);
+    // The scheduler ends it (DURATION_EXPIRED), the network worker then removes its classes.
+    await h.tick();
+    const read = (await h.request("GET", `${QOD}/sessions/${id}`)).json();
+    assert.deepEqual([read.qosStatus, read.statusInfo], ["UNAVAILABLE", "DURATION_EXPIRED"]);
+    const expired = await measureAppFlow(lab, APP_PORT);
+    t.diagnostic(`after expiry: app ${mbit(expired.appBps)}, bulk ${mbit(expired.bulkBps)}`);
+    assertFairShare(expired, "after expiry");
+  });
+
   test("a QOS_E session at least halves the median round trip of the app's packets under the bulk load", {
     timeout: 40_000,
   }, async (t) => {
