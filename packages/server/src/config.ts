@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { externalIdpSettingProblems } from "./auth/external-settings.ts";
+import { tcSettingProblems } from "./network/linux-tc/settings.ts";
 import { networkSettingProblems } from "./network/nef/settings.ts";
 import {
   CLIENT_VARIABLES,
@@ -96,6 +97,7 @@ export function loadConfig(
     );
   }
   problems.push(...networkSettingProblems(settings));
+  problems.push(...tcSettingProblems(settings));
   problems.push(...externalIdpSettingProblems(settings));
   for (const name of Object.keys(env)) {
     // A misspelt variable would otherwise be silently ignored.

@@ -17,9 +17,8 @@ import { WorkerEvents } from "./events.ts";
 import { RateLimits } from "./http/rate-limits.ts";
 import { createMetrics } from "./metrics.ts";
 import type { NetworkAdapter } from "./network/adapter.ts";
+import { createNetwork } from "./network/create-network.ts";
 import type { DeviceRegistry } from "./network/device-registry.ts";
-import { createNefAdapter } from "./network/nef/create.ts";
-import { NetworkSimulator } from "./network/simulator.ts";
 import { ensureSandboxClient, type SandboxClient, sandboxSignIn } from "./sandbox-client.ts";
 import { NetworkWorker } from "./scheduler/network-worker.ts";
 import { OutboxSweeper } from "./scheduler/outbox-sweeper.ts";
@@ -93,17 +92,7 @@ export async function createOpenQod(options: OpenQodOptions): Promise<OpenQod> {
   const registry =
     config.devicesFile === null ? { rules: [] } : await loadDevicesFile(config.devicesFile, catalogue);
   const events = new WorkerEvents();
-  const network =
-    options.network ??
-    (config.network === "nef"
-      ? await createNefAdapter(config, { profileNames: catalogue, events, clock })
-      : new NetworkSimulator({
-          ...registry,
-          catalogue,
-          activationDelayMs: config.activationDelayMs,
-          // Each instance sharing a database has a simulator of its own, which knows only its own sessions.
-          listsReservations: config.databaseUrl === null,
-        }));
+  const network = options.network ?? (await createNetwork(config, { profiles, registry, events, clock }));
   mkdirSync(config.dataDir, { recursive: true });
   const store = await openStore(config, {
     asServer: true,

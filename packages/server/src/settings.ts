@@ -4,6 +4,7 @@ import { AUTH_SETTINGS } from "./auth/settings.ts";
 import { BREAKER_SETTINGS } from "./delivery/breaker-settings.ts";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./delivery/retry-policy.ts";
 import { RATE_LIMIT_SETTINGS } from "./http/rate-limit-settings.ts";
+import { TC_SETTINGS } from "./network/linux-tc/settings.ts";
 import { NETWORK_SETTINGS } from "./network/nef/settings.ts";
 import {
   absoluteUrl,
@@ -103,6 +104,7 @@ export const SETTINGS = {
   ...CIBA_SETTINGS,
   ...RATE_LIMIT_SETTINGS,
   ...NETWORK_SETTINGS,
+  ...TC_SETTINGS,
   activationDelayMs: {
     flag: "simulator-activation-delay",
     variable: "OPENQOD_SIMULATOR_ACTIVATION_DELAY",

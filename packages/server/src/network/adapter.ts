@@ -1,5 +1,6 @@
 import type { ChosenDevice } from "../domain/device.ts";
 import type { Flow } from "../domain/flow.ts";
+import type { Device } from "../domain/types.ts";
 
 /** What the network says of a device before any session is requested for it. */
 export type DeviceStatus = "KNOWN" | "NOT_FOUND" | "SERVICE_NOT_APPLICABLE";
@@ -17,6 +18,12 @@ export interface NetworkSessionRequest {
   /** The session owner's client id: the sandbox's simulator answers by that client's own device rules. */
   clientId?: string;
   device: ChosenDevice;
+  /**
+   * Every identifier the request gave for the device (`device` is the one OpenQoD chose): a network
+   * that matches traffic by address (linux-tc) needs the addresses when a phone number was chosen.
+   * @default device.device
+   */
+  identifiers?: Device;
   flow: Flow;
   qosProfile: string;
   /** Seconds. */

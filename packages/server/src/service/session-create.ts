@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.ts";
 import { type Flow, flowsOverlap, parseFlow } from "../domain/flow.ts";
 import { activate } from "../domain/lifecycle.ts";
-import type { SessionRecord } from "../domain/types.ts";
+import type { Device, SessionRecord } from "../domain/types.ts";
 import { ApiError } from "../errors.ts";
 import type {
   CreateOutcome,
@@ -46,6 +46,7 @@ export async function provisionSession(
   deps: ProvisionDeps,
   requested: SessionRecord,
   flow: Flow,
+  identifiers: Device = requested.device,
 ): Promise<SessionRecord> {
   const { store, network, clock } = deps;
   const { id } = requested;
@@ -64,6 +65,7 @@ export async function provisionSession(
     sessionId: id,
     clientId: requested.clientId,
     device: { device: requested.device, key: requested.deviceKey },
+    identifiers,
     flow,
     qosProfile: requested.qosProfile,
     duration: requested.duration,

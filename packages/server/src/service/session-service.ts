@@ -123,6 +123,8 @@ export class SessionService {
       },
       requested,
       flow,
+      // With a device-bound token the request names no device (deviceOf): the token's is all there is.
+      input.device ?? device.device,
     );
   }
 

@@ -10,10 +10,10 @@ export const NETWORK_SETTINGS = {
   network: {
     flag: "network",
     variable: "OPENQOD_NETWORK",
-    kind: oneOf(["simulator", "nef"]),
+    kind: oneOf(["simulator", "nef", "linux-tc"]),
     fallback: "simulator",
     defaultText: "`simulator`",
-    doc: "the network sessions are asked of: the built-in `simulator`, or a 3GPP `nef`",
+    doc: "the network sessions are asked of: the built-in `simulator`, a 3GPP `nef`, or this machine's kernel (`linux-tc`)",
   },
   nefUrl: {
     flag: "nef-url",

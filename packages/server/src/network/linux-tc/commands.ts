@@ -1,0 +1,117 @@
+import { blocksOf, pairs, protocolsOf, type TcDirection, type TcPlan } from "./plan.ts";
+import type { PortBlock } from "./port-blocks.ts";
+import { tcRate } from "./rate.ts";
+
+/**
+ * OpenQoD's share of an interface's traffic control, and nothing else: the root htb 1:, its class 1:1
+ * (the link), the class 1:ffff of traffic matching no session, and per session the class 1:<minor>
+ * with minor in [MIN_MINOR, MAX_MINOR] and the u32 filters of prefs 2*minor (IPv4) and 2*minor+1 (IPv6).
+ * Other classes and filters on the interface are not touched.
+ */
+export const ROOT = "1:";
+export const LINK_CLASS = "1:1";
+export const DEFAULT_MINOR = 0xffff;
+export const MIN_MINOR = 0x100;
+export const MAX_MINOR = 0x7fff;
+/** The share of the link kept for traffic of no session, so that no set of sessions can starve it. */
+export const DEFAULT_SHARE = 0.05;
+
+export type Way = "down" | "up";
+
+const hex = (n: number) => n.toString(16);
+export const classId = (minor: number) => `1:${hex(minor)}`;
+export const prefOf = (minor: number, family: 4 | 6) => 2 * minor + (family === 6 ? 1 : 0);
+export const minorOfPref = (pref: number) => Math.floor(pref / 2);
+
+/**
+ * htb's quantum (bytes a class sends per round when classes of one priority borrow): about a
+ * millisecond at its rate, within the bounds htb accepts without a warning.
+ */
+function quantum(rate: number): number {
+  return Math.min(200_000, Math.max(1_514, Math.round(rate / 8 / 1_000)));
+}
+
+function htb(direction: Pick<TcDirection, "rate" | "ceil">): string {
+  return `htb rate ${tcRate(direction.rate)} ceil ${tcRate(direction.ceil)} quantum ${quantum(direction.rate)}`;
+}
+
+/** Creates OpenQoD's root on an interface whose root qdisc is not already OpenQoD's htb. */
+export function rootLines(dev: string, link: number, existing: boolean): string[] {
+  return [
+    `qdisc ${existing ? "change" : "replace"} dev ${dev} root handle ${ROOT} htb default ${hex(DEFAULT_MINOR)}`,
+    ...linkLines(dev, link),
+  ];
+}
+
+/** The link's class and the class of traffic of no session (both set again at every start: the rate may change). */
+export function linkLines(dev: string, link: number): string[] {
+  const spare = { rate: Math.max(8_000, Math.round(link * DEFAULT_SHARE)), ceil: link };
+  return [
+    `class replace dev ${dev} parent ${ROOT} classid ${LINK_CLASS} ${htb({ rate: link, ceil: link })}`,
+    `class replace dev ${dev} parent ${LINK_CLASS} classid ${classId(DEFAULT_MINOR)} ${htb(spare)} prio 7`,
+  ];
+}
+
+function portMatch(family: 4 | 6, side: "sport" | "dport", block: PortBlock | null): string[] {
+  if (block === null) return [];
+  return [`match ${family === 4 ? "ip" : "ip6"} ${side} ${block.value} 0x${hex(block.mask)}`];
+}
+
+/**
+ * The u32 filters of one direction. Downstream (towards the device) the device is the destination,
+ * upstream the source. A port match is made for TCP and for UDP, each checking the protocol: u32 reads
+ * ports at a fixed offset, which in other protocols holds something else.
+ */
+export function filterLines(dev: string, plan: Pick<TcPlan, "minor" | "flow">, way: Way): string[] {
+  const { flow, minor } = plan;
+  const lines: string[] = [];
+  const [deviceSide, serverSide] = way === "down" ? (["dst", "src"] as const) : (["src", "dst"] as const);
+  const [devicePort, serverPort] =
+    way === "down" ? (["dport", "sport"] as const) : (["sport", "dport"] as const);
+  for (const { family, device, server } of pairs(flow)) {
+    const ip = family === 4 ? "ip" : "ip6";
+    const protocol = family === 4 ? "ip" : "ipv6";
+    for (const proto of protocolsOf(flow) ?? [null]) {
+      for (const deviceBlock of blocksOf(flow.devicePorts)) {
+        for (const serverBlock of blocksOf(flow.serverPorts)) {
+          const matches = [
+            `match ${ip} ${deviceSide} ${device}`,
+            `match ${ip} ${serverSide} ${server}`,
+            ...(proto === null ? [] : [`match ${ip} protocol ${proto} 0xff`]),
+            ...portMatch(family, devicePort, deviceBlock),
+            ...portMatch(family, serverPort, serverBlock),
+          ];
+          lines.push(
+            `filter add dev ${dev} parent ${ROOT} protocol ${protocol} pref ${prefOf(minor, family)} u32 ${matches.join(" ")} classid ${classId(minor)}`,
+          );
+        }
+      }
+    }
+  }
+  return lines;
+}
+
+/** Adds a session's class and filters on one interface (class first: a filter points at it). */
+export function addLines(dev: string, plan: TcPlan, way: Way): string[] {
+  const direction = plan[way];
+  return [
+    `class add dev ${dev} parent ${LINK_CLASS} classid ${classId(plan.minor)} ${htb(direction)} prio ${direction.prio}`,
+    ...filterLines(dev, plan, way),
+  ];
+}
+
+/** Removes a session's filters, then its class (a class with filters pointing at it cannot go). */
+export function removeLines(dev: string, minor: number): string[] {
+  return [...removeFilterLines(dev, minor), `class del dev ${dev} classid ${classId(minor)}`];
+}
+
+export function removeFilterLines(dev: string, minor: number): string[] {
+  return [4, 6].map(
+    (family) => `filter del dev ${dev} parent ${ROOT} pref ${prefOf(minor, family as 4 | 6)}`,
+  );
+}
+
+/** The prefs a session's filters use on one interface (one per IP version of its flow). */
+export function prefsOf(plan: Pick<TcPlan, "minor" | "flow">): number[] {
+  return [...new Set(pairs(plan.flow).map((p) => p.family))].map((family) => prefOf(plan.minor, family));
+}

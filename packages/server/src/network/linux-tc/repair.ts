@@ -1,0 +1,103 @@
+import {
+  addLines,
+  filterLines,
+  LINK_CLASS,
+  MAX_MINOR,
+  MIN_MINOR,
+  minorOfPref,
+  prefOf,
+  ROOT,
+  removeFilterLines,
+  removeLines,
+  rootLines,
+  type Way,
+} from "./commands.ts";
+import type { KernelClass, TcKernel } from "./kernel.ts";
+import { pairs, type TcDirection, type TcPlan } from "./plan.ts";
+
+/** The interfaces OpenQoD shapes, each with the direction its egress carries. */
+export type Interfaces = ReadonlyArray<{ way: Way; dev: string; link: number }>;
+
+/** Root qdiscs an interface has by default (or after a plain `tc qdisc add`): OpenQoD's htb replaces them. */
+const REPLACEABLE = new Set(["noqueue", "pfifo_fast", "pfifo", "bfifo", "mq", "fq_codel", "fq", "sfq"]);
+
+/** An interface whose root qdisc is someone else's: OpenQoD will not take it over. */
+export class ForeignRootError extends Error {}
+
+async function ensureRoot(kernel: TcKernel, dev: string, link: number): Promise<boolean> {
+  const root = await kernel.rootQdisc(dev);
+  const ours = root?.kind === "htb" && root.handle === ROOT;
+  if (!ours && root !== null && !REPLACEABLE.has(root.kind)) {
+    throw new ForeignRootError(
+      `${dev} already has a root qdisc (${root.kind} ${root.handle ?? ""}); OpenQoD shapes with its own root htb ${ROOT} and does not replace another: remove it (tc qdisc del dev ${dev} root) or choose another interface`,
+    );
+  }
+  await kernel.batch(rootLines(dev, link, ours));
+  return ours;
+}
+
+/** Sets up (or checks and updates the link rate of) OpenQoD's root on every interface. */
+export async function setUpRoots(kernel: TcKernel, interfaces: Interfaces): Promise<void> {
+  for (const { dev, link } of interfaces) await ensureRoot(kernel, dev, link);
+}
+
+const near = (a: number | null, b: number) => a !== null && Math.abs(a - b) <= b * 0.01 + 1_000;
+
+function matches(found: KernelClass | undefined, want: TcDirection): boolean {
+  return (
+    found !== undefined &&
+    near(found.rate, want.rate) &&
+    near(found.ceil, want.ceil) &&
+    found.prio === want.prio
+  );
+}
+
+/**
+ * Makes OpenQoD's share of each interface hold exactly `plans`, and leaves everything else alone:
+ * - a class or filter in OpenQoD's range that no plan has (a session ended while its release was lost,
+ *   a create that died before its commit) is removed;
+ * - a plan whose class is missing or different (a reboot, someone's `tc class del`), or whose filters
+ *   are missing or incomplete, is added again whole;
+ * - a root that vanished (the interface was recreated) is set up again.
+ * Removals run first with -force (each may already be gone), then the additions in one batch.
+ */
+export async function repair(
+  kernel: TcKernel,
+  interfaces: Interfaces,
+  plans: readonly TcPlan[],
+): Promise<void> {
+  for (const { way, dev, link } of interfaces) {
+    const root = await kernel.rootQdisc(dev);
+    if (root?.kind !== "htb" || root.handle !== ROOT) await ensureRoot(kernel, dev, link);
+    const classes = new Map<number, KernelClass>();
+    for (const c of await kernel.classes(dev)) {
+      const minor = Number.parseInt(c.classId.slice(ROOT.length), 16);
+      if (c.parent === LINK_CLASS && minor >= MIN_MINOR && minor <= MAX_MINOR) classes.set(minor, c);
+    }
+    const filters = await kernel.filters(dev);
+    const wanted = new Map(plans.map((plan) => [plan.minor, plan]));
+    const removals: string[] = [];
+    const additions: string[] = [];
+    for (const minor of classes.keys()) if (!wanted.has(minor)) removals.push(...removeLines(dev, minor));
+    for (const pref of filters.keys()) {
+      const minor = minorOfPref(pref);
+      if (minor >= MIN_MINOR && minor <= MAX_MINOR && !wanted.has(minor) && !classes.has(minor)) {
+        removals.push(`filter del dev ${dev} parent ${ROOT} pref ${pref}`);
+      }
+    }
+    for (const plan of plans) {
+      const lines = filterLines(dev, plan, way);
+      const families = new Set(pairs(plan.flow).map((p) => p.family));
+      const complete = [...families].every((family) => {
+        const pref = ` pref ${prefOf(plan.minor, family)} `;
+        return filters.get(prefOf(plan.minor, family)) === lines.filter((l) => l.includes(pref)).length;
+      });
+      if (matches(classes.get(plan.minor), plan[way]) && complete) continue;
+      if (classes.has(plan.minor)) removals.push(...removeLines(dev, plan.minor));
+      else removals.push(...removeFilterLines(dev, plan.minor));
+      additions.push(...addLines(dev, plan, way));
+    }
+    await kernel.batch(removals, { force: true });
+    await kernel.batch(additions);
+  }
+}
