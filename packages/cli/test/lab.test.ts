@@ -112,12 +112,29 @@ describe("openqod lab (root)", { skip: labSkip() }, () => {
     await teardownLab(PREFIX);
   });
 
-  test("`lab down` removes a lab left behind, then says there is none", async () => {
+  test("`lab down` removes a lab left behind, names what still runs inside, then says there is none", async () => {
     await buildLab(PREFIX);
-    const ran = await openqod(["lab", "down", "--prefix", PREFIX]);
-    assert.equal(ran.code, 0, ran.stderr);
-    assert.equal(ran.stdout, `removed ${PREFIX}-device, ${PREFIX}-router, ${PREFIX}-server\n`);
-    assert.deepEqual(labPresent(PREFIX), []);
+    // A process of this test inside the device namespace, as a user's iperf3 server would be.
+    const sleeper = spawn("ip", ["netns", "exec", `${PREFIX}-device`, "sleep", "30"], { stdio: "ignore" });
+    try {
+      await eventually(
+        "sleep runs in the lab",
+        () =>
+          spawnSync("ip", ["netns", "pids", `${PREFIX}-device`], { encoding: "utf8" }).stdout.trim() !== "",
+        5000,
+      );
+      const ran = await openqod(["lab", "down", "--prefix", PREFIX]);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.equal(
+        ran.stdout,
+        `removed ${PREFIX}-device, ${PREFIX}-router, ${PREFIX}-server\n` +
+          `still running, now without a network: sleep (pid ${sleeper.pid}, was in ${PREFIX}-device)\n`,
+      );
+      assert.deepEqual(labPresent(PREFIX), []);
+      assert.equal(sleeper.exitCode, null, "the user's process is not the lab's to stop");
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
     const again = await openqod(["lab", "down", "--prefix", PREFIX]);
     assert.equal(again.code, 0);
     assert.equal(

@@ -14,8 +14,10 @@ interface LabFlags {
   dataDir?: string;
 }
 
+type LabModule = typeof import("@openqod/server/lab");
+
 /** The server's lab, loaded only when used: the other commands start without the server's dependencies. */
-async function labModule(prefix: string) {
+async function labModule(prefix: string): Promise<LabModule> {
   const lab = await import("@openqod/server/lab");
   try {
     lab.labNamespaces(prefix);
@@ -52,47 +54,49 @@ function stopSignal(): Promise<string> {
 }
 
 /**
+ * Removes the lab, then says what it removed and which processes (the user's, still inside) lost their
+ * network with it: they are not the lab's to stop.
+ */
+async function teardownAndTell(lab: LabModule, prefix: string): Promise<string[]> {
+  const left = await lab.labProcesses(prefix);
+  const removed = await lab.teardownLab(prefix);
+  if (removed.length > 0) line(`removed ${removed.join(", ")}`);
+  for (const p of left)
+    line(`still running, now without a network: ${p.command} (pid ${p.pid}, was in ${p.netns})`);
+  return removed;
+}
+
+/**
  * `openqod lab`: the lab network, a reaper for it, and the sandbox shaping it, until SIGINT/SIGTERM.
  * Exit 2: the lab cannot run here (not root) or the settings are invalid; 1: building or serving failed.
  */
 async function runLab(flags: LabFlags): Promise<void> {
-  // Loaded only here: the other commands start without the server's dependencies.
-  const { buildLab, LabCommandError, labSupport, startLabReaper, teardownLab } = await import(
-    "@openqod/server/lab"
-  );
+  const lab = await labModule(flags.prefix);
   const { ConfigError, createOpenQod, loadConfig } = await import("@openqod/server");
-  const unsupported = labSupport();
-  if (unsupported !== null) throw new CliError(unsupported, EXIT.usage);
   const temporary = flags.dataDir === undefined ? await mkdtemp(join(tmpdir(), "openqod-lab-")) : null;
   const dataDir = flags.dataDir ?? temporary ?? "";
-  // Started before the build: a crash (or a Ctrl-C) half-way through must not leave namespaces behind.
-  const reaper = startLabReaper(flags.prefix);
+  // Started before the build: a crash (or a kill) half-way through must not leave namespaces behind.
+  const reaper = lab.startLabReaper(flags.prefix);
   let openqod: Awaited<ReturnType<typeof createOpenQod>> | null = null;
   try {
     const config = loadConfig(serverArgs(flags, dataDir, `${flags.prefix}-router`), process.env);
+    // Listened for from here on: a Ctrl-C during the build or the start ends it all cleanly once they are done.
     const stopped = stopSignal();
-    const lab = await buildLab(flags.prefix);
+    const topology = await lab.buildLab(flags.prefix).catch((error: unknown) => {
+      throw new CliError(`building the lab: ${(error as Error).message}`, EXIT.api);
+    });
     openqod = await createOpenQod({ config });
     await openqod.app.listen({ host: config.host, port: config.port });
     openqod.startWorkers();
     const address = openqod.app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.port;
-    line(
-      labBanner({
-        lab,
-        rate: flags.rate,
-        baseUrl: `http://127.0.0.1:${port}`,
-        key: openqod.sandboxKey ?? "",
-        dataDir,
-      }),
-    );
+    const baseUrl = `http://127.0.0.1:${port}`;
+    line(labBanner({ lab: topology, rate: flags.rate, baseUrl, key: openqod.sandboxKey ?? "", dataDir }));
     await stopped;
     line("stopping: OpenQoD, then the lab");
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
-    if (error instanceof LabCommandError) throw new CliError(error.message, EXIT.api);
-    const code = (error as { code?: unknown }).code;
-    if (code === "EADDRINUSE")
+    if ((error as { code?: unknown }).code === "EADDRINUSE")
       throw new CliError(`port ${flags.port} on 127.0.0.1 is in use: choose another with --port`, EXIT.api);
     throw error;
   } finally {
@@ -100,26 +104,26 @@ async function runLab(flags: LabFlags): Promise<void> {
       await openqod?.close();
     } finally {
       // If this throws, the reaper is still running: it removes the lab once this process has ended.
-      const removed = await teardownLab(flags.prefix);
+      await teardownAndTell(lab, flags.prefix);
       reaper.stop();
       if (temporary !== null) await rm(temporary, { recursive: true, force: true });
-      if (removed.length > 0) line(`removed ${removed.join(", ")}`);
     }
   }
 }
 
 /** `openqod lab down`: removes a lab left behind (by a `kill -9` of the reaper as well). */
 async function labDown(flags: { prefix: string }): Promise<void> {
-  const { LabCommandError, teardownLab } = await labModule(flags.prefix);
+  const lab = await labModule(flags.prefix);
   try {
-    const removed = await teardownLab(flags.prefix);
-    line(
-      removed.length > 0
-        ? `removed ${removed.join(", ")}`
-        : `no lab "${flags.prefix}" here: no namespace ${flags.prefix}-device, ${flags.prefix}-router or ${flags.prefix}-server`,
-    );
+    const removed = await teardownAndTell(lab, flags.prefix);
+    if (removed.length === 0) {
+      const [device, router, server] = ["device", "router", "server"].map(
+        (role) => `${flags.prefix}-${role}`,
+      );
+      line(`no lab "${flags.prefix}" here: no namespace ${device}, ${router} or ${server}`);
+    }
   } catch (error) {
-    if (error instanceof LabCommandError) throw new CliError(error.message, EXIT.api);
+    if (error instanceof lab.LabCommandError) throw new CliError(error.message, EXIT.api);
     throw error;
   }
 }
