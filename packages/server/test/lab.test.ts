@@ -97,6 +97,13 @@ describe("labSupport", () => {
     );
   });
 
+  test("names a missing ethtool (the lab turns the veths' offloads off)", () => {
+    assert.equal(
+      labSupport(answers(true, { "ethtool --version": "not found" }).checks),
+      "`ethtool` cannot run (not found): install ethtool",
+    );
+  });
+
   test("says when a namespace cannot be made (a container without the rights), and why", () => {
     assert.equal(
       labSupport(
@@ -154,6 +161,30 @@ describe("the lab network", { skip: labSkip(["ping"]) }, () => {
     );
     for (const name of ["dev0", "down0", "up0", "srv0"])
       assert.ok(!hostLinks.includes(name), `${name} in the host`);
+  });
+
+  test("its veths act like wires: no segmentation offloads, a queue of 100 packets", () => {
+    for (const [netns, iface] of [
+      [lab.device.netns, "dev0"],
+      [lab.router.netns, "down0"],
+      [lab.router.netns, "up0"],
+      [lab.server.netns, "srv0"],
+    ] as const) {
+      const features = spawnSync("ip", ["netns", "exec", netns, "ethtool", "-k", iface], {
+        encoding: "utf8",
+      }).stdout;
+      for (const feature of [
+        "tcp-segmentation-offload",
+        "generic-segmentation-offload",
+        "generic-receive-offload",
+      ]) {
+        assert.match(features, new RegExp(`^${feature}: off`, "m"), `${iface} ${feature}`);
+      }
+      const [link] = JSON.parse(ip(["-j", "-n", netns, "link", "show", "dev", iface]).stdout) as {
+        txqlen: number;
+      }[];
+      assert.equal(link?.txqlen, 100, `${iface} txqueuelen`);
+    }
   });
 
   test("has no way out: the router knows no route beyond the lab, the server reaches none of the host's addresses", () => {

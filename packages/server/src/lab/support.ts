@@ -20,7 +20,7 @@ const system: SupportChecks = {
 };
 
 /**
- * Whether a lab can be built here: root, iproute2's `ip` and `tc`, and a network namespace that can
+ * Whether a lab can be built here: root, iproute2's `ip` and `tc`, ethtool, and a network namespace that can
  * really be made (a container without CAP_SYS_ADMIN runs as root and still cannot).
  * @returns null when usable, else the reason in one line, saying what to do
  */
@@ -32,6 +32,9 @@ export function labSupport(checks: SupportChecks = system): string | null {
     const failure = checks.run(tool, ["-V"]);
     if (failure !== null) return `\`${tool}\` cannot run (${failure}): install iproute2`;
   }
+  // The lab turns the veths' offloads off (see topology.ts), which only ethtool does.
+  const ethtool = checks.run("ethtool", ["--version"]);
+  if (ethtool !== null) return `\`ethtool\` cannot run (${ethtool}): install ethtool`;
   // A throwaway name of this process only, so that two checks at once never collide.
   const probe = `oqprobe-${process.pid}`;
   const failure = checks.run("ip", ["netns", "add", probe]);
