@@ -59,31 +59,8 @@ export async function buildLab(prefix = DEFAULT_LAB_PREFIX): Promise<LabTopology
       await sysctls(netns, ["ipv6/conf/all/accept_dad", "ipv6/conf/default/accept_dad"], "0");
       await ipIn(netns, ["link", "set", "lo", "up"]);
     }
-    // Both ends are made inside the namespaces: nothing of the lab ever exists in the host's.
-    await ipIn(router.netns, [
-      "link",
-      "add",
-      router.downlink,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      device.iface,
-      "netns",
-      device.netns,
-    ]);
-    await ipIn(router.netns, [
-      "link",
-      "add",
-      router.uplink,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      server.iface,
-      "netns",
-      server.netns,
-    ]);
+    await vethPair([router.netns, router.downlink], [device.netns, device.iface]);
+    await vethPair([router.netns, router.uplink], [server.netns, server.iface]);
     for (const [netns, iface] of [
       [device.netns, device.iface],
       [router.netns, router.downlink],
@@ -114,6 +91,11 @@ export async function buildLab(prefix = DEFAULT_LAB_PREFIX): Promise<LabTopology
     });
     throw error;
   }
+}
+
+/** A veth pair whose both ends are made inside their namespaces: nothing of the lab is ever in the host's. */
+function vethPair([netns, iface]: readonly [string, string], [peerNetns, peer]: readonly [string, string]) {
+  return ipIn(netns, ["link", "add", iface, "type", "veth", "peer", "name", peer, "netns", peerNetns]);
 }
 
 /**
