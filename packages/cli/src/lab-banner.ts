@@ -39,16 +39,17 @@ OpenQoD lab is running: OpenQoD shapes real traffic through the router, ${rate} 
 
 Run any program on a side with \`${device} <program>\` (or ${lab.server.netns}).
 
-Try it: an app flow (port 5202) against a bulk transfer of 8 streams (port 5201), server to device.
-  ${device} iperf3 -s -p 5201 &
-  ${device} iperf3 -s -p 5202 &
-  ${server} iperf3 -c ${lab.device.ipv4} -p 5201 -P 8 -t 60 -C cubic &
+Try it, each command in a terminal of its own: an app flow (port 5202) against a bulk transfer of
+8 streams (port 5201), server to device.
+  ${device} iperf3 -s -p 5201
+  ${device} iperf3 -s -p 5202
+  ${server} iperf3 -c ${lab.device.ipv4} -p 5201 -P 8 -t 60 -C cubic
   ${server} iperf3 -c ${lab.device.ipv4} -p 5202 -t 10 -C cubic
 Then give the app flow QOS_L (50 Mbit/s guaranteed downstream) and run the last command again:
   curl -s -X POST ${baseUrl}/quality-on-demand/v1/sessions \\
     -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
     -d '${appFlowSession(lab)}'
 
-Ctrl-C stops OpenQoD and removes the lab (\`sudo openqod lab down --prefix ${lab.prefix}\` removes one left behind).
+Ctrl-C stops OpenQoD and removes the lab (\`sudo npx openqod lab down --prefix ${lab.prefix}\` removes one left behind).
 `;
 }

@@ -143,7 +143,7 @@ describe("openqod lab (root)", { skip: labSkip() }, () => {
     );
   });
 
-  test("serves the sandbox shaping the lab's router; a session gets its class; Ctrl-C removes it all, exit 0", async () => {
+  test("serves the sandbox shaping the lab's router, refuses a second lab of its prefix; a session gets its class; Ctrl-C removes it all, exit 0", async () => {
     const port = await freePort();
     const lab = await startLab(["--prefix", PREFIX, "--port", String(port), "--rate", "100mbit"]);
     try {
@@ -157,6 +157,13 @@ describe("openqod lab (root)", { skip: labSkip() }, () => {
         out,
         new RegExp(`sudo ip netns exec ${PREFIX}-server iperf3 -c 198\\.18\\.1\\.2 -p 5202 -t 10`),
       );
+      assert.deepEqual(labPresent(PREFIX), ["device", "router", "server"]);
+      // A second lab of the same prefix, and `lab down`, leave the running one alone.
+      const inUse = `error: the lab "${PREFIX}" is in use by process ${lab.child.pid}: stop that one (Ctrl-C), or choose another --prefix\n`;
+      const second = await openqod(["lab", "--prefix", PREFIX, "--port", String(await freePort())]);
+      assert.deepEqual([second.code, second.stderr], [1, inUse]);
+      const down = await openqod(["lab", "down", "--prefix", PREFIX]);
+      assert.deepEqual([down.code, down.stderr], [1, inUse]);
       assert.deepEqual(labPresent(PREFIX), ["device", "router", "server"]);
       const key = /API key: +(\S+)/.exec(out)?.[1] ?? "";
       const data = /Data: +(\S+)/.exec(out)?.[1] ?? "";
@@ -191,6 +198,7 @@ describe("openqod lab (root)", { skip: labSkip() }, () => {
     lab.child.kill("SIGKILL");
     await lab.exited;
     await eventually("the lab is removed", () => labPresent(PREFIX).length === 0, 5000);
+    await eventually("its claim is removed", () => !existsSync(`/run/openqod-lab-${PREFIX}.pid`), 2000);
   });
 
   test("a server that cannot start (its port is taken) leaves no namespace behind, exit 1", async () => {

@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { mustRun } from "../src/lab/exec.ts";
-import { buildLab, LabCommandError, type LabTopology, labSupport, teardownLab } from "../src/lab/index.ts";
+import {
+  buildLab,
+  claimLab,
+  LabCommandError,
+  LabInUseError,
+  type LabTopology,
+  labOwner,
+  labSupport,
+  teardownLab,
+} from "../src/lab/index.ts";
 import { labSkip } from "./helpers/lab-skip.ts";
 
 /** Unique to this run, so that parallel runs never collide; only these prefixes are ever torn down. */
@@ -121,6 +131,41 @@ describe("labSupport", () => {
       `ip netns add oqprobe-${process.pid}`,
       `ip netns delete oqprobe-${process.pid}`,
     ]);
+  });
+});
+
+describe("a lab's claim", {
+  skip: process.geteuid?.() === 0 ? false : "its file is under /run, root's",
+}, () => {
+  const prefix = `oqt${process.pid}claim`;
+  const file = `/run/openqod-lab-${prefix}.pid`;
+  after(() => rmSync(file, { force: true }));
+
+  test("is held by one live process: a second claim is refused, naming it, until released", () => {
+    const claim = claimLab(prefix);
+    assert.equal(labOwner(prefix), process.pid);
+    assert.throws(
+      () => claimLab(prefix),
+      (error: unknown) =>
+        error instanceof LabInUseError &&
+        error.pid === process.pid &&
+        error.message ===
+          `the lab "${prefix}" is in use by process ${process.pid}: stop that one (Ctrl-C), or choose another --prefix`,
+    );
+    claim.release();
+    assert.equal(labOwner(prefix), null);
+    assert.ok(!existsSync(file));
+  });
+
+  test("of a process that died is taken over", () => {
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    });
+    writeFileSync(file, `${dead.stdout}\n`);
+    assert.equal(labOwner(prefix), null);
+    const claim = claimLab(prefix);
+    assert.equal(readFileSync(file, "utf8"), `${process.pid}\n`);
+    claim.release();
   });
 });
 
@@ -250,6 +295,8 @@ describe("the lab's reaper", { skip: labSkip() }, () => {
       () => !namespaces().has(`${CHILD_PREFIX}-device`) && !present(),
       5000,
     );
+    // The claim goes last, after the namespaces.
+    await eventually("its claim is gone", () => !existsSync(`/run/openqod-lab-${CHILD_PREFIX}.pid`), 2000);
     assert.ok(!namespaces().has(`${CHILD_PREFIX}-server`));
   });
 

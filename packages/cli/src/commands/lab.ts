@@ -73,6 +73,13 @@ async function teardownAndTell(lab: LabModule, prefix: string): Promise<string[]
 async function runLab(flags: LabFlags): Promise<void> {
   const lab = await labModule(flags.prefix);
   const { ConfigError, createOpenQod, loadConfig } = await import("@openqod/server");
+  let claim: { release(): void };
+  try {
+    claim = lab.claimLab(flags.prefix);
+  } catch (error) {
+    if (error instanceof lab.LabInUseError) throw new CliError(error.message, EXIT.api);
+    throw error;
+  }
   const temporary = flags.dataDir === undefined ? await mkdtemp(join(tmpdir(), "openqod-lab-")) : null;
   const dataDir = flags.dataDir ?? temporary ?? "";
   // Started before the build: a crash (or a kill) half-way through must not leave namespaces behind.
@@ -106,6 +113,7 @@ async function runLab(flags: LabFlags): Promise<void> {
       // If this throws, the reaper is still running: it removes the lab once this process has ended.
       await teardownAndTell(lab, flags.prefix);
       reaper.stop();
+      claim.release();
       if (temporary !== null) await rm(temporary, { recursive: true, force: true });
     }
   }
@@ -114,6 +122,8 @@ async function runLab(flags: LabFlags): Promise<void> {
 /** `openqod lab down`: removes a lab left behind (by a `kill -9` of the reaper as well). */
 async function labDown(flags: { prefix: string }): Promise<void> {
   const lab = await labModule(flags.prefix);
+  const owner = lab.labOwner(flags.prefix);
+  if (owner !== null) throw new CliError(new lab.LabInUseError(flags.prefix, owner).message, EXIT.api);
   try {
     const removed = await teardownAndTell(lab, flags.prefix);
     if (removed.length === 0) {

@@ -1,4 +1,5 @@
 /** The lab network in namespaces (`@openqod/server/lab`), for `openqod lab`, the benchmark and tests. */
+export { claimLab, LabInUseError, labOwner } from "./claim.ts";
 export { type CommandResult, LabCommandError } from "./exec.ts";
 export { namespacesOf as labNamespaces } from "./netns.ts";
 export { type LabProcess, labProcesses } from "./processes.ts";
