@@ -92,7 +92,8 @@ export function oneOf<const V extends string>(
   values: readonly V[],
   options: { upperCase?: boolean } = {},
 ): Kind<V> {
-  const words = values.length === 2 ? values.join(" or ") : values.join(", ");
+  const words =
+    values.length < 3 ? values.join(" or ") : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
   return {
     expects: `one of ${values.join(", ")}`,
     placeholder: values.join("|"),

@@ -259,7 +259,7 @@ describe("configuration", () => {
         OPENQOD_NEF_TIMEOUT: "10ms",
       }),
       [
-        'OPENQOD_NETWORK="nfe" must be simulator or nef',
+        'OPENQOD_NETWORK="nfe" must be simulator, nef or linux-tc',
         'OPENQOD_NEF_SCS_AS_ID="a/b" must be 1 to 128 letters, digits, -, _, . or ~',
         "OPENQOD_NEF_TOKEN must be 1 to 4096 printable characters without spaces",
         'OPENQOD_NEF_TIMEOUT="10ms" must be a duration like 250ms, 5s, 5m or 2h, at least 100 ms',

@@ -94,7 +94,7 @@ export class LinuxTcAdapter implements NetworkAdapter {
     return this.#serial(async () => {
       admit(planned, profile.name, [...this.#plans.values()], this.#links);
       const plan: TcPlan = { ...planned, minor: await this.#freeMinor() };
-      const lines = this.#interfaces.flatMap(({ way, dev }) => addLines(dev, plan, way));
+      const lines = this.#interfaces.flatMap(({ way, dev, link }) => addLines(dev, plan, way, link));
       try {
         await this.#o.kernel.batch(lines);
       } catch (error) {

@@ -16,6 +16,8 @@ export interface KernelClass {
 export interface RootQdisc {
   kind: string;
   handle: string | null;
+  /** htb's default class ("0xffff"), null for other kinds. */
+  defaultClass: string | null;
 }
 
 /** A tc or ip command that failed: what was run and what it said. */
@@ -48,6 +50,7 @@ interface QdiscJson {
   kind?: unknown;
   handle?: unknown;
   root?: unknown;
+  options?: { default?: unknown };
 }
 
 interface FilterJson {
@@ -103,7 +106,12 @@ export class TcCommand implements TcKernel {
     const list = JSON.parse(await this.#run(["-json", "qdisc", "show", "dev", dev])) as QdiscJson[];
     const root = list.find((q) => q.root === true);
     if (root === undefined || typeof root.kind !== "string") return null;
-    return { kind: root.kind, handle: typeof root.handle === "string" ? root.handle : null };
+    const defaultClass = root.options?.default;
+    return {
+      kind: root.kind,
+      handle: typeof root.handle === "string" ? root.handle : null,
+      defaultClass: typeof defaultClass === "string" ? defaultClass : null,
+    };
   }
 
   async classes(dev: string): Promise<KernelClass[]> {

@@ -1,5 +1,6 @@
 import {
   addLines,
+  DEFAULT_CLASS_TEXT,
   filterLines,
   LINK_CLASS,
   MAX_MINOR,
@@ -12,7 +13,7 @@ import {
   rootLines,
   type Way,
 } from "./commands.ts";
-import type { KernelClass, TcKernel } from "./kernel.ts";
+import type { KernelClass, RootQdisc, TcKernel } from "./kernel.ts";
 import { pairs, type TcDirection, type TcPlan } from "./plan.ts";
 
 /** The interfaces OpenQoD shapes, each with the direction its egress carries. */
@@ -24,9 +25,13 @@ const REPLACEABLE = new Set(["noqueue", "pfifo_fast", "pfifo", "bfifo", "mq", "f
 /** An interface whose root qdisc is someone else's: OpenQoD will not take it over. */
 export class ForeignRootError extends Error {}
 
+function isOurs(root: RootQdisc | null): boolean {
+  return root?.kind === "htb" && root.handle === ROOT && root.defaultClass === DEFAULT_CLASS_TEXT;
+}
+
 async function ensureRoot(kernel: TcKernel, dev: string, link: number): Promise<boolean> {
   const root = await kernel.rootQdisc(dev);
-  const ours = root?.kind === "htb" && root.handle === ROOT;
+  const ours = isOurs(root);
   if (!ours && root !== null && !REPLACEABLE.has(root.kind)) {
     throw new ForeignRootError(
       `${dev} already has a root qdisc (${root.kind} ${root.handle ?? ""}); OpenQoD shapes with its own root htb ${ROOT} and does not replace another: remove it (tc qdisc del dev ${dev} root) or choose another interface`,
@@ -68,7 +73,7 @@ export async function repair(
 ): Promise<void> {
   for (const { way, dev, link } of interfaces) {
     const root = await kernel.rootQdisc(dev);
-    if (root?.kind !== "htb" || root.handle !== ROOT) await ensureRoot(kernel, dev, link);
+    if (!isOurs(root)) await ensureRoot(kernel, dev, link);
     const classes = new Map<number, KernelClass>();
     for (const c of await kernel.classes(dev)) {
       const minor = Number.parseInt(c.classId.slice(ROOT.length), 16);
@@ -95,7 +100,7 @@ export async function repair(
       if (matches(classes.get(plan.minor), plan[way]) && complete) continue;
       if (classes.has(plan.minor)) removals.push(...removeLines(dev, plan.minor));
       else removals.push(...removeFilterLines(dev, plan.minor));
-      additions.push(...addLines(dev, plan, way));
+      additions.push(...addLines(dev, plan, way, link));
     }
     await kernel.batch(removals, { force: true });
     await kernel.batch(additions);
