@@ -124,6 +124,13 @@ describe("labSupport", () => {
     );
   });
 
+  test("says when the namespace it tried cannot be removed", () => {
+    assert.equal(
+      labSupport(answers(true, { "ip netns delete": "Device or resource busy" }).checks),
+      `cannot delete the network namespace oqprobe-${process.pid} it just made (Device or resource busy)`,
+    );
+  });
+
   test("is usable when all holds, and removes the namespace it tried", () => {
     const { checks, calls } = answers(true);
     assert.equal(labSupport(checks), null);

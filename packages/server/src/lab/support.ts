@@ -39,6 +39,7 @@ export function labSupport(checks: SupportChecks = system): string | null {
   const probe = `oqprobe-${process.pid}`;
   const failure = checks.run("ip", ["netns", "add", probe]);
   if (failure !== null) return `cannot create a network namespace (\`ip netns add\`: ${failure})`;
-  checks.run("ip", ["netns", "delete", probe]);
+  const left = checks.run("ip", ["netns", "delete", probe]);
+  if (left !== null) return `cannot delete the network namespace ${probe} it just made (${left})`;
   return null;
 }
