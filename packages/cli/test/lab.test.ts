@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { buildLab, teardownLab } from "../../server/src/lab/index.ts";
 import { labSkip } from "../../server/test/helpers/lab-skip.ts";
@@ -189,6 +192,27 @@ describe("openqod lab (root)", { skip: labSkip() }, () => {
       assert.ok(!existsSync(data), "the temporary data folder is removed");
     } finally {
       lab.child.kill("SIGKILL");
+    }
+  });
+
+  test("SIGTERM stops it as Ctrl-C does; a --data-dir given is kept", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "openqod-lab-test-"));
+    try {
+      const lab = await startLab([
+        "--prefix",
+        PREFIX,
+        "--port",
+        String(await freePort()),
+        "--data-dir",
+        dataDir,
+      ]);
+      assert.match(lab.output(), new RegExp(`Data: +${dataDir}\\n`));
+      lab.child.kill("SIGTERM");
+      assert.equal(await lab.exited, 0, lab.output());
+      assert.deepEqual(labPresent(PREFIX), []);
+      assert.ok(existsSync(join(dataDir, "sandbox-key")), "the data folder and its sandbox key are kept");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 
