@@ -34,6 +34,7 @@ const SQLITE_ONLY = new Set([
   "nef-wire.test.ts",
   "nef-emulator.test.ts",
   "nef-emulator-faults.test.ts",
+  "lab.test.ts",
 ]);
 /**
  * The files that run again in front of the NEF emulator: sessions over both API dialects, their
