@@ -79,6 +79,12 @@ console.log(JSON.stringify({ local: apiRoot.startsWith("http://127.0.0.1:"), sta
 await nef.close();
 `;
 
+// The lab through its subpath export, as \`openqod lab\` loads it (nothing built: the names and the check).
+const LAB_MJS = `import { DEFAULT_LAB_PREFIX, labNamespaces, labSupport } from "@openqod/server/lab";
+const answer = labSupport({ isRoot: () => false, run: () => null });
+console.log(JSON.stringify({ names: labNamespaces(DEFAULT_LAB_PREFIX), notRoot: answer.startsWith("the lab needs root") }));
+`;
+
 const CHECK_TS = `import { NetworkAsCodeClient, type QodSession, ValidationError } from "@openqod/sdk";
 import { createReceiver, type QodEvent } from "@openqod/receiver";
 import { createOpenQod, loadConfig, type OpenQod } from "@openqod/server";
@@ -230,7 +236,7 @@ describe("the packed packages, installed into an app outside the repository", ()
     });
     assert.equal(ran.code, 0, describeRun("openqod --help", ran));
     assert.match(ran.stdout, /^Usage: openqod /m);
-    for (const command of ["serve", "demo", "sessions", "profiles", "listen", "nef-emulator"]) {
+    for (const command of ["serve", "demo", "sessions", "profiles", "listen", "nef-emulator", "lab"]) {
       assert.match(ran.stdout, new RegExp(`^ {2}${command}\\b`, "m"), `--help does not list ${command}`);
     }
   });
@@ -240,6 +246,16 @@ describe("the packed packages, installed into an app outside the repository", ()
     const ran = await run(process.execPath, ["nef.mjs"], { cwd: app, timeoutMs: 60_000 });
     assert.equal(ran.code, 0, describeRun("node nef.mjs", ran));
     assert.deepEqual(JSON.parse(ran.stdout), { local: true, status: 200, body: [] });
+  });
+
+  step("an ESM app finds the lab at @openqod/server/lab", async () => {
+    await writeFile(join(app, "lab.mjs"), LAB_MJS);
+    const ran = await run(process.execPath, ["lab.mjs"], { cwd: app, timeoutMs: 60_000 });
+    assert.equal(ran.code, 0, describeRun("node lab.mjs", ran));
+    assert.deepEqual(JSON.parse(ran.stdout), {
+      names: { device: "oqlab-device", router: "oqlab-router", server: "oqlab-server" },
+      notRoot: true,
+    });
   });
 
   step("the installed `openqod demo` runs the whole flow against its in-process sandbox", async () => {

@@ -3,6 +3,7 @@ import { clientsCommand } from "./commands/clients.ts";
 import { deliveriesCommand } from "./commands/deliveries.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { keysCommand } from "./commands/keys.ts";
+import { labCommand } from "./commands/lab.ts";
 import { listenCommand } from "./commands/listen.ts";
 import { nefEmulatorCommand } from "./commands/nef-emulator.ts";
 import { notificationsCommand } from "./commands/notifications.ts";
@@ -24,7 +25,7 @@ const program = new Command("openqod")
   .showHelpAfterError()
   .addHelpText(
     "after",
-    "\nStart here:\n  openqod serve      the sandbox on http://127.0.0.1:9091 (prints its API key)\n  openqod demo       the whole QoD flow against an in-process sandbox\n\nEvery command has --help.",
+    "\nStart here:\n  openqod serve      the sandbox on http://127.0.0.1:9091 (prints its API key)\n  openqod demo       the whole QoD flow against an in-process sandbox\n  openqod lab        real traffic, shaped: a test network in namespaces (root)\n\nEvery command has --help.",
   )
   .addCommand(serveCommand())
   .addCommand(demoCommand())
@@ -38,7 +39,8 @@ const program = new Command("openqod")
   .addCommand(clientsCommand())
   .addCommand(keysCommand())
   .addCommand(deliveriesCommand())
-  .addCommand(nefEmulatorCommand());
+  .addCommand(nefEmulatorCommand())
+  .addCommand(labCommand());
 
 /** Every command, however deep, reports usage errors by throwing instead of exiting. */
 function overrideExits(command: Command): void {

@@ -6,29 +6,43 @@ import { ConfigError } from "./config.ts";
 /**
  * Claims a data folder for this process: one server per SQLite database, because the server caches
  * sessions and frees delivery claims at start.
- *
- * The claim is an exclusive SQLite lock on DATA_DIR/server.lock, held by an open transaction for as long
- * as the server runs: the same kernel lock (fcntl) SQLite already relies on for the database, taken
- * atomically, and released by the kernel when the process dies, so a crashed server leaves nothing to
- * take over and two servers starting at the same instant can never both win. (A pid file alone cannot
- * do this: "it is stale, remove it" races with a rival that removed it and wrote its own meanwhile.)
- * DATA_DIR/server.pid only names the holder for the message a rival prints.
  * @returns a function that releases the claim (idempotent).
  * @throws ConfigError when another live process holds the folder.
  */
 export function lockDataDir(dataDir: string): () => void {
-  const pidFile = join(dataDir, "server.pid");
+  return claimExclusive(
+    join(dataDir, "server.lock"),
+    join(dataDir, "server.pid"),
+    (holder) =>
+      `another OpenQoD server${holder === null ? "" : ` (pid ${holder})`} is using ${dataDir}; stop it or choose another --data-dir`,
+  );
+}
+
+/**
+ * Claims something for this process alone (a data folder, an interface OpenQoD shapes).
+ *
+ * The claim is an exclusive SQLite lock on `lockFile`, held by an open transaction for as long as the
+ * process runs: the same kernel lock (fcntl) SQLite already relies on for the database, taken
+ * atomically, and released by the kernel when the process dies, so a crashed holder leaves nothing to
+ * take over and two processes starting at the same instant can never both win. (A pid file alone cannot
+ * do this: "it is stale, remove it" races with a rival that removed it and wrote its own meanwhile.)
+ * `pidFile` only names the holder for the message a rival prints.
+ * @returns a function that releases the claim (idempotent).
+ * @throws ConfigError with `busy(holder pid)` when another live process holds it.
+ */
+export function claimExclusive(
+  lockFile: string,
+  pidFile: string,
+  busy: (holder: number | null) => string,
+): () => void {
   // timeout 0: a held lock is an answer, not something to wait for.
-  const lock = new SQLite(join(dataDir, "server.lock"), { timeout: 0 });
+  const lock = new SQLite(lockFile, { timeout: 0 });
   try {
     lock.exec("BEGIN EXCLUSIVE");
   } catch (error) {
     lock.close();
     if ((error as { code?: unknown }).code !== "SQLITE_BUSY") throw error;
-    const holder = livePid(pidFile);
-    throw new ConfigError([
-      `another OpenQoD server${holder === null ? "" : ` (pid ${holder})`} is using ${dataDir}; stop it or choose another --data-dir`,
-    ]);
+    throw new ConfigError([busy(livePid(pidFile))]);
   }
   try {
     writeFileSync(pidFile, `${process.pid}\n`);

@@ -61,6 +61,23 @@ const FORBIDDEN: Record<string, { folders: string[]; packages: RegExp }> = {
     folders: ["http", "store", "service", "delivery", "scheduler", "network", "domain", "wire"],
     packages: /^(kysely|pg|better-sqlite3|prom-client)/,
   },
+  // The lab network (namespaces, veths, the reaper) stands apart from the server: Node's own modules only.
+  lab: {
+    folders: [
+      "",
+      "http",
+      "store",
+      "delivery",
+      "service",
+      "scheduler",
+      "network",
+      "domain",
+      "wire",
+      "nef",
+      "auth",
+    ],
+    packages: /^(?!node:|\.)/,
+  },
   domain: {
     folders: ["http", "store", "delivery", "service", "scheduler", "network"],
     packages: /^(fastify|@fastify\/|kysely|pg|better-sqlite3|undici|prom-client)/,

@@ -34,8 +34,9 @@ const SQLITE_ONLY = new Set([
   "nef-wire.test.ts",
   "nef-emulator.test.ts",
   "nef-emulator-faults.test.ts",
-  "tc-proof.test.ts",
+  "lab.test.ts",
   "lab-traffic.test.ts",
+  "tc-proof.test.ts",
 ]);
 /**
  * The files that run again in front of the NEF emulator: sessions over both API dialects, their

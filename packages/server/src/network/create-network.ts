@@ -21,7 +21,7 @@ export async function createNetwork(
     case "nef":
       return createNefAdapter(config, { profileNames: catalogue, events: deps.events, clock: deps.clock });
     case "linux-tc":
-      return createLinuxTcAdapter(config, { profiles: deps.profiles });
+      return createLinuxTcAdapter(config, { profiles: deps.profiles, events: deps.events });
     case "simulator":
       return new NetworkSimulator({
         ...deps.registry,

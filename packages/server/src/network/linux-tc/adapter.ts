@@ -9,10 +9,20 @@ import type {
   NetworkSessionRequest,
   Reservation,
 } from "../adapter.ts";
-import { admit } from "./admission.ts";
-import { addLines, MAX_MINOR, MIN_MINOR, removeLines, type Way } from "./commands.ts";
+import { admit, guaranteedInKernel } from "./admission.ts";
+import {
+  addLines,
+  classId,
+  LINK_CLASS,
+  MAX_MINOR,
+  MAX_SESSIONS,
+  MIN_MINOR,
+  removeFilterLines,
+  removeLines,
+  type Way,
+} from "./commands.ts";
 import type { TcKernel } from "./kernel.ts";
-import { planSession, type TcLinks, type TcPlan } from "./plan.ts";
+import { planSession, type TcLinks, type TcPlan, tcFlowsOverlap } from "./plan.ts";
 import { decodeRef, encodeRef } from "./ref.ts";
 import { type Interfaces, repair, setUpRoots } from "./repair.ts";
 
@@ -24,6 +34,10 @@ export interface LinuxTcOptions {
   /** The capacity to share, bits per second, the same on both interfaces. */
   linkRate: number;
   profile(name: string): QosProfile | undefined;
+  /** Told of what the kernel refused, with tc's words, which the client does not see. */
+  onKernelError?(error: unknown): void;
+  /** Run at close (the claims on the interfaces). */
+  onClose?(): void;
 }
 
 /**
@@ -36,7 +50,6 @@ export interface LinuxTcOptions {
  */
 export class LinuxTcAdapter implements NetworkAdapter {
   readonly name = "linux-tc";
-  readonly createTimeoutMs = 20_000;
   readonly #o: LinuxTcOptions;
   /** What the kernel must hold, by session: every live session's plan, and those being created. */
   readonly #plans = new Map<string, TcPlan>();
@@ -76,8 +89,9 @@ export class LinuxTcAdapter implements NetworkAdapter {
   }
 
   /**
-   * @throws ApiError 422 UNSUPPORTED_IDENTIFIER, 400 INVALID_ARGUMENT (planSession), 422
-   *   QOS_PROFILE_NOT_APPLICABLE when the links have no room left for its guaranteed rates.
+   * @throws ApiError 422 UNSUPPORTED_IDENTIFIER, 400 INVALID_ARGUMENT (planSession); 409 CONFLICT when
+   *   another session's filters would take the flow's packets; 422 QOS_PROFILE_NOT_APPLICABLE when the
+   *   links have no room left for its guaranteed rates, or every session slot is taken.
    */
   async create(request: NetworkSessionRequest): Promise<CreateOutcome> {
     const profile = this.#o.profile(request.qosProfile);
@@ -92,17 +106,30 @@ export class LinuxTcAdapter implements NetworkAdapter {
       this.#links,
     );
     return this.#serial(async () => {
-      admit(planned, profile.name, [...this.#plans.values()], this.#links);
-      const plan: TcPlan = { ...planned, minor: await this.#freeMinor() };
+      for (const other of this.#plans.values()) {
+        if (tcFlowsOverlap(planned.flow, other.flow)) {
+          throw new ApiError(
+            "CONFLICT",
+            "Conflict with an existing session: it already boosts traffic of this device that overlaps this flow (same address, server and ports).",
+          );
+        }
+      }
+      const kernel = await this.#kernelClasses();
+      admit(planned, profile.name, kernel.used, this.#links);
+      const plan: TcPlan = { ...planned, minor: this.#freeMinor(kernel.minors) };
       const lines = this.#interfaces.flatMap(({ way, dev, link }) => addLines(dev, plan, way, link));
       try {
         await this.#o.kernel.batch(lines);
       } catch (error) {
         // tc -batch stops at the failing line: what it added before goes again.
         await this.#o.kernel.batch(this.#removal(plan.minor), { force: true });
+        this.#o.onKernelError?.(error);
         throw new ApiError(
           "UNAVAILABLE",
-          `The kernel refused the session's traffic control: ${String(error)}`,
+          "The network could not set up the session's traffic control; try again.",
+          {
+            headers: { "retry-after": "5" },
+          },
         );
       }
       this.#plans.set(plan.sessionId, plan);
@@ -110,15 +137,25 @@ export class LinuxTcAdapter implements NetworkAdapter {
     });
   }
 
-  /** The lowest minor neither planned nor in the kernel (a leftover the next repair removes). */
-  async #freeMinor(): Promise<number> {
-    const taken = new Set([...this.#plans.values()].map((p) => p.minor));
-    for (const { dev } of this.#interfaces) {
-      for (const c of await this.#o.kernel.classes(dev))
-        taken.add(Number.parseInt(c.classId.split(":")[1] ?? "", 16));
+  /** The classes each interface holds: what they guarantee already, and every minor in use. */
+  async #kernelClasses(): Promise<{ used: { down: number; up: number }; minors: Set<number> }> {
+    const used = { down: 0, up: 0 };
+    const minors = new Set([...this.#plans.values()].map((p) => p.minor));
+    for (const { way, dev } of this.#interfaces) {
+      const classes = await this.#o.kernel.classes(dev);
+      used[way] = guaranteedInKernel(classes);
+      for (const c of classes) minors.add(Number.parseInt(c.classId.split(":")[1] ?? "", 16));
     }
+    return { used, minors };
+  }
+
+  /** The lowest minor neither planned nor in the kernel (a leftover the next repair removes). */
+  #freeMinor(taken: ReadonlySet<number>): number {
     for (let minor = MIN_MINOR; minor <= MAX_MINOR; minor++) if (!taken.has(minor)) return minor;
-    throw new ApiError("UNAVAILABLE", "Every traffic class of this network (linux-tc) is in use.");
+    throw new ApiError(
+      "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
+      `This network shapes at most ${MAX_SESSIONS} sessions at once, and every one is taken: try again when sessions end.`,
+    );
   }
 
   #removal(minor: number): string[] {
@@ -135,22 +172,25 @@ export class LinuxTcAdapter implements NetworkAdapter {
     }
   }
 
+  /** By session id alone: the plan this process holds is the truth, whatever ref the command carries. */
   release(target: { sessionId: string; ref: string | null }): Promise<void> {
     return this.#serial(async () => {
       const plan = this.#plans.get(target.sessionId);
       // Unknown here: never created, or created by a process that died before its commit; the next
       // repair removes anything of it from the kernel, since no live session has its minor.
       if (plan === undefined) return;
-      if (target.ref !== null && decodeRef(target.sessionId, target.ref)?.minor !== plan.minor) return;
-      await this.#o.kernel.batch(this.#removal(plan.minor), { force: true });
+      const id = classId(plan.minor);
+      const ours = async (dev: string) =>
+        (await this.#o.kernel.classes(dev)).find((c) => c.classId === id && c.parent === LINK_CLASS);
+      const lines: string[] = [];
       for (const { dev } of this.#interfaces) {
-        const left = (await this.#o.kernel.classes(dev)).some(
-          (c) => c.classId === `1:${plan.minor.toString(16)}`,
-        );
-        if (left)
-          throw new Error(
-            `session ${plan.sessionId}'s class 1:${plan.minor.toString(16)} is still on ${dev}`,
-          );
+        // A class of that minor under someone else's class is theirs (a plan repair could not apply).
+        lines.push(...((await ours(dev)) === undefined ? removeFilterLines : removeLines)(dev, plan.minor));
+      }
+      await this.#o.kernel.batch(lines, { force: true });
+      for (const { dev } of this.#interfaces) {
+        if ((await ours(dev)) !== undefined)
+          throw new Error(`session ${plan.sessionId}'s class ${id} is still on ${dev}`);
       }
       this.#plans.delete(plan.sessionId);
     });
@@ -162,8 +202,12 @@ export class LinuxTcAdapter implements NetworkAdapter {
    */
   reservations(): Promise<Reservation[]> {
     return this.#serial(async () => {
-      await repair(this.#o.kernel, this.#interfaces, [...this.#plans.values()]);
-      return [...this.#plans.values()].map((plan) => ({ sessionId: plan.sessionId, ref: encodeRef(plan) }));
+      const { failed, errors } = await repair(this.#o.kernel, this.#interfaces, [...this.#plans.values()]);
+      for (const error of errors) this.#o.onKernelError?.(error);
+      // A plan the kernel refuses is not held: reconcile() ends that session as the network terminated it.
+      return [...this.#plans.values()]
+        .filter((plan) => !failed.has(plan.sessionId))
+        .map((plan) => ({ sessionId: plan.sessionId, ref: encodeRef(plan) }));
     });
   }
 
@@ -185,6 +229,7 @@ export class LinuxTcAdapter implements NetworkAdapter {
   /** The classes stay: the sessions are still live, and the next start takes them back. */
   async close(): Promise<void> {
     await this.#queue;
+    this.#o.onClose?.();
   }
 
   /** What the kernel must hold for a session, if anything (tests and logs). */

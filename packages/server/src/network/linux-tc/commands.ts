@@ -12,7 +12,12 @@ export const ROOT = "1:";
 export const LINK_CLASS = "1:1";
 export const DEFAULT_MINOR = 0xffff;
 export const MIN_MINOR = 0x100;
-export const MAX_MINOR = 0x7fff;
+/**
+ * 1000 sessions: each takes two u32 prefs (one per IP version), each pref a hash table of its own, and
+ * an interface has room for 2047 (the next is "Filter already exists", measured).
+ */
+export const MAX_SESSIONS = 1_000;
+export const MAX_MINOR = MIN_MINOR + MAX_SESSIONS - 1;
 /** The share of the link kept for traffic of no session, so that no set of sessions can starve it. */
 export const DEFAULT_SHARE = 0.05;
 
@@ -35,14 +40,16 @@ function quantum(rate: number): number {
  * htb's burst (bytes a class may send at once): 5 ms of the link. tc's default is one packet, so a
  * class sends at most a packet per timer wake-up; on a busy or virtual machine the wake-ups come late
  * and a 100 Mbit/s link then carried 55-93 Mbit/s (measured), below what sessions are guaranteed.
+ * At most a second of the class's own rate: htb keeps the burst as time at that rate in 32 bits,
+ * which wraps for a slow class on a fast link (625000 bytes at 8 kbit/s read back as 75244).
  */
-function burst(link: number): number {
-  return Math.max(1_600, Math.round((link / 8) * 0.005));
+function burst(link: number, rate: number): number {
+  return Math.max(1_600, Math.round(Math.min((link / 8) * 0.005, rate / 8)));
 }
 
 function htb(direction: Pick<TcDirection, "rate" | "ceil">, link: number): string {
-  const b = burst(link);
-  return `htb rate ${tcRate(direction.rate)} ceil ${tcRate(direction.ceil)} burst ${b} cburst ${b} quantum ${quantum(direction.rate)}`;
+  const { rate, ceil } = direction;
+  return `htb rate ${tcRate(rate)} ceil ${tcRate(ceil)} burst ${burst(link, rate)} cburst ${burst(link, ceil)} quantum ${quantum(rate)}`;
 }
 
 /** OpenQoD's root on an interface: the qdisc when it is not there yet (htb cannot change its default). */
@@ -71,6 +78,12 @@ function portMatch(family: 4 | 6, side: "sport" | "dport", block: PortBlock | nu
 }
 
 /**
+ * u32 reads IPv4 ports 20 bytes in, so a port match also asks for a 20-byte header (no options) and
+ * fragment offset 0: elsewhere those bytes are options or payload, and could pass for a port.
+ */
+const PLAIN_IPV4 = ["match ip ihl 5 0xf", "match u16 0 0x1fff at 6"];
+
+/**
  * The u32 filters of one direction. Downstream (towards the device) the device is the destination,
  * upstream the source. A port match is made for TCP and for UDP, each checking the protocol: u32 reads
  * ports at a fixed offset, which in other protocols holds something else.
@@ -91,6 +104,7 @@ export function filterLines(dev: string, plan: Pick<TcPlan, "minor" | "flow">, w
             `match ${ip} ${deviceSide} ${device}`,
             `match ${ip} ${serverSide} ${server}`,
             ...(proto === null ? [] : [`match ${ip} protocol ${proto} 0xff`]),
+            ...(proto !== null && family === 4 ? PLAIN_IPV4 : []),
             ...portMatch(family, devicePort, deviceBlock),
             ...portMatch(family, serverPort, serverBlock),
           ];

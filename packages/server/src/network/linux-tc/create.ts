@@ -1,5 +1,8 @@
+import { join } from "node:path";
 import { type Config, ConfigError } from "../../config.ts";
+import { claimExclusive } from "../../data-dir-lock.ts";
 import type { ProfileCatalogue } from "../../domain/profiles.ts";
+import type { WorkerEvents } from "../../events.ts";
 import { LinuxTcAdapter } from "./adapter.ts";
 import { TcCommand, TcError } from "./kernel.ts";
 import { tcPreflight } from "./preflight.ts";
@@ -12,7 +15,7 @@ import { ForeignRootError } from "./repair.ts";
  */
 export async function createLinuxTcAdapter(
   config: Readonly<Config>,
-  deps: { profiles: ProfileCatalogue },
+  deps: { profiles: ProfileCatalogue; events: WorkerEvents },
 ): Promise<LinuxTcAdapter> {
   const { tcDownlinkDevice: downlink, tcLinkRate: linkRate, tcNetns: netns, tcUplinkDevice: uplink } = config;
   if (downlink === null || linkRate === null)
@@ -21,18 +24,53 @@ export async function createLinuxTcAdapter(
     ]);
   const problems = await tcPreflight({ netns, downlink, uplink });
   if (problems.length > 0) throw new ConfigError(problems);
+  const releases = claimInterfaces(netns, [downlink, ...(uplink === null ? [] : [uplink])]);
   const adapter = new LinuxTcAdapter({
     kernel: new TcCommand(netns),
     downlink,
     uplink,
     linkRate,
     profile: (name) => deps.profiles.get(name),
+    onKernelError: (error) => deps.events.emit("worker:error", { worker: "network", error }),
+    onClose: () => {
+      for (const release of releases) release();
+    },
   });
   try {
     await adapter.start();
   } catch (error) {
+    for (const release of releases) release();
     if (error instanceof ForeignRootError || error instanceof TcError) throw new ConfigError([error.message]);
     throw error;
   }
   return adapter;
 }
+
+/**
+ * One OpenQoD per interface, whatever its data folder: a second one would take the first one's
+ * sessions out of the kernel at its first repair. The claims are kernel locks in /run/lock (every
+ * user may write there), freed by the kernel when the process dies.
+ * @throws ConfigError naming the holder.
+ */
+function claimInterfaces(netns: string | null, devices: readonly string[]): Array<() => void> {
+  const releases: Array<() => void> = [];
+  try {
+    for (const dev of devices) {
+      const name = join(LOCK_DIR, `openqod-linux-tc-${netns ?? "host"}-${dev}`);
+      releases.push(
+        claimExclusive(
+          `${name}.lock`,
+          `${name}.pid`,
+          (holder) =>
+            `another OpenQoD${holder === null ? "" : ` (pid ${holder})`} already shapes ${dev}${netns === null ? "" : ` in namespace ${netns}`}: one OpenQoD per interface`,
+        ),
+      );
+    }
+  } catch (error) {
+    for (const release of releases) release();
+    throw error;
+  }
+  return releases;
+}
+
+const LOCK_DIR = "/run/lock";

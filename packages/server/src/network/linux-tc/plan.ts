@@ -1,5 +1,5 @@
 import type { Flow } from "../../domain/flow.ts";
-import type { AddressRange } from "../../domain/ip.ts";
+import { type AddressRange, parseAddressRange, rangesOverlap } from "../../domain/ip.ts";
 import type { Device, QosProfile } from "../../domain/types.ts";
 import { ApiError } from "../../errors.ts";
 import { type PortBlock, portBlocks } from "./port-blocks.ts";
@@ -65,7 +65,7 @@ function direction(
 ): TcDirection {
   const floor = profile[guaranteed];
   const top = profile[max];
-  const rate = floor === undefined ? NO_GUARANTEE_BITS : rateBits(floor);
+  const rate = Math.max(NO_GUARANTEE_BITS, floor === undefined ? 0 : rateBits(floor));
   const ceil = Math.max(rate, Math.min(top === undefined ? link : rateBits(top), link));
   return { rate, ceil, prio: htbPrio(profile.priority) };
 }
@@ -90,22 +90,46 @@ export function rangeCidr(range: AddressRange): string {
 
 /**
  * The device's addresses as the router sees them between its two interfaces (no address translation in
- * between): IPv4 its private address (the public one when it has none), IPv6 its /64, the subnet CAMARA
- * says any of whose addresses identifies the device.
- * @throws ApiError 422 UNSUPPORTED_IDENTIFIER for a device named by phone number only.
+ * between): IPv4 its private address (a public address alone, or with a port, names every device behind
+ * it), IPv6 its /64, the subnet CAMARA says any of whose addresses identifies the device.
+ * @throws ApiError 422 UNSUPPORTED_IDENTIFIER without either.
  */
 export function deviceCidrs(device: Device): string[] {
   const cidrs: string[] = [];
-  const v4 = device.ipv4Address;
-  if (v4 !== undefined) cidrs.push(`${v4.privateAddress ?? v4.publicAddress}/32`);
+  const v4 = device.ipv4Address?.privateAddress;
+  if (v4 !== undefined) cidrs.push(`${v4}/32`);
   if (device.ipv6Address !== undefined) cidrs.push(`${device.ipv6Address}/64`);
   if (cidrs.length === 0) {
     throw new ApiError(
       "UNSUPPORTED_IDENTIFIER",
-      "This network (linux-tc) shapes traffic by address: give device.ipv4Address or device.ipv6Address.",
+      "This network (linux-tc) shapes traffic by the address the router sees: give device.ipv4Address with its privateAddress, or device.ipv6Address.",
     );
   }
   return cidrs;
+}
+
+function cidrsMeet(a: readonly string[], b: readonly string[]): boolean {
+  const ranges = (list: readonly string[]) =>
+    list.map((cidr) => parseAddressRange(cidr)).filter((r) => r !== null);
+  return ranges(a).some((ra) => ranges(b).some((rb) => rangesOverlap(ra, rb)));
+}
+
+function portsMeet(a: TcFlow["devicePorts"], b: TcFlow["devicePorts"]): boolean {
+  if (a === null || b === null) return true;
+  return a.some(([aFrom, aTo]) => b.some(([bFrom, bTo]) => aFrom <= bTo && bFrom <= aTo));
+}
+
+/**
+ * Whether some packet matches both flows: u32 gives it to the first filter only, so the second
+ * session would be granted and never get its traffic.
+ */
+export function tcFlowsOverlap(a: TcFlow, b: TcFlow): boolean {
+  return (
+    cidrsMeet(a.device, b.device) &&
+    cidrsMeet(a.servers, b.servers) &&
+    portsMeet(a.devicePorts, b.devicePorts) &&
+    portsMeet(a.serverPorts, b.serverPorts)
+  );
 }
 
 /** How many u32 filters one direction of the flow takes. */
@@ -138,7 +162,7 @@ export function blocksOf(ports: TcFlow["devicePorts"]): Array<PortBlock | null> 
 
 /**
  * What the kernel must hold for the session (its class minor is chosen later, against the kernel).
- * @throws ApiError 422 UNSUPPORTED_IDENTIFIER (no address), 400 INVALID_ARGUMENT (no server address of
+ * @throws ApiError 422 UNSUPPORTED_IDENTIFIER (no address it can match), 400 INVALID_ARGUMENT (no server address of
  *   the device's IP version, or more filters than MAX_FILTERS).
  */
 export function planSession(

@@ -1,14 +1,22 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 
-/** CAP_NET_ADMIN's bit in /proc's capability masks (linux/capability.h). */
+/** Capability bits in /proc's masks (linux/capability.h). */
+const CAP_SYS_ADMIN = 21n;
 const CAP_NET_ADMIN = 12n;
 
-/** Whether this process may change traffic control: root, or a binary given CAP_NET_ADMIN. */
-export function hasNetAdmin(status = "/proc/self/status"): boolean {
+/**
+ * Whether the `tc` this process runs may change traffic control: CAP_NET_ADMIN, and CAP_SYS_ADMIN to
+ * enter another namespace. Read from this process's effective set, which its children inherit when
+ * they are root's (a file capability on node alone would not reach tc).
+ */
+export function hasNetAdmin(options: { netns?: boolean; status?: string } = {}): boolean {
   try {
-    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync(status, "utf8"))?.[1];
-    return effective !== undefined && ((BigInt(`0x${effective}`) >> CAP_NET_ADMIN) & 1n) === 1n;
+    const text = readFileSync(options.status ?? "/proc/self/status", "utf8");
+    const effective = /^CapEff:\s*([0-9a-f]+)$/m.exec(text)?.[1];
+    if (effective === undefined) return false;
+    const has = (bit: bigint) => ((BigInt(`0x${effective}`) >> bit) & 1n) === 1n;
+    return has(CAP_NET_ADMIN) && (options.netns !== true || has(CAP_SYS_ADMIN));
   } catch {
     return false;
   }
@@ -43,12 +51,12 @@ export async function tcPreflight(settings: {
   uplink: string | null;
 }): Promise<string[]> {
   const problems: string[] = [];
-  if (!hasNetAdmin()) {
+  const { netns } = settings;
+  if (!hasNetAdmin({ netns: netns !== null })) {
     problems.push(
-      "OPENQOD_NETWORK=linux-tc changes the kernel's traffic control: run OpenQoD as root, or give node CAP_NET_ADMIN (setcap cap_net_admin+ep $(command -v node))",
+      `OPENQOD_NETWORK=linux-tc changes the kernel's traffic control: run OpenQoD as root (tc needs CAP_NET_ADMIN${netns === null ? "" : ", and CAP_SYS_ADMIN to enter OPENQOD_TC_NETNS"})`,
     );
   }
-  const { netns } = settings;
   if (netns !== null && !existsSync(`/run/netns/${netns}`)) {
     problems.push(`OPENQOD_TC_NETNS=${netns}: there is no such network namespace (see ip netns list)`);
     return problems;

@@ -59,30 +59,37 @@ function matches(found: KernelClass | undefined, want: TcDirection): boolean {
 
 /**
  * Makes OpenQoD's share of each interface hold exactly `plans`, and leaves everything else alone:
+ * - its root, link class and class of traffic of no session are set again (a vanished root, a deleted
+ *   1:ffff would send that traffic past the link's limit);
  * - a class or filter in OpenQoD's range that no plan has (a session ended while its release was lost,
  *   a create that died before its commit) is removed;
  * - a plan whose class is missing or different (a reboot, someone's `tc class del`), or whose filters
- *   are missing or incomplete, is added again whole;
- * - a root that vanished (the interface was recreated) is set up again.
- * Removals run first with -force (each may already be gone), then the additions in one batch.
+ *   are missing or incomplete, is added again whole.
+ * Removals run first with -force (each may already be gone), then each plan's additions in a batch of
+ * its own, so one the kernel refuses does not keep the others out.
+ * @returns the sessions whose plans the kernel refused: they are not held.
  */
 export async function repair(
   kernel: TcKernel,
   interfaces: Interfaces,
   plans: readonly TcPlan[],
-): Promise<void> {
+): Promise<{ failed: Set<string>; errors: unknown[] }> {
+  const failed = new Set<string>();
+  const errors: unknown[] = [];
   for (const { way, dev, link } of interfaces) {
-    const root = await kernel.rootQdisc(dev);
-    if (!isOurs(root)) await ensureRoot(kernel, dev, link);
+    await ensureRoot(kernel, dev, link);
     const classes = new Map<number, KernelClass>();
+    /** Minors of classes that are not OpenQoD's (under someone else's class): never added over, never removed. */
+    const foreign = new Set<number>();
     for (const c of await kernel.classes(dev)) {
       const minor = Number.parseInt(c.classId.slice(ROOT.length), 16);
-      if (c.parent === LINK_CLASS && minor >= MIN_MINOR && minor <= MAX_MINOR) classes.set(minor, c);
+      if (c.parent !== LINK_CLASS) foreign.add(minor);
+      else if (minor >= MIN_MINOR && minor <= MAX_MINOR) classes.set(minor, c);
     }
     const filters = await kernel.filters(dev);
     const wanted = new Map(plans.map((plan) => [plan.minor, plan]));
     const removals: string[] = [];
-    const additions: string[] = [];
+    const stale: TcPlan[] = [];
     for (const minor of classes.keys()) if (!wanted.has(minor)) removals.push(...removeLines(dev, minor));
     for (const pref of filters.keys()) {
       const minor = minorOfPref(pref);
@@ -91,18 +98,46 @@ export async function repair(
       }
     }
     for (const plan of plans) {
-      const lines = filterLines(dev, plan, way);
-      const families = new Set(pairs(plan.flow).map((p) => p.family));
-      const complete = [...families].every((family) => {
-        const pref = ` pref ${prefOf(plan.minor, family)} `;
-        return filters.get(prefOf(plan.minor, family)) === lines.filter((l) => l.includes(pref)).length;
-      });
-      if (matches(classes.get(plan.minor), plan[way]) && complete) continue;
-      if (classes.has(plan.minor)) removals.push(...removeLines(dev, plan.minor));
-      else removals.push(...removeFilterLines(dev, plan.minor));
-      additions.push(...addLines(dev, plan, way, link));
+      if (foreign.has(plan.minor)) {
+        failed.add(plan.sessionId);
+        errors.push(
+          new Error(
+            `${dev}: class ${ROOT}${plan.minor.toString(16)} of session ${plan.sessionId} is someone else's`,
+          ),
+        );
+        continue;
+      }
+      if (holds(classes.get(plan.minor), filters, dev, plan, way)) continue;
+      removals.push(...(classes.has(plan.minor) ? removeLines : removeFilterLines)(dev, plan.minor));
+      stale.push(plan);
     }
     await kernel.batch(removals, { force: true });
-    await kernel.batch(additions);
+    for (const plan of stale) {
+      try {
+        await kernel.batch(addLines(dev, plan, way, link));
+      } catch (error) {
+        // Half of it may be in: taken out again, and the session is not held.
+        await kernel.batch(removeLines(dev, plan.minor), { force: true });
+        failed.add(plan.sessionId);
+        errors.push(error);
+      }
+    }
   }
+  return { failed, errors };
+}
+
+/** Whether the kernel holds the plan's class as planned and all of its filters. */
+function holds(
+  found: KernelClass | undefined,
+  filters: ReadonlyMap<number, number>,
+  dev: string,
+  plan: TcPlan,
+  way: Way,
+): boolean {
+  if (!matches(found, plan[way])) return false;
+  const lines = filterLines(dev, plan, way);
+  return [...new Set(pairs(plan.flow).map((p) => p.family))].every((family) => {
+    const pref = prefOf(plan.minor, family);
+    return filters.get(pref) === lines.filter((l) => l.includes(` pref ${pref} `)).length;
+  });
 }

@@ -72,7 +72,7 @@ export const TC_SETTINGS = {
 
 /** The checks across the linux-tc settings; the interfaces themselves are checked at start (preflight.ts). */
 export function tcSettingProblems(
-  settings: Pick<SettingValues, keyof typeof TC_SETTINGS | "network">,
+  settings: Pick<SettingValues, keyof typeof TC_SETTINGS | "network" | "databaseUrl">,
 ): string[] {
   const given = Object.entries(TC_SETTINGS).filter(
     ([key]) => settings[key as keyof typeof TC_SETTINGS] !== null,
@@ -93,6 +93,12 @@ export function tcSettingProblems(
     problems.push(
       "OPENQOD_NETWORK=linux-tc needs OPENQOD_TC_LINK_RATE (the capacity to share, e.g. 100mbit)",
     );
+  if (settings.databaseUrl !== null) {
+    // Each instance knows the plans of its own sessions only, and would take the others' out of its kernel.
+    problems.push(
+      "OPENQOD_NETWORK=linux-tc shapes one router from one OpenQoD: it cannot share OPENQOD_DATABASE_URL with other instances; use SQLite (unset OPENQOD_DATABASE_URL)",
+    );
+  }
   if (settings.tcUplinkDevice !== null && settings.tcUplinkDevice === settings.tcDownlinkDevice)
     problems.push("OPENQOD_TC_UPLINK_DEVICE must be another interface than OPENQOD_TC_DOWNLINK_DEVICE");
   return problems;
