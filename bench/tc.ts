@@ -8,17 +8,17 @@
  * Prints medians over the rounds. Needs root, iproute2, iperf3, ethtool.
  * Usage: npm run bench:tc [-- --rounds 3 --seconds 5]
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { buildLab, type LabTopology, labSupport, teardownLab } from "../packages/server/src/lab/index.ts";
 import {
   type LatencyReport,
   measureAppFlow,
   measureLatencyUnderLoad,
 } from "../packages/server/src/lab/traffic.ts";
-import { buildProofLab, type ProofLab, removeProofLab } from "../packages/server/test/helpers/proof-lab.ts";
 import { median, peekPort, start } from "./harness.ts";
 
 const { values } = parseArgs({
@@ -47,7 +47,7 @@ async function api(port: number, method: string, path: string, body?: unknown): 
 }
 
 /** The minors of the session classes on the router's downlink (1:1 and 1:ffff are the adapter's own). */
-function sessionClasses(lab: ProofLab): string[] {
+function sessionClasses(lab: LabTopology): string[] {
   const text = execFileSync("tc", ["-n", lab.router.netns, "class", "show", "dev", lab.router.downlink], {
     encoding: "utf8",
   });
@@ -58,7 +58,7 @@ function sessionClasses(lab: ProofLab): string[] {
 
 async function createSession(
   port: number,
-  lab: ProofLab,
+  lab: LabTopology,
   profile: string,
   devicePort: number,
 ): Promise<string> {
@@ -76,7 +76,7 @@ async function createSession(
 }
 
 /** Deletes a session and waits until the network worker has removed its class from the kernel. */
-async function deleteSession(port: number, lab: ProofLab, id: string): Promise<void> {
+async function deleteSession(port: number, lab: LabTopology, id: string): Promise<void> {
   const res = await api(port, "DELETE", `/sessions/${id}`);
   if (res.status !== 204) throw new Error(`delete: ${res.status} ${await res.text()}`);
   const deadline = Date.now() + 10_000;
@@ -87,9 +87,15 @@ async function deleteSession(port: number, lab: ProofLab, id: string): Promise<v
 }
 
 async function main(): Promise<void> {
+  const unsupported =
+    labSupport() ??
+    (spawnSync("iperf3", ["-v"], { stdio: "ignore" }).error === undefined
+      ? null
+      : "`iperf3` is not installed");
+  if (unsupported !== null) throw new Error(`bench:tc cannot run here: ${unsupported}`);
   const prefix = `oqb${process.pid}`;
   const dataDir = await mkdtemp(join(tmpdir(), "openqod-bench-tc-"));
-  const lab = buildProofLab(prefix);
+  const lab = await buildLab(prefix);
   const port = peekPort();
   const server = await start("packages/server/src/main.ts", null, {
     OPENQOD_DATA_DIR: dataDir,
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
     OPENQOD_TC_UPLINK_DEVICE: lab.router.uplink,
     OPENQOD_TC_LINK_RATE: "100mbit",
   }).catch(async (error: unknown) => {
-    removeProofLab(prefix);
+    await teardownLab(prefix);
     throw error;
   });
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -166,7 +172,7 @@ async function main(): Promise<void> {
     say(`| with QOS_E | ${ms(rtt.qosE, "p50Ms")} | ${ms(rtt.qosE, "p95Ms")} |`);
   } finally {
     await server.stop();
-    removeProofLab(prefix);
+    await teardownLab(prefix);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { startInNetns } from "../src/lab/bounded-child.ts";
 import { IperfError, parseIperfReport, runIperfClient, startIperfServer } from "../src/lab/iperf.ts";
 import { probeRtt, quantile, startUdpEcho } from "../src/lab/udp-probe.ts";
+import { labSkip } from "./helpers/lab-skip.ts";
 
 // What iperf3 3.12 prints with -J when nothing listens (copied from a run).
 const REFUSED = `{
@@ -50,19 +51,7 @@ describe("lab traffic: reading iperf3's reports, quantiles", () => {
   });
 });
 
-function unsupported(): string | null {
-  const reason =
-    process.geteuid?.() !== 0
-      ? "needs root (a network namespace)"
-      : spawnSync("iperf3", ["-v"], { stdio: "ignore" }).error !== undefined
-        ? "`iperf3` is not installed"
-        : null;
-  if (reason !== null && process.env.OPENQOD_TEST_REQUIRE_NETNS === "1")
-    throw new Error(`OPENQOD_TEST_REQUIRE_NETNS=1 but the traffic tests cannot run: ${reason}`);
-  return reason;
-}
-
-describe("lab traffic: real runs inside one namespace of this test", { skip: unsupported() ?? false }, () => {
+describe("lab traffic: real runs inside one namespace of this test", { skip: labSkip(["iperf3"]) }, () => {
   // Traffic on the namespace's own loopback only: nothing reaches the host's interfaces.
   const netns = `oqt${process.pid}-traffic`;
   before(() => {

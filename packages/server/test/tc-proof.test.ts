@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
+import { buildLab, type LabTopology, teardownLab } from "../src/lab/index.ts";
 import { measureAppFlow, measureLatencyUnderLoad } from "../src/lab/traffic.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
-import { buildProofLab, type ProofLab, removeProofLab } from "./helpers/proof-lab.ts";
+import { labSkip } from "./helpers/lab-skip.ts";
 
 /**
  * The measured proof of issue 17: on a 100 Mbit/s bottleneck shaped by OpenQoD's linux-tc adapter, an
@@ -19,39 +19,15 @@ const MBIT = 1e6;
 const APP_PORT = 5202;
 const ECHO_PORT = 7001;
 
-/** Why this machine cannot run the proof, or null. OPENQOD_TEST_REQUIRE_NETNS=1 (CI) makes a reason fatal. */
-function unsupported(): string | null {
-  const reason = (() => {
-    if (process.geteuid?.() !== 0) return "needs root (network namespaces, tc)";
-    for (const [program, flag] of [
-      ["ip", "-V"],
-      ["tc", "-V"],
-      ["iperf3", "-v"],
-      ["ethtool", "--version"],
-    ] as const) {
-      if (spawnSync(program, [flag], { stdio: "ignore" }).error !== undefined)
-        return `\`${program}\` is not installed`;
-    }
-    const probe = `oqp${process.pid}-probe`;
-    const made = spawnSync("ip", ["netns", "add", probe], { stdio: "ignore" }).status === 0;
-    if (!made) return "cannot create a network namespace (`ip netns add`)";
-    spawnSync("ip", ["netns", "delete", probe], { stdio: "ignore" });
-    return null;
-  })();
-  if (reason !== null && process.env.OPENQOD_TEST_REQUIRE_NETNS === "1")
-    throw new Error(`OPENQOD_TEST_REQUIRE_NETNS=1 but the proof cannot run: ${reason}`);
-  return reason;
-}
-
-const skip = unsupported() ?? false;
-
-describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in namespaces)", { skip }, () => {
+describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in namespaces)", {
+  skip: labSkip(["iperf3"]),
+}, () => {
   const prefix = `oqp${process.pid}`;
-  let lab: ProofLab;
+  let lab: LabTopology;
   let h: Harness;
 
   before(async () => {
-    lab = buildProofLab(prefix);
+    lab = await buildLab(prefix);
     h = await createHarness({
       OPENQOD_NETWORK: "linux-tc",
       OPENQOD_TC_NETNS: lab.router.netns,
@@ -63,7 +39,7 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
   after(async () => {
     // Each step runs whatever the one before did: a failed close must not leave the namespaces.
     await h?.close().catch(() => undefined);
-    removeProofLab(prefix);
+    await teardownLab(prefix);
   });
 
   async function createSession(profile: "QOS_L" | "QOS_E", port: number): Promise<string> {
