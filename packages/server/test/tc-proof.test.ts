@@ -10,8 +10,11 @@ import { labSkip } from "./helpers/lab-skip.ts";
  * app flow competing with an 8-stream bulk transfer (server -> device, iperf3) gets about its fair share
  * without a session, at least 90 % of QOS_L's 50 Mbit/s with one, its fair share again once the session
  * is deleted; and a QOS_E session cuts the latency of small UDP packets under that load.
- * The bands come from physics.md's rounds: fair share 0.91..1.16x, QOS_L 90.4..90.9 Mbit/s, QOS_E p50
- * at most 0.17x of the unshaped one.
+ * The bands come from measured rounds on a shared 2-core machine: without a session the app flow got
+ * 0.82..1.81x of an even split of the link (one stream against eight in a drop-tail queue: the split is
+ * rough), with QOS_L 88.9..90.9 Mbit/s, and with QOS_E a median round trip of at most 0.18x of the
+ * unshaped one. The bands leave room on both sides and still tell the three cases apart: 2.5x of the
+ * fair share is about 27 Mbit/s, QOS_L's floor 45.
  */
 
 const QOD = "/quality-on-demand/v1";
@@ -66,8 +69,8 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
   function assertFairShare(report: { appBps: number; fairShareBps: number }, when: string): void {
     const ratio = report.appBps / report.fairShareBps;
     assert.ok(
-      ratio >= 0.5 && ratio <= 2,
-      `${when}: the app flow got ${mbit(report.appBps)}, ${ratio.toFixed(2)}x its fair share ${mbit(report.fairShareBps)} (expected 0.5..2x)`,
+      ratio >= 0.5 && ratio <= 2.5,
+      `${when}: the app flow got ${mbit(report.appBps)}, ${ratio.toFixed(2)}x its fair share ${mbit(report.fairShareBps)} (expected 0.5..2.5x)`,
     );
   }
 
