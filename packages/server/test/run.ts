@@ -35,6 +35,9 @@ const SQLITE_ONLY = new Set([
   "nef-emulator.test.ts",
   "nef-emulator-faults.test.ts",
   "lab.test.ts",
+  "linux-tc-plan.test.ts",
+  "linux-tc-kernel.test.ts",
+  "linux-tc-sessions.test.ts",
 ]);
 /**
  * The files that run again in front of the NEF emulator: sessions over both API dialects, their
