@@ -132,6 +132,7 @@ describe("linux-tc: the kernel", { skip, timeout: 120_000 }, () => {
     // other session ends (its release never ran).
     tc("filter", "del", "dev", "up0", "parent", "1:", "pref", "512");
     tc("class", "del", "dev", "up0", "classid", "1:100");
+    if (kept.state !== "GRANTED") assert.fail(kept.state);
     const second = adapter();
     await second.start();
     await second.restore([{ sessionId: request().sessionId, ref: kept.ref }]);

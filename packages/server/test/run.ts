@@ -35,6 +35,9 @@ const SQLITE_ONLY = new Set([
   "nef-emulator.test.ts",
   "nef-emulator-faults.test.ts",
   "lab.test.ts",
+  "linux-tc-plan.test.ts",
+  "linux-tc-kernel.test.ts",
+  "linux-tc-sessions.test.ts",
   "lab-traffic.test.ts",
   "tc-proof.test.ts",
 ]);

@@ -163,7 +163,7 @@ export class LinuxTcAdapter implements NetworkAdapter {
   }
 
   /** Nothing changes in the kernel: OpenQoD ends the session (and removes its classes) when its time is up. */
-  async extend(target: { sessionId: string; ref: string }): Promise<void> {
+  async extend(target: { sessionId: string; ref: string }, _duration: number): Promise<void> {
     if (!this.#plans.has(target.sessionId)) {
       throw new ApiError(
         "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
