@@ -45,10 +45,14 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     await teardownLab(prefix);
   });
 
-  async function createSession(profile: "QOS_L" | "QOS_E", port: number): Promise<string> {
+  async function createSession(profile: "QOS_L" | "QOS_E", port: number, family: 4 | 6 = 4): Promise<string> {
     const res = await h.request("POST", `${QOD}/sessions`, {
-      device: { ipv4Address: { publicAddress: lab.device.ipv4, privateAddress: lab.device.ipv4 } },
-      applicationServer: { ipv4Address: lab.server.ipv4 },
+      ...(family === 4
+        ? {
+            device: { ipv4Address: { publicAddress: lab.device.ipv4, privateAddress: lab.device.ipv4 } },
+            applicationServer: { ipv4Address: lab.server.ipv4 },
+          }
+        : { device: { ipv6Address: lab.device.ipv6 }, applicationServer: { ipv6Address: lab.server.ipv6 } }),
       devicePorts: { ports: [port] },
       qosProfile: profile,
       duration: 120,
@@ -107,6 +111,19 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     const expired = await measureAppFlow(lab, APP_PORT);
     t.diagnostic(`after expiry: app ${mbit(expired.appBps)}, bulk ${mbit(expired.bulkBps)}`);
     assertFairShare(expired, "after expiry");
+  });
+
+  test("over IPv6 too, a QOS_L session for the device's IPv6 address gives the app flow >= 45 Mbit/s", {
+    timeout: 30_000,
+  }, async (t) => {
+    const id = await createSession("QOS_L", APP_PORT, 6);
+    const boosted = await measureAppFlow(lab, APP_PORT, { deviceAddress: lab.device.ipv6 });
+    await deleteSession(id);
+    t.diagnostic(`over IPv6 with QOS_L: app ${mbit(boosted.appBps)}, bulk ${mbit(boosted.bulkBps)}`);
+    assert.ok(
+      boosted.appBps >= 0.9 * 50 * MBIT,
+      `over IPv6 with QOS_L the app flow got ${mbit(boosted.appBps)} (bulk ${mbit(boosted.bulkBps)})`,
+    );
   });
 
   test("a QOS_E session at least halves the median round trip of the app's packets under the bulk load", {

@@ -21,6 +21,8 @@ export interface ScenarioOptions {
   bulkStreams?: number;
   /** The device's port of the bulk transfer. @default 5201 */
   bulkPort?: number;
+  /** The device's address the traffic goes to (its IPv6 one, say). @default device.ipv4 */
+  deviceAddress?: string;
 }
 
 /** One run of the app flow against the bulk, as received at the device, in bits per second. */
@@ -83,7 +85,7 @@ export async function measureAppFlow(
       () => startIperfServer(device.netns, appPort, bound),
     ],
     async () => {
-      const client = { netns: server.netns, host: device.ipv4, omitSeconds };
+      const client = { netns: server.netns, host: options.deviceAddress ?? device.ipv4, omitSeconds };
       // The bulk starts first, so that its 8 connections are open and competing before the app flow's
       // measured seconds begin (on a busy machine they once opened late: the app flow had the link to
       // itself), and ends with it, so that it measures (almost) the same seconds.
@@ -122,16 +124,17 @@ export async function measureLatencyUnderLoad(
   const bulkPort = options.bulkPort ?? 5201;
   const bound = (seconds + omitSeconds) * 1000 + SERVER_SLACK_MS;
   const { device, server } = ends;
+  const host = options.deviceAddress ?? device.ipv4;
   const intervalMs = 20;
   return withServers(
     [
       () => startIperfServer(device.netns, bulkPort, bound),
-      () => startUdpEcho(device.netns, { host: device.ipv4, port: echoPort }, bound),
+      () => startUdpEcho(device.netns, { host, port: echoPort }, bound),
     ],
     async () => {
       const bulk = runIperfClient({
         netns: server.netns,
-        host: device.ipv4,
+        host,
         port: bulkPort,
         seconds,
         omitSeconds,
@@ -142,7 +145,7 @@ export async function measureLatencyUnderLoad(
         await delay(omitSeconds * 1000);
         return probeRtt({
           netns: server.netns,
-          host: device.ipv4,
+          host,
           port: echoPort,
           count: Math.max(10, Math.floor(((seconds - 1) * 1000) / intervalMs)),
           intervalMs,
