@@ -9,7 +9,8 @@ import { labSkip } from "./helpers/lab-skip.ts";
  * The measured proof of issue 17: on a 100 Mbit/s bottleneck shaped by OpenQoD's linux-tc adapter, an
  * app flow competing with an 8-stream bulk transfer (server -> device, iperf3) gets about its fair share
  * without a session, at least 90 % of QOS_L's 50 Mbit/s with one, its fair share again once the session
- * is deleted; and a QOS_E session cuts the latency of small UDP packets under that load.
+ * is deleted or expires (and >= 45 Mbit/s over IPv6 as well); and a QOS_E session cuts the latency of
+ * small UDP packets under that load.
  * The bands come from measured rounds on a shared 2-core machine: without a session the app flow got
  * 0.82..1.81x of an even split of the link (one stream against eight in a drop-tail queue: the split is
  * rough), with QOS_L 88.9..90.9 Mbit/s, and with QOS_E a median round trip of at most 0.18x of the
