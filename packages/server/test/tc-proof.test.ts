@@ -13,7 +13,7 @@ import { labSkip } from "./helpers/lab-skip.ts";
  * small UDP packets under that load.
  * The bands come from measured rounds on a shared 2-core machine: without a session the app flow got
  * 0.82..1.81x of an even split of the link (one stream against eight in a drop-tail queue: the split is
- * rough), with QOS_L 88.9..90.9 Mbit/s, and with QOS_E a median round trip of at most 0.18x of the
+ * rough), with QOS_L 86.4..90.9 Mbit/s, and with QOS_E a median round trip of at most 0.18x of the
  * unshaped one. The bands leave room on both sides and still tell the three cases apart: 2.5x of the
  * fair share is about 27 Mbit/s, QOS_L's floor 45.
  */
