@@ -13,12 +13,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildLab, type LabTopology, labSupport, teardownLab } from "../packages/server/src/lab/index.ts";
+import {
+  buildLab,
+  type LabTopology,
+  labSupport,
+  startLabReaper,
+  teardownLab,
+} from "../packages/server/src/lab/index.ts";
 import {
   type LatencyReport,
   measureAppFlow,
   measureLatencyUnderLoad,
 } from "../packages/server/src/lab/traffic.ts";
+import { removeInterfaceClaims } from "../packages/server/src/network/linux-tc/create.ts";
 import { median, peekPort, start } from "./harness.ts";
 
 const { values } = parseArgs({
@@ -94,8 +101,13 @@ async function main(): Promise<void> {
       : "`iperf3` is not installed");
   if (unsupported !== null) throw new Error(`bench:tc cannot run here: ${unsupported}`);
   const prefix = `oqb${process.pid}`;
+  // Removes the lab if this run is interrupted (Ctrl-C, a kill): the next run's prefix differs.
+  const reaper = startLabReaper(prefix);
   const dataDir = await mkdtemp(join(tmpdir(), "openqod-bench-tc-"));
-  const lab = await buildLab(prefix);
+  const lab = await buildLab(prefix).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const port = peekPort();
   const server = await start("packages/server/src/main.ts", null, {
     OPENQOD_DATA_DIR: dataDir,
@@ -173,7 +185,9 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
     await teardownLab(prefix);
+    reaper.stop();
     await rm(dataDir, { recursive: true, force: true });
+    await removeInterfaceClaims(lab.router.netns);
   }
 }
 

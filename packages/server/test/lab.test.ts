@@ -9,9 +9,11 @@ import {
   claimLab,
   LabCommandError,
   LabInUseError,
+  type LabReaper,
   type LabTopology,
   labOwner,
   labSupport,
+  startLabReaper,
   teardownLab,
 } from "../src/lab/index.ts";
 import { labSkip } from "./helpers/lab-skip.ts";
@@ -178,14 +180,18 @@ describe("a lab's claim", {
 
 describe("the lab network", { skip: labSkip(["ping"]) }, () => {
   let lab: LabTopology;
+  let reaper: LabReaper | undefined;
 
   before(async () => {
+    // Removes the lab if this test process is killed (a runner's timeout): the next run's prefix differs.
+    reaper = startLabReaper(PREFIX);
     lab = await buildLab(PREFIX);
   });
 
   after(async () => {
     await teardownLab(PREFIX);
     await teardownLab(CHILD_PREFIX);
+    reaper?.stop();
   });
 
   test("the device pings the server through the router, over IPv4 and IPv6", () => {

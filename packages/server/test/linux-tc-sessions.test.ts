@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../src/clock.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
+import { removeInterfaceClaims } from "../src/network/linux-tc/create.ts";
 import { createOpenQod, type OpenQod } from "../src/openqod.ts";
 import { labSkip } from "./helpers/lab-skip.ts";
 
@@ -73,9 +74,7 @@ describe("sessions in front of linux-tc", { skip, timeout: 120_000 }, () => {
   after(async () => {
     execFileSync("ip", ["netns", "del", NS], { stdio: "ignore" });
     await rm(dir, { recursive: true, force: true });
-    // The claims on this namespace's interfaces (their files stay after a release, as the data folder's do).
-    for (const dev of ["down0", "up0"])
-      await rm(`/run/lock/openqod-linux-tc-${NS}-${dev}.lock`, { force: true });
+    await removeInterfaceClaims(NS);
   });
 
   it("grants a session into the kernel, refuses what it cannot keep, and removes it on DELETE", async () => {

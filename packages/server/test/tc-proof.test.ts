@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { buildLab, type LabTopology, teardownLab } from "../src/lab/index.ts";
+import { buildLab, type LabReaper, type LabTopology, startLabReaper, teardownLab } from "../src/lab/index.ts";
 import { measureAppFlow, measureLatencyUnderLoad } from "../src/lab/traffic.ts";
+import { removeInterfaceClaims } from "../src/network/linux-tc/create.ts";
 import { createHarness, type Harness } from "./helpers/harness.ts";
 import { labSkip } from "./helpers/lab-skip.ts";
 
@@ -30,7 +31,11 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
   let lab: LabTopology;
   let h: Harness;
 
+  let reaper: LabReaper | undefined;
+
   before(async () => {
+    // Removes the lab if this test process is killed (a runner's timeout): the next run's prefix differs.
+    reaper = startLabReaper(prefix);
     lab = await buildLab(prefix);
     h = await createHarness({
       OPENQOD_NETWORK: "linux-tc",
@@ -44,6 +49,8 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     // Each step runs whatever the one before did: a failed close must not leave the namespaces.
     await h?.close().catch(() => undefined);
     await teardownLab(prefix);
+    reaper?.stop();
+    await removeInterfaceClaims(`${prefix}-router`);
   });
 
   async function createSession(profile: "QOS_L" | "QOS_E", port: number, family: 4 | 6 = 4): Promise<string> {
@@ -70,6 +77,12 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     await h.tick();
   }
 
+  /** Deletes the session if it is still there (a test that failed before its own DELETE). */
+  async function forget(id: string): Promise<void> {
+    await h.request("DELETE", `${QOD}/sessions/${id}`);
+    await h.tick();
+  }
+
   const mbit = (bps: number) => `${(bps / MBIT).toFixed(1)} Mbit/s`;
   function assertFairShare(report: { appBps: number; fairShareBps: number }, when: string): void {
     const ratio = report.appBps / report.fairShareBps;
@@ -87,6 +100,10 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     assertFairShare(before, "without a session");
 
     const id = await createSession("QOS_L", APP_PORT);
+
+    // A failed assertion must not leave the session to conflict with the next test's.
+
+    t.after(() => forget(id));
     const boosted = await measureAppFlow(lab, APP_PORT);
     t.diagnostic(`with QOS_L: app ${mbit(boosted.appBps)}, bulk ${mbit(boosted.bulkBps)}`);
     assert.ok(
@@ -104,6 +121,8 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     timeout: 30_000,
   }, async (t) => {
     const id = await createSession("QOS_L", APP_PORT);
+    // A failed assertion must not leave the session to conflict with the next test's.
+    t.after(() => forget(id));
     h.clock.advance(120_000);
     // The scheduler ends it (DURATION_EXPIRED), the network worker then removes its classes.
     await h.tick();
@@ -118,6 +137,8 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
     timeout: 30_000,
   }, async (t) => {
     const id = await createSession("QOS_L", APP_PORT, 6);
+    // A failed assertion must not leave the session to conflict with the next test's.
+    t.after(() => forget(id));
     const boosted = await measureAppFlow(lab, APP_PORT, { deviceAddress: lab.device.ipv6 });
     await deleteSession(id);
     t.diagnostic(`over IPv6 with QOS_L: app ${mbit(boosted.appBps)}, bulk ${mbit(boosted.bulkBps)}`);
@@ -132,6 +153,8 @@ describe("linux-tc: the measured proof on a 100 Mbit/s bottleneck (iperf3 in nam
   }, async (t) => {
     const unshaped = await measureLatencyUnderLoad(lab, ECHO_PORT);
     const id = await createSession("QOS_E", ECHO_PORT);
+    // A failed assertion must not leave the session to conflict with the next test's.
+    t.after(() => forget(id));
     const prioritised = await measureLatencyUnderLoad(lab, ECHO_PORT);
     await deleteSession(id);
     const ms = (r: { p50Ms: number; p95Ms: number }) =>

@@ -58,7 +58,8 @@ function stopSignal(): Promise<string> {
  * network with it: they are not the lab's to stop.
  */
 async function teardownAndTell(lab: LabModule, prefix: string): Promise<string[]> {
-  const left = await lab.labProcesses(prefix);
+  // Only to tell the user: a listing that fails must not keep the lab from being removed.
+  const left = await lab.labProcesses(prefix).catch(() => []);
   const removed = await lab.teardownLab(prefix);
   if (removed.length > 0) line(`removed ${removed.join(", ")}`);
   for (const p of left)
@@ -85,11 +86,18 @@ async function runLab(flags: LabFlags): Promise<void> {
   // Started before the build: a crash (or a kill) half-way through must not leave namespaces behind.
   const reaper = lab.startLabReaper(flags.prefix);
   let openqod: Awaited<ReturnType<typeof createOpenQod>> | null = null;
+  let building = false;
+  let stopRequested = false;
   try {
     const config = loadConfig(serverArgs(flags, dataDir, `${flags.prefix}-router`), process.env);
-    // Listened for from here on: a Ctrl-C during the build or the start ends it all cleanly once they are done.
-    const stopped = stopSignal();
+    // Listened for from here on. The terminal's Ctrl-C also reaches the build's own commands, which then
+    // fail: that is a stop, not a failure to report.
+    const stopped = stopSignal().then(() => {
+      stopRequested = true;
+    });
+    building = true;
     const topology = await lab.buildLab(flags.prefix).catch((error: unknown) => {
+      if (stopRequested) throw error;
       throw new CliError(`building the lab: ${(error as Error).message}`, EXIT.api);
     });
     openqod = await createOpenQod({ config });
@@ -102,21 +110,33 @@ async function runLab(flags: LabFlags): Promise<void> {
     await stopped;
     line("stopping: OpenQoD, then the lab");
   } catch (error) {
+    if (stopRequested) {
+      line("stopped before the lab was up");
+      return;
+    }
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
-    if ((error as { code?: unknown }).code === "EADDRINUSE")
+    if (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EADDRINUSE")
       throw new CliError(`port ${flags.port} on 127.0.0.1 is in use: choose another with --port`, EXIT.api);
     throw error;
   } finally {
-    try {
-      await openqod?.close();
-    } finally {
-      // If this throws, the reaper is still running: it removes the lab once this process has ended.
-      await teardownAndTell(lab, flags.prefix);
+    await openqod?.close().catch((error: unknown) => line(`stopping OpenQoD: ${(error as Error).message}`));
+    // Only what this run may have built: invalid settings touch no namespace.
+    const removed = building
+      ? await teardownAndTell(lab, flags.prefix).then(() => true, tellTeardownFailed)
+      : true;
+    // A lab not removed is left to the reaper (with its claim), which removes both once this process has ended.
+    if (removed) {
       reaper.stop();
       claim.release();
-      if (temporary !== null) await rm(temporary, { recursive: true, force: true });
     }
+    if (temporary !== null) await rm(temporary, { recursive: true, force: true });
   }
+}
+
+function tellTeardownFailed(error: unknown): false {
+  line(`could not remove the lab (${(error as Error).message}): it goes when this process ends`);
+  process.exitCode = EXIT.api;
+  return false;
 }
 
 /** `openqod lab down`: removes a lab left behind (by a `kill -9` of the reaper as well). */

@@ -49,7 +49,13 @@ export async function deleteNamespaces(names: readonly string[]): Promise<string
   const removed: string[] = [];
   for (const name of names) {
     if (!present.has(name)) continue;
-    await mustRun("ip", ["netns", "delete", name]);
+    try {
+      await mustRun("ip", ["netns", "delete", name]);
+    } catch (error) {
+      // Gone meanwhile (a reaper removing the same lab): what was asked for holds.
+      if ((await listNamespaces()).includes(name)) throw error;
+      continue;
+    }
     removed.push(name);
   }
   return removed;

@@ -1,3 +1,4 @@
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Config, ConfigError } from "../../config.ts";
 import { claimExclusive } from "../../data-dir-lock.ts";
@@ -56,7 +57,7 @@ function claimInterfaces(netns: string | null, devices: readonly string[]): Arra
   const releases: Array<() => void> = [];
   try {
     for (const dev of devices) {
-      const name = join(LOCK_DIR, `openqod-linux-tc-${netns ?? "host"}-${dev}`);
+      const name = claimName(netns, dev);
       releases.push(
         claimExclusive(
           `${name}.lock`,
@@ -74,3 +75,17 @@ function claimInterfaces(netns: string | null, devices: readonly string[]): Arra
 }
 
 const LOCK_DIR = "/run/lock";
+
+const claimName = (netns: string | null, dev: string) =>
+  join(LOCK_DIR, `openqod-linux-tc-${netns ?? "host"}-${dev}`);
+
+/**
+ * Removes the claim files of a namespace that is gone (a test's or a benchmark's lab): released claims
+ * keep their file, as the data folder's lock does, and each run's namespace has a name of its own.
+ */
+export async function removeInterfaceClaims(netns: string): Promise<void> {
+  const prefix = `openqod-linux-tc-${netns}-`;
+  for (const name of await readdir(LOCK_DIR).catch(() => [])) {
+    if (name.startsWith(prefix) && name.endsWith(".lock")) await rm(join(LOCK_DIR, name), { force: true });
+  }
+}
