@@ -9,7 +9,7 @@ import { after, describe, test } from "node:test";
 import { buildLab, teardownLab } from "../../server/src/lab/index.ts";
 import { labSkip } from "../../server/test/helpers/lab-skip.ts";
 import { freePort } from "../../server/test/helpers/process.ts";
-import { BIN, openqod } from "./run-cli.ts";
+import { BIN, openqod, startUntil } from "./run-cli.ts";
 
 /** Unique to this run; only these prefixes are ever torn down. */
 const PREFIX = `oqc${process.pid}`;
@@ -38,29 +38,7 @@ async function eventually(what: string, check: () => boolean, ms: number): Promi
 }
 
 /** `openqod lab …` in the background, until it prints its banner (at most 60 s, then SIGKILLed). */
-async function startLab(args: string[]) {
-  const child = spawn(process.execPath, [BIN, "lab", ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const deadline = Date.now() + 60_000;
-  while (!/Ctrl-C stops OpenQoD/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error(`openqod lab did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, exited, output: () => out };
-}
+const startLab = (args: string[]) => startUntil(["lab", ...args], /Ctrl-C stops OpenQoD/, 60_000);
 
 describe("openqod lab (no root needed)", () => {
   test("--help lists its options and `down`", async () => {

@@ -1,40 +1,20 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { Agent, request } from "undici";
 import { freePort } from "../../server/test/helpers/process.ts";
 import { createTestPki } from "../../server/test/helpers/tls.ts";
-import { BIN, openqod } from "./run-cli.ts";
+import { openqod, startUntil } from "./run-cli.ts";
 
 /** Spawns `openqod nef-emulator …` and waits (at most 20 s) for the settings line it prints. */
 async function startEmulator(args: string[]) {
-  const child = spawn(process.execPath, [BIN, "nef-emulator", ...args], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const deadline = Date.now() + 20_000;
-  while (!/OPENQOD_NETWORK=nef .*\n/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error(`nef-emulator did not start: ${out}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const running = await startUntil(["nef-emulator", ...args], /OPENQOD_NETWORK=nef .*\n/, 20_000);
   const settings = Object.fromEntries(
-    (/OPENQOD_NETWORK=nef .*/.exec(out)?.[0] ?? "")
+    (/OPENQOD_NETWORK=nef .*/.exec(running.output())?.[0] ?? "")
       .split(" ")
       .map((pair) => pair.split("=", 2) as [string, string]),
   );
-  return { child, exited, settings, output: () => out };
+  return { ...running, settings };
 }
 
 describe("openqod nef-emulator", () => {
