@@ -13,6 +13,7 @@ export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { type Config, ConfigError, loadConfig } from "./config.ts";
 export type * from "./domain/types.ts";
 export { ApiError, ERRORS, type ErrorCode, type ErrorInfo } from "./errors.ts";
+export { removeInterfaceClaims } from "./network/linux-tc/create.ts";
 export { createOpenQod, type OpenQod, type OpenQodOptions } from "./openqod.ts";
 export type {
   AttemptOutcome,

@@ -73,7 +73,7 @@ async function teardownAndTell(lab: LabModule, prefix: string): Promise<string[]
  */
 async function runLab(flags: LabFlags): Promise<void> {
   const lab = await labModule(flags.prefix);
-  const { ConfigError, createOpenQod, loadConfig } = await import("@openqod/server");
+  const { ConfigError, createOpenQod, loadConfig, removeInterfaceClaims } = await import("@openqod/server");
   let claim: { release(): void };
   try {
     claim = lab.claimLab(flags.prefix);
@@ -128,6 +128,8 @@ async function runLab(flags: LabFlags): Promise<void> {
     if (removed) {
       reaper.stop();
       claim.release();
+      // The router's namespace is gone: so are the interfaces OpenQoD claimed in it.
+      await removeInterfaceClaims(`${flags.prefix}-router`);
     }
     if (temporary !== null) await rm(temporary, { recursive: true, force: true });
   }
